@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { err, ok, type Result } from '../core/result.js';
+import { CronSchedule } from './cron.js';
 
 export const PLANS = ['free', 'pro', 'business'] as const;
 export type Plan = (typeof PLANS)[number];
@@ -18,7 +19,11 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-const cronExpression = z.string().refine((value) => value.trim().split(/\s+/).length === 5 && validateCron(value), {
+function isFiveFieldCron(value: string): boolean {
+  return value.trim().split(/\s+/).length === 5 && validateCron(value);
+}
+
+const cronExpression = z.string().refine(isFiveFieldCron, {
   message: 'not a valid five-field cron expression (minute hour day-of-month month day-of-week)',
 });
 
@@ -35,14 +40,27 @@ const zoomSchema = z.strictObject({
   apiUrl: httpUrl.default('https://api.zoom.us'),
 });
 
-const syncSchema = z.strictObject({
-  schedule: cronExpression.default('*/15 * * * *'),
-  timezone: timeZone.default('UTC'),
-  /** Each scheduled run waits a random delay up to this, so devices do not all call Zoom at once. */
-  jitterSeconds: z.number().int().min(0).max(3600).default(90),
-  /** How far back the first sync reaches; Zoom serves at most 6 months of meetings and calls. */
-  historyDays: z.number().int().min(1).max(366).default(183),
-});
+const syncSchema = z
+  .strictObject({
+    schedule: cronExpression.default('*/15 * * * *'),
+    timezone: timeZone.default('UTC'),
+    /** Each scheduled run waits a random delay up to this, so devices do not all call Zoom at once. */
+    jitterSeconds: z.number().int().min(0).max(3600).default(90),
+    /** How far back the first sync reaches; Zoom serves at most 6 months of meetings and calls. */
+    historyDays: z.number().int().min(1).max(366).default(183),
+  })
+  .superRefine((sync, ctx) => {
+    // Zod runs this even when a field above failed; those failures are reported already.
+    if (!isFiveFieldCron(sync.schedule) || !isTimeZone(sync.timezone)) return;
+    const schedule = new CronSchedule(sync.schedule, sync.timezone);
+    try {
+      if (schedule.nextAfter(Date.now()) === null) {
+        ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'must run at least once a week (a sync renews the lease when no relay is configured)' });
+      }
+    } finally {
+      schedule.dispose();
+    }
+  });
 
 const leaseSchema = z.strictObject({
   days: z
