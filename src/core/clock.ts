@@ -9,8 +9,13 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Milliseconds since the Unix epoch. */
+  /** Milliseconds since the Unix epoch: the wall clock, which a user or NTP may set back or forward. */
   now(): number;
+  /**
+   * Milliseconds on a clock that only moves forward with elapsed time (no origin meaning). With
+   * `now`, it lets trusted time advance even while the wall clock is set back.
+   */
+  monotonic(): number;
   /** Runs `fn` once after `ms` of this clock's time. Any `ms` is allowed; long waits are chained. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Resolves after `ms` of this clock's time, or rejects with the signal's reason when aborted. */
@@ -46,6 +51,10 @@ export class SystemClock implements Clock {
     return Date.now();
   }
 
+  monotonic(): number {
+    return performance.now();
+  }
+
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const due = Date.now() + Math.max(0, ms);
     let handle: NodeJS.Timeout;
@@ -77,6 +86,7 @@ interface FakeTimer {
  */
 export class FakeClock implements Clock {
   private current: number;
+  private elapsed = 0;
   private timers: FakeTimer[] = [];
   private seq = 0;
 
@@ -86,6 +96,10 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.current;
+  }
+
+  monotonic(): number {
+    return this.elapsed;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
@@ -118,18 +132,24 @@ export class FakeClock implements Clock {
       const next = this.nextDue(target);
       if (!next) break;
       this.timers = this.timers.filter((t) => t !== next);
-      this.current = Math.max(this.current, next.due);
+      this.moveTo(next.due);
       next.fn();
     }
-    this.current = Math.max(this.current, target);
+    this.moveTo(target);
     await flushMicrotasks();
   }
 
   /**
-   * Sets the wall clock to `time` without firing timers: a user changing the system clock, or a
-   * machine waking from sleep. Timers keep their absolute due times.
+   * Sets the wall clock to `time` without firing timers or moving the monotonic clock: a user
+   * changing the system clock, or a machine waking from sleep. Timers keep their due times.
    */
   jumpTo(time: number): void {
+    this.current = time;
+  }
+
+  private moveTo(time: number): void {
+    if (time <= this.current) return;
+    this.elapsed += time - this.current;
     this.current = time;
   }
 
