@@ -1,0 +1,250 @@
+// The store's benchmark, run against the compiled store in dist/ (`npm run build` first):
+//   node scripts/bench/store-bench.mjs
+// 1. Ingest: the same generated meetings and participants written (a) with raw better-sqlite3,
+//    one prepared INSERT per table, and (b) through Vault.savePage + Vault.saveParticipants.
+//    Both use the same vault schema (triggers and full-text index included), the same pragmas and
+//    the same commits (one per page of meetings, one per meeting's participant list, as the sync
+//    stores them), so the ratio is the cost of the store's own work: upserts, set replacement,
+//    window checkpoints.
+// 2. Reads on a large vault (100,000 meetings, 1,000,000 participants): listMeetings and search
+//    latency, called directly, as the baseline for the IPC benchmark.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { openVault } from '../../dist/store/index.js';
+
+const PAGE_SIZE = 300; // Zoom's largest page
+const INGEST_MEETINGS = 10_000;
+/** Raw and store alternate this many times; the best run of each counts (the machine is shared). */
+const INGEST_ROUNDS = 2;
+const PARTICIPANTS_PER_MEETING = 10;
+const LARGE_MEETINGS = 100_000;
+const LIST_RUNS = 300;
+const SEARCH_RUNS = 200;
+const READ_LIMIT = 50;
+const START = Date.UTC(2025, 0, 1);
+const HOUR = 60 * 60 * 1000;
+
+const TOPIC_WORDS = ['weekly', 'sync', 'planning', 'review', 'design', 'budget', 'hiring', 'roadmap', 'standup', 'retro', 'customer', 'onboarding', 'security', 'launch', 'quarterly', 'interview', 'demo', 'incident', 'training', 'offsite', 'pricing', 'release', 'research', 'partner'];
+const FIRST_NAMES = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Elif', 'Farid', 'Greta', 'Hiro', 'Ines', 'Jonas', 'Kemal', 'Lucía', 'Maja', 'Noor', 'Oskar', 'Priya', 'Quentin', 'Rosa', 'Sven', 'Tomás', 'Ulla', 'Vikram', 'Wanda', 'Xiu', 'Yara', 'Zoltan'];
+const LAST_NAMES = ['Almeida', 'Bauer', 'Chen', 'Dubois', 'Eriksen', 'Fischer', 'García', 'Horvath', 'Ivanova', 'Jansen', 'Kowalski', 'Larsen', 'Moreau', 'Nakamura', 'Okafor', 'Petrov', 'Quinn', 'Rossi', 'Schmidt', 'Tanaka', 'Ueda', 'Varga', 'Weber', 'Yilmaz', 'Zimmermann'];
+const SEARCHES = ['roadmap', 'budget review', 'kowalski', 'priya', 'tanaka hiro', 'onboard', 'quarterly plan', 'zimmer', 'incident retro', 'lucia garcia'];
+
+/** A small deterministic generator (mulberry32), so every run writes the same rows. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = (rand, list) => list[Math.floor(rand() * list.length)];
+
+/** Meeting `i` and its participants; the same `i` always gives the same rows. */
+function generated(i) {
+  const rand = random(i + 1);
+  const startTime = START + i * HOUR;
+  const meeting = {
+    uuid: `bench${i.toString(36).padStart(8, '0')}==`,
+    meetingId: String(80_000_000_000 + i),
+    hostId: 'benchhost',
+    topic: `${pick(rand, TOPIC_WORDS)} ${pick(rand, TOPIC_WORDS)} ${pick(rand, TOPIC_WORDS)} ${i}`,
+    type: 8,
+    startTime,
+    durationMinutes: 30 + Math.floor(rand() * 60),
+    timezone: 'UTC',
+    endTime: null,
+    participantsCount: PARTICIPANTS_PER_MEETING,
+    source: 'meetings',
+  };
+  const participants = Array.from({ length: PARTICIPANTS_PER_MEETING }, (_, p) => {
+    const first = pick(rand, FIRST_NAMES);
+    const last = pick(rand, LAST_NAMES);
+    const joinTime = startTime + p * 1000;
+    return {
+      meetingUuid: meeting.uuid,
+      key: `${i}-${p}@${joinTime}`,
+      participantId: `${i}-${p}`,
+      userId: null,
+      name: `${first} ${last}`,
+      email: `${first}.${last}@example.com`.toLowerCase(),
+      joinTime,
+      leaveTime: joinTime + 25 * 60 * 1000,
+      durationSeconds: 1500,
+    };
+  });
+  return { meeting, participants };
+}
+
+function pages(count) {
+  const all = Array.from({ length: count }, (_, i) => generated(i));
+  const result = [];
+  for (let i = 0; i < all.length; i += PAGE_SIZE) result.push(all.slice(i, i + PAGE_SIZE));
+  return result;
+}
+
+/** An empty vault file with the store's schema, closed. */
+function emptyVault(file) {
+  const opened = openVault(file, { create: true });
+  if (!opened.ok) throw new Error(`cannot create ${file}: ${opened.error.message}`);
+  opened.value.close();
+}
+
+/** Opens a vault file with raw better-sqlite3 and the pragmas the store uses for vaults. */
+function rawConnection(file, synchronous = 'FULL') {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('secure_delete = ON');
+  return db;
+}
+
+function rawInserts(db) {
+  return {
+    meeting: db.prepare(`INSERT INTO meetings (uuid, meeting_id, host_id, topic, type, start_time, duration_minutes, timezone, end_time, participants_count, source)
+      VALUES (@uuid, @meetingId, @hostId, @topic, @type, @startTime, @durationMinutes, @timezone, @endTime, @participantsCount, @source)`),
+    participant: db.prepare(`INSERT INTO participants (meeting_uuid, key, participant_id, user_id, name, email, join_time, leave_time, duration_seconds)
+      VALUES (@meetingUuid, @key, @participantId, @userId, @name, @email, @joinTime, @leaveTime, @durationSeconds)`),
+  };
+}
+
+function ingestRaw(file, data) {
+  emptyVault(file);
+  const db = rawConnection(file);
+  const insert = rawInserts(db);
+  const savePage = db.transaction((page) => {
+    for (const { meeting } of page) insert.meeting.run(meeting);
+  });
+  const saveParticipants = db.transaction((rows) => {
+    for (const row of rows) insert.participant.run(row);
+  });
+  const started = performance.now();
+  for (const page of data) {
+    savePage(page);
+    for (const { participants } of page) saveParticipants(participants);
+  }
+  const ms = performance.now() - started;
+  db.close();
+  return ms;
+}
+
+function ingestStore(file, data) {
+  const opened = openVault(file, { create: true });
+  if (!opened.ok) throw new Error(opened.error.message);
+  const vault = opened.value;
+  const window = { start: START, end: START + data.length * PAGE_SIZE * HOUR };
+  const started = performance.now();
+  data.forEach((page, n) => {
+    const next = n < data.length - 1 ? { token: `page-${n + 1}`, issuedAt: START } : null;
+    vault.savePage({ resource: 'meetings', window, items: page.map((g) => g.meeting), next, fetchedAt: START });
+    for (const { meeting, participants } of page) vault.saveParticipants(meeting.uuid, participants, START);
+  });
+  const ms = performance.now() - started;
+  vault.close();
+  return ms;
+}
+
+/**
+ * Writes the large vault quickly (setup, not measured): no fsync, and one statement per batch,
+ * because SQLite opens a statement savepoint in the search index for every statement whose
+ * triggers write to it.
+ */
+function buildLargeVault(file) {
+  emptyVault(file);
+  const db = rawConnection(file, 'OFF');
+  const meetings = db.prepare(`INSERT INTO meetings (uuid, meeting_id, host_id, topic, type, start_time, duration_minutes, timezone, end_time, participants_count, source)
+    SELECT value ->> 'uuid', value ->> 'meetingId', value ->> 'hostId', value ->> 'topic', value ->> 'type', value ->> 'startTime',
+           value ->> 'durationMinutes', value ->> 'timezone', value ->> 'endTime', value ->> 'participantsCount', value ->> 'source'
+    FROM json_each(?)`);
+  const participants = db.prepare(`INSERT INTO participants (meeting_uuid, key, participant_id, user_id, name, email, join_time, leave_time, duration_seconds)
+    SELECT value ->> 'meetingUuid', value ->> 'key', value ->> 'participantId', value ->> 'userId', value ->> 'name', value ->> 'email',
+           value ->> 'joinTime', value ->> 'leaveTime', value ->> 'durationSeconds'
+    FROM json_each(?)`);
+  const batch = db.transaction((from, to) => {
+    const rows = Array.from({ length: to - from }, (_, n) => generated(from + n));
+    meetings.run(JSON.stringify(rows.map((g) => g.meeting)));
+    participants.run(JSON.stringify(rows.flatMap((g) => g.participants)));
+  });
+  for (let i = 0; i < LARGE_MEETINGS; i += 5_000) batch(i, Math.min(i + 5_000, LARGE_MEETINGS));
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+function median(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function timed(fn) {
+  const started = performance.now();
+  fn();
+  return performance.now() - started;
+}
+
+function must(result) {
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+function measureReads(file) {
+  const vault = must(openVault(file));
+  try {
+    const rand = random(42);
+    const span = LARGE_MEETINGS * HOUR;
+    // Half first pages, half pages ending at a random point of the history.
+    const list = Array.from({ length: LIST_RUNS }, (_, n) => {
+      const to = n % 2 === 0 ? undefined : START + Math.floor(rand() * span);
+      return timed(() => must(vault.listMeetings({ limit: READ_LIMIT, to })));
+    });
+    const search = Array.from({ length: SEARCH_RUNS }, (_, n) => timed(() => must(vault.search(SEARCHES[n % SEARCHES.length], READ_LIMIT))));
+    return { listP50: median(list), searchP50: median(search), counts: vault.counts() };
+  } finally {
+    vault.close();
+  }
+}
+
+export async function runStoreBench() {
+  const dir = mkdtempSync(join(tmpdir(), 'cv-bench-'));
+  try {
+    const data = pages(INGEST_MEETINGS);
+    const rows = INGEST_MEETINGS * (1 + PARTICIPANTS_PER_MEETING);
+    let rawMs = Infinity;
+    let storeMs = Infinity;
+    for (let round = 0; round < INGEST_ROUNDS; round++) {
+      rawMs = Math.min(rawMs, ingestRaw(join(dir, `raw-${round}.db`), data));
+      storeMs = Math.min(storeMs, ingestStore(join(dir, `store-${round}.db`), data));
+    }
+    const rawRate = rows / (rawMs / 1000);
+    const storeRate = rows / (storeMs / 1000);
+
+    const large = join(dir, 'large.db');
+    const buildMs = timed(() => buildLargeVault(large));
+    const reads = measureReads(large);
+    const shape = `${reads.counts.meetings.toLocaleString('en')} meetings, ${reads.counts.participants.toLocaleString('en')} participants`;
+    return [
+      { name: `store: ingest, raw better-sqlite3 (${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS})`, value: Math.round(rawRate), unit: 'rows/s' },
+      { name: `store: ingest, Vault.savePage + saveParticipants (${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS})`, value: Math.round(storeRate), unit: 'rows/s' },
+      { name: 'store: ingest, store / raw', value: Math.round((storeRate / rawRate) * 100), unit: '%', target: '>= 70' },
+      { name: `store: build large vault (${shape})`, value: Math.round(buildMs / 100) / 10, unit: 's' },
+      { name: `store: listMeetings(limit ${READ_LIMIT}) p50, direct`, value: Math.round(reads.listP50 * 1000) / 1000, unit: 'ms' },
+      { name: `store: search(limit ${READ_LIMIT}) p50, direct`, value: Math.round(reads.searchP50 * 1000) / 1000, unit: 'ms' },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const results = await runStoreBench();
+  const width = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) {
+    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target} ${r.unit})` : ''}\n`);
+  }
+}

@@ -1,0 +1,97 @@
+import { systemClock, type Clock } from '../core/clock.js';
+import { ok, type Result } from '../core/result.js';
+import { Accounts } from './controlAccounts.js';
+import { loadOrCreateDevice, type DeviceIdentity } from './controlDevice.js';
+import { Leases } from './controlLeases.js';
+import { Receipts } from './controlReceipts.js';
+import { Wipes } from './controlWipes.js';
+import type { StoreError } from './errors.js';
+import { KeyValue } from './keyValue.js';
+import { loadMigrations, type Migration } from './migrations.js';
+import { checkpointAndClose, openDatabase, type Db } from './sqlite.js';
+
+let migrations: Migration[] | undefined;
+function controlMigrations(): Migration[] {
+  // Beside the compiled module: the build copies the .sql files into dist/.
+  migrations ??= loadMigrations(new URL('./migrations/control/', import.meta.url));
+  return migrations;
+}
+
+export interface OpenControlOptions {
+  /** Stamps the device identity's creation time on the first open. */
+  clock?: Clock;
+}
+
+/** Opens control.db, creating it (0600, in a 0700 folder) and the device identity on first use. */
+export function openControl(file: string, options: OpenControlOptions = {}): Result<ControlDb, StoreError> {
+  const db = openDatabase(file, { create: true, secureDelete: false, migrations: controlMigrations() });
+  if (!db.ok) return db;
+  const device = loadOrCreateDevice(db.value, (options.clock ?? systemClock).now());
+  return ok(new ControlDb(file, db.value, device));
+}
+
+/** control.db: device identity, accounts, leases, the wipe journal, receipts. No Zoom content. */
+export class ControlDb {
+  readonly accounts: Accounts;
+  readonly leases: Leases;
+  readonly wipes: Wipes;
+  readonly receipts: Receipts;
+  private readonly db: Db;
+  private readonly meta: KeyValue;
+  private readonly highWaterStmt;
+  private readonly raiseStmt;
+
+  constructor(
+    readonly file: string,
+    db: Db,
+    private readonly identity: DeviceIdentity,
+  ) {
+    this.db = db;
+    this.accounts = new Accounts(db);
+    this.leases = new Leases(db);
+    this.wipes = new Wipes(db);
+    this.receipts = new Receipts(db);
+    this.meta = new KeyValue(db);
+    this.highWaterStmt = db.prepare<[], number>('SELECT high_water FROM clock WHERE id = 1').pluck();
+    this.raiseStmt = db.prepare<[number], number>('UPDATE clock SET high_water = max(high_water, ?) WHERE id = 1 RETURNING high_water').pluck();
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  device(): DeviceIdentity {
+    return this.identity;
+  }
+
+  /** The latest time this device has seen (0 before the first). */
+  highWater(): number {
+    return this.highWaterStmt.get() ?? 0;
+  }
+
+  /** Stores max(stored, t) and returns it: a wall clock set back never lowers the mark. */
+  raiseHighWater(t: number): number {
+    if (!Number.isSafeInteger(t)) throw new RangeError('high-water time must be integer milliseconds');
+    const stored = this.raiseStmt.get(t);
+    if (stored === undefined) throw new Error('clock row is missing');
+    return stored;
+  }
+
+  getMeta(key: string): string | null {
+    return this.meta.get(key);
+  }
+
+  setMeta(key: string, value: string): void {
+    this.meta.set(key, value);
+  }
+
+  /** Runs `fn` in one transaction, e.g. to add a receipt and finish its wipe together. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Checkpoints the WAL into the file (TRUNCATE), then closes. Closing twice is harmless. */
+  close(): void {
+    checkpointAndClose(this.db);
+  }
+}

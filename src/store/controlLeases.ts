@@ -1,0 +1,42 @@
+import type { Db } from './sqlite.js';
+
+/** What proved the grant alive: a lease signed by the relay, or Zoom accepting the account's tokens. */
+export type ProofKind = 'relay' | 'zoom';
+
+/** Absolute times: the account's data is wiped at `deadline` unless a new proof comes first. */
+export interface Lease {
+  deadline: number;
+  lastProofAt: number;
+  proofKind: ProofKind;
+}
+
+const COLUMNS = 'deadline, last_proof_at AS lastProofAt, proof_kind AS proofKind';
+
+export class Leases {
+  private readonly getOne;
+  private readonly listAll;
+  private readonly upsert;
+
+  constructor(db: Db) {
+    this.getOne = db.prepare<[string], Lease>(`SELECT ${COLUMNS} FROM leases WHERE account_key = ?`);
+    this.listAll = db.prepare<[], Lease & { accountKey: string }>(`SELECT account_key AS accountKey, ${COLUMNS} FROM leases ORDER BY deadline`);
+    this.upsert = db.prepare<Lease & { accountKey: string }>(`
+      INSERT INTO leases (account_key, deadline, last_proof_at, proof_kind) VALUES (@accountKey, @deadline, @lastProofAt, @proofKind)
+      ON CONFLICT (account_key) DO UPDATE SET
+        deadline = excluded.deadline, last_proof_at = excluded.last_proof_at, proof_kind = excluded.proof_kind`);
+  }
+
+  get(accountKey: string): Lease | null {
+    return this.getOne.get(accountKey) ?? null;
+  }
+
+  /** Every lease, soonest deadline first. */
+  list(): Array<Lease & { accountKey: string }> {
+    return this.listAll.all();
+  }
+
+  /** The account must be registered. */
+  set(accountKey: string, lease: Lease): void {
+    this.upsert.run({ accountKey, ...lease });
+  }
+}

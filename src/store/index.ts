@@ -1,0 +1,13 @@
+// The store: control.db and one vault per account (DESIGN.md "Data"). Other parts import from here.
+export { openVault, Vault, type OpenVaultOptions } from './vault.js';
+export type { PageCursor, PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity, WindowKey } from './vaultTypes.js';
+export { searchAcross, SNIPPET_MARKS, type RankedHit, type SearchableVault } from './vaultSearch.js';
+export { MAX_PAGE_LIMIT, type ListQuery, type Page } from './paging.js';
+export { vaultFiles } from './sqlite.js';
+export { openControl, ControlDb, type OpenControlOptions } from './control.js';
+export { ACCOUNT_STATES, type Accounts, type Account, type AccountState, type NewAccount } from './controlAccounts.js';
+export type { DeviceIdentity } from './controlDevice.js';
+export type { Lease, Leases, ProofKind } from './controlLeases.js';
+export { WIPE_INTENT, type Wipes, type Wipe, type WipeRequest } from './controlWipes.js';
+export type { NewReceipt, Receipt, Receipts } from './controlReceipts.js';
+export { storeError, toApiError, type StoreError, type StoreErrorCode } from './errors.js';

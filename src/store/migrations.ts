@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+import { err, ok, type Result } from '../core/result.js';
+import { sqliteCode, storeError, type StoreError } from './errors.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const FILE_PATTERN = /^(\d{3})_[a-z0-9_]+\.sql$/;
+
+/**
+ * Reads the numbered `.sql` files of one schema, in order. They ship beside the compiled module,
+ * so a gap or a duplicate number is a packaging bug and throws.
+ */
+export function loadMigrations(dir: URL): Migration[] {
+  const path = fileURLToPath(dir);
+  const migrations = readdirSync(path)
+    .map((name) => ({ name, match: FILE_PATTERN.exec(name) }))
+    .filter((f) => f.match !== null)
+    .map((f) => ({ version: Number(f.match?.[1]), name: f.name, sql: readFileSync(join(path, f.name), 'utf8') }))
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations in ${path} are not numbered 001, 002, ... (found ${m.name} at position ${i + 1})`);
+  });
+  if (migrations.length === 0) throw new Error(`no migrations in ${path}`);
+  return migrations;
+}
+
+function latestVersion(migrations: Migration[]): number {
+  return migrations.at(-1)?.version ?? 0;
+}
+
+function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** A file newer than this code is refused: its tables may mean something this code cannot know. */
+export function tooNew(db: Database.Database, migrations: Migration[], label: string): StoreError | null {
+  const version = schemaVersion(db);
+  const latest = latestVersion(migrations);
+  if (version <= latest) return null;
+  return storeError('SCHEMA_TOO_NEW', `${label} has schema version ${version}, newer than this callvault knows (${latest}); update callvault`);
+}
+
+export interface MigrationOutcome {
+  from: number;
+  to: number;
+}
+
+/**
+ * Brings the schema up to the newest migration. Each migration runs in its own transaction together
+ * with the `user_version` that records it, so a failure leaves the file at the last good version.
+ */
+export function migrate(db: Database.Database, migrations: Migration[], label: string): Result<MigrationOutcome, StoreError> {
+  const newer = tooNew(db, migrations, label);
+  if (newer) return err(newer);
+  const from = schemaVersion(db);
+  for (const m of migrations) {
+    if (m.version <= from) continue;
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } catch (e) {
+      return err(storeError('MIGRATION_FAILED', `${label}: migration ${m.name} failed (${sqliteCode(e)})`));
+    }
+  }
+  return ok({ from, to: schemaVersion(db) });
+}

@@ -1,0 +1,221 @@
+import type { CallRecord, MeetingDetail, MeetingRecord, ParticipantRecord, RecordingRecord, Resource, SearchHit } from '../core/records.js';
+import { ok, type Result } from '../core/result.js';
+import { sqliteCode, type StoreError } from './errors.js';
+import { KeyValue } from './keyValue.js';
+import { loadMigrations, type Migration } from './migrations.js';
+import type { ListQuery, Page } from './paging.js';
+import { checkpointAndClose, openDatabase, type Db } from './sqlite.js';
+import { AccountRows } from './vaultAccount.js';
+import { HistoryReader } from './vaultRead.js';
+import { RetentionSweeper } from './vaultRetention.js';
+import { VaultSearch, withoutRank, type RankedHit, type SearchableVault } from './vaultSearch.js';
+import type { PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity } from './vaultTypes.js';
+import { WindowStore } from './vaultWindows.js';
+import { HistoryWriter } from './vaultWrite.js';
+
+let migrations: Migration[] | undefined;
+function vaultMigrations(): Migration[] {
+  // Beside the compiled module: the build copies the .sql files into dist/.
+  migrations ??= loadMigrations(new URL('./migrations/vault/', import.meta.url));
+  return migrations;
+}
+
+export interface OpenVaultOptions {
+  /** Create the file (0600, in a 0700 folder) when it does not exist; otherwise NOT_FOUND. */
+  create?: boolean;
+}
+
+/** Opens (and migrates) one account's vault: `vaults/<accountKey>.db`. */
+export function openVault(file: string, options: OpenVaultOptions = {}): Result<Vault, StoreError> {
+  const db = openDatabase(file, { create: options.create ?? false, secureDelete: true, migrations: vaultMigrations() });
+  return db.ok ? ok(new Vault(file, db.value)) : db;
+}
+
+/**
+ * Everything Zoom sent for one account. Obtain one with `openVault`. Methods are synchronous
+ * (better-sqlite3); each write is one transaction.
+ */
+export class Vault implements SearchableVault {
+  private readonly db: Db;
+  private readonly account: AccountRows;
+  private readonly windows: WindowStore;
+  private readonly writer: HistoryWriter;
+  private readonly reader: HistoryReader;
+  private readonly searcher: VaultSearch;
+  private readonly meta: KeyValue;
+  private readonly retention: RetentionSweeper;
+  private readonly savePageTx: (page: PageToSave) => void;
+  private readonly saveParticipantsTx: (meetingUuid: string, rows: ParticipantRecord[], syncedAt: number) => boolean;
+
+  constructor(
+    readonly file: string,
+    db: Db,
+  ) {
+    this.db = db;
+    this.account = new AccountRows(db);
+    this.windows = new WindowStore(db);
+    this.writer = new HistoryWriter(db);
+    this.reader = new HistoryReader(db);
+    this.searcher = new VaultSearch(db);
+    this.meta = new KeyValue(db);
+    this.retention = new RetentionSweeper(db, this.meta);
+    this.savePageTx = db.transaction((page: PageToSave) => {
+      switch (page.resource) {
+        case 'meetings':
+          this.writer.meetings(page.items);
+          break;
+        case 'recordings':
+          this.writer.recordings(page.items);
+          break;
+        case 'calls':
+          this.writer.calls(page.items);
+          break;
+      }
+      this.windows.recordPage(page.resource, page.window, page.next, page.items.length, page.fetchedAt);
+    });
+    this.saveParticipantsTx = db.transaction((meetingUuid: string, rows: ParticipantRecord[], syncedAt: number) =>
+      this.writer.participants(meetingUuid, rows, syncedAt),
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  getTokens(): StoredTokens | null {
+    return this.account.getTokens();
+  }
+
+  /** Both tokens in one transaction, durable (synchronous=FULL) before this returns. */
+  saveTokens(tokens: StoredTokens): void {
+    this.account.saveTokens(tokens);
+  }
+
+  clearTokens(): void {
+    this.account.clearTokens();
+  }
+
+  getIdentity(): VaultIdentity | null {
+    return this.account.getIdentity();
+  }
+
+  saveIdentity(identity: VaultIdentity): void {
+    this.account.saveIdentity(identity);
+  }
+
+  getWindow(resource: Resource, start: number): SyncWindow | null {
+    return this.windows.get(resource, start);
+  }
+
+  listWindows(resource?: Resource): SyncWindow[] {
+    return this.windows.list(resource);
+  }
+
+  /**
+   * Stores one fetched page together with the window's progress (the next page token, its issue
+   * time, the counters) in one transaction: after a crash the sync resumes from the stored token
+   * and never skips the rows of a page it did not store.
+   */
+  savePage(page: PageToSave): void {
+    this.savePageTx(page);
+  }
+
+  /** Returns false when no page of the window was ever stored. */
+  completeWindow(resource: Resource, start: number, completedAt: number): boolean {
+    return this.windows.complete(resource, start, completedAt);
+  }
+
+  /** Forgets the window's page token (Zoom said it expired): the next pass starts at the first page. */
+  restartWindow(resource: Resource, start: number): boolean {
+    return this.windows.restart(resource, start);
+  }
+
+  /** Meetings whose participant list was neither stored nor refused by Zoom, newest first. */
+  meetingsNeedingParticipants(limit: number): ParticipantsDue[] {
+    return this.reader.meetingsNeedingParticipants(limit);
+  }
+
+  /**
+   * Replaces the meeting's attendance with `rows` and marks it fetched, in one transaction.
+   * Returns false (storing nothing) when the meeting is not in the vault.
+   */
+  saveParticipants(meetingUuid: string, rows: ParticipantRecord[], syncedAt: number): boolean {
+    return this.saveParticipantsTx(meetingUuid, rows, syncedAt);
+  }
+
+  /** Zoom will not give this meeting's participants (plan, age): it is not asked for again. */
+  markParticipantsUnavailable(meetingUuid: string, at: number): boolean {
+    return this.writer.participantsUnavailable(meetingUuid, at);
+  }
+
+  listMeetings(q: ListQuery): Result<Page<MeetingRecord>, StoreError> {
+    return this.reader.listMeetings(q);
+  }
+
+  getMeeting(uuid: string): MeetingDetail | null {
+    return this.reader.getMeeting(uuid);
+  }
+
+  listRecordings(q: ListQuery): Result<Page<RecordingRecord>, StoreError> {
+    return this.reader.listRecordings(q);
+  }
+
+  listCalls(q: ListQuery): Result<Page<CallRecord>, StoreError> {
+    return this.reader.listCalls(q);
+  }
+
+  /** Full-text search of topics, participant names and emails, and call parties. */
+  search(text: string, limit: number, accountKey = ''): Result<SearchHit[], StoreError> {
+    const hits = this.searcher.ranked(text, limit, accountKey);
+    return hits.ok ? ok(hits.value.map(withoutRank)) : hits;
+  }
+
+  /** `search` with each hit's bm25 score, for `searchAcross`. */
+  searchRanked(text: string, limit: number, accountKey: string): Result<RankedHit[], StoreError> {
+    return this.searcher.ranked(text, limit, accountKey);
+  }
+
+  counts(): VaultCounts {
+    return this.reader.counts();
+  }
+
+  /** Deletes history that started before `cutoff` so that its text leaves the files; remembers `now`. */
+  sweepRetention(cutoff: number, now: number): RetentionCounts {
+    return this.retention.sweep(cutoff, now);
+  }
+
+  lastRetentionSweep(): number | null {
+    return this.retention.lastSweep();
+  }
+
+  getMeta(key: string): string | null {
+    return this.meta.get(key);
+  }
+
+  setMeta(key: string, value: string): void {
+    this.meta.set(key, value);
+  }
+
+  /** 'ok', or the problems SQLite found in the tables and in the search index, one per line. */
+  integrityCheck(): string {
+    const problems: string[] = [];
+    try {
+      const rows = this.db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+      problems.push(...rows.map((r) => r.integrity_check).filter((line) => line !== 'ok'));
+    } catch (e) {
+      // Damage bad enough stops the check itself.
+      problems.push(`database: ${sqliteCode(e)}`);
+    }
+    try {
+      this.db.exec(`INSERT INTO fts (fts) VALUES ('integrity-check')`);
+    } catch (e) {
+      problems.push(`search index: ${sqliteCode(e)}`);
+    }
+    return problems.length === 0 ? 'ok' : problems.join('\n');
+  }
+
+  /** Checkpoints the WAL into the file (TRUNCATE), then closes. Closing twice is harmless. */
+  close(): void {
+    checkpointAndClose(this.db);
+  }
+}

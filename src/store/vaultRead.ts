@@ -1,0 +1,99 @@
+import type { CallRecord, MeetingDetail, MeetingRecord, ParticipantRecord, RecordingFileRecord, RecordingRecord } from '../core/records.js';
+import { ok, type Result } from '../core/result.js';
+import type { StoreError } from './errors.js';
+import { pageBounds, toPage, type ListQuery, type Page, type PageBounds } from './paging.js';
+import type { Db } from './sqlite.js';
+import type { ParticipantsDue, VaultCounts } from './vaultTypes.js';
+
+// Columns are aliased to the record fields, so rows are records as they come.
+const MEETING_COLUMNS = `uuid, meeting_id AS meetingId, host_id AS hostId, topic, type, start_time AS startTime,
+  duration_minutes AS durationMinutes, timezone, end_time AS endTime, participants_count AS participantsCount, source`;
+const PARTICIPANT_COLUMNS = `meeting_uuid AS meetingUuid, key, participant_id AS participantId, user_id AS userId, name, email,
+  join_time AS joinTime, leave_time AS leaveTime, duration_seconds AS durationSeconds`;
+const RECORDING_COLUMNS = `id AS rowId, meeting_uuid AS meetingUuid, meeting_id AS meetingId, topic, start_time AS startTime,
+  duration_minutes AS durationMinutes, total_size AS totalSize`;
+const FILE_COLUMNS = `recording_id AS rowId, file_id AS id, file_type AS fileType, recording_type AS recordingType,
+  recording_start AS recordingStart, recording_end AS recordingEnd, file_size AS fileSize`;
+const CALL_COLUMNS = `history_id AS id, call_id AS callId, direction, caller_name AS callerName, caller_number AS callerNumber,
+  callee_name AS calleeName, callee_number AS calleeNumber, start_time AS startTime, answer_time AS answerTime,
+  end_time AS endTime, result, talk_time_seconds AS talkTimeSeconds, recording_id AS recordingId`;
+
+/** Rows with from <= start_time < to that come after the cursor, newest first. */
+const PAGE_WHERE = (id: string): string =>
+  `WHERE start_time >= @from AND start_time < @to AND (start_time, ${id}) < (@afterTime, @afterId)
+   ORDER BY start_time DESC, ${id} DESC LIMIT @take`;
+
+type RecordingRow = Omit<RecordingRecord, 'files'> & { rowId: number };
+type FileRow = RecordingFileRecord & { rowId: number };
+type DueRow = Omit<ParticipantsDue, 'endsAt'> & { durationMinutes: number };
+
+/** What viewers read (through IPC) and what the sync asks about stored meetings. */
+export class HistoryReader {
+  private readonly meetingsPage;
+  private readonly meetingByUuid;
+  private readonly participantsOf;
+  private readonly recordingsPage;
+  private readonly filesOf;
+  private readonly callsPage;
+  private readonly due;
+  private readonly countAll;
+
+  constructor(db: Db) {
+    this.meetingsPage = db.prepare<PageBounds, MeetingRecord>(`SELECT ${MEETING_COLUMNS} FROM meetings ${PAGE_WHERE('uuid')}`);
+    this.meetingByUuid = db.prepare<[string], MeetingRecord>(`SELECT ${MEETING_COLUMNS} FROM meetings WHERE uuid = ?`);
+    this.participantsOf = db.prepare<[string], ParticipantRecord>(
+      `SELECT ${PARTICIPANT_COLUMNS} FROM participants WHERE meeting_uuid = ? ORDER BY join_time, key`,
+    );
+    this.recordingsPage = db.prepare<PageBounds, RecordingRow>(`SELECT ${RECORDING_COLUMNS} FROM recordings ${PAGE_WHERE('meeting_uuid')}`);
+    this.filesOf = db.prepare<[string], FileRow>(
+      `SELECT ${FILE_COLUMNS} FROM recording_files WHERE recording_id IN (SELECT value FROM json_each(?)) ORDER BY recording_id, position`,
+    );
+    this.callsPage = db.prepare<PageBounds, CallRecord>(`SELECT ${CALL_COLUMNS} FROM calls ${PAGE_WHERE('history_id')}`);
+    this.due = db.prepare<[number], DueRow>(`
+      SELECT uuid, meeting_id AS meetingId, start_time AS startTime, end_time AS endTime, duration_minutes AS durationMinutes, source
+      FROM meetings WHERE participants_state IS NULL ORDER BY start_time DESC, uuid DESC LIMIT ?`);
+    this.countAll = db.prepare<[], VaultCounts>(`SELECT
+      (SELECT count(*) FROM meetings) AS meetings, (SELECT count(*) FROM participants) AS participants,
+      (SELECT count(*) FROM recordings) AS recordings, (SELECT count(*) FROM calls) AS calls`);
+  }
+
+  listMeetings(q: ListQuery): Result<Page<MeetingRecord>, StoreError> {
+    const bounds = pageBounds('meetings', q);
+    if (!bounds.ok) return bounds;
+    return ok(toPage('meetings', this.meetingsPage.all(bounds.value), bounds.value, (m) => [m.startTime, m.uuid]));
+  }
+
+  getMeeting(uuid: string): MeetingDetail | null {
+    const meeting = this.meetingByUuid.get(uuid);
+    return meeting ? { ...meeting, participants: this.participantsOf.all(uuid) } : null;
+  }
+
+  listRecordings(q: ListQuery): Result<Page<RecordingRecord>, StoreError> {
+    const bounds = pageBounds('recordings', q);
+    if (!bounds.ok) return bounds;
+    const page = toPage('recordings', this.recordingsPage.all(bounds.value), bounds.value, (r) => [r.startTime, r.meetingUuid]);
+    const files = new Map<number, RecordingFileRecord[]>();
+    for (const { rowId, ...file } of this.filesOf.all(JSON.stringify(page.items.map((r) => r.rowId)))) {
+      const list = files.get(rowId);
+      if (list) list.push(file);
+      else files.set(rowId, [file]);
+    }
+    return ok({ nextCursor: page.nextCursor, items: page.items.map(({ rowId, ...r }) => ({ ...r, files: files.get(rowId) ?? [] })) });
+  }
+
+  listCalls(q: ListQuery): Result<Page<CallRecord>, StoreError> {
+    const bounds = pageBounds('calls', q);
+    if (!bounds.ok) return bounds;
+    return ok(toPage('calls', this.callsPage.all(bounds.value), bounds.value, (c) => [c.startTime, c.id]));
+  }
+
+  meetingsNeedingParticipants(limit: number): ParticipantsDue[] {
+    return this.due.all(limit).map(({ durationMinutes, ...m }) => ({ ...m, endsAt: m.endTime ?? m.startTime + durationMinutes * 60_000 }));
+  }
+
+  counts(): VaultCounts {
+    const counts = this.countAll.get();
+    if (!counts) throw new Error('count query returned no row');
+    return counts;
+  }
+}
