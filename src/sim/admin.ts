@@ -1,0 +1,171 @@
+// The admin API: in process (SimAdmin) and over HTTP under /__admin (loopback only, JSON in and
+// out). Both call the same functions.
+
+import { z } from 'zod';
+import { faultPlanSchema } from './faults.js';
+import { HORIZON_MONTHS, meJson } from './history.js';
+import { json, type Reply } from './reply.js';
+import type { SimState } from './state.js';
+import type { GroundTruth, Horizons, MeetingTruth, ServedEndpoints, SimAdmin } from './types.js';
+import type { SimMeeting } from './userData.js';
+import { monthsBack } from './zoomTime.js';
+
+function horizonsAt(now: number): Horizons {
+  return {
+    previousMeetings: monthsBack(now, HORIZON_MONTHS.previousMeetings),
+    report: monthsBack(now, HORIZON_MONTHS.report),
+    pastMeetings: monthsBack(now, HORIZON_MONTHS.pastMeetings),
+    instances: monthsBack(now, HORIZON_MONTHS.instances),
+    callHistory: monthsBack(now, HORIZON_MONTHS.callHistory),
+  };
+}
+
+function meetingTruth(m: SimMeeting, horizons: Horizons): MeetingTruth {
+  return {
+    meeting: m.listItem,
+    pastMeeting: m.past,
+    reportMeeting: m.report,
+    participants: m.participants,
+    inPreviousMeetings: m.type !== 1 && m.startMs >= horizons.previousMeetings,
+    inReport: m.report !== null && m.startMs >= horizons.report,
+    inPastMeetings: m.startMs >= horizons.pastMeetings,
+  };
+}
+
+export function createAdmin(state: SimState): SimAdmin {
+  return {
+    users: () => state.entries.map((e) => ({ ...e.profile.user, canaries: [...e.profile.user.canaries] })),
+    groundTruth(userId: string): GroundTruth {
+      const { profile, data } = state.require(userId);
+      const { user } = profile;
+      const paid = user.plan !== 'free';
+      const serves: ServedEndpoints = {
+        previousMeetings: true,
+        pastMeetings: true,
+        participants: paid,
+        report: paid && user.admin,
+        recordings: paid,
+        callHistory: user.phone,
+      };
+      const horizons = horizonsAt(state.now());
+      return {
+        user: { ...user, canaries: [...user.canaries] },
+        me: meJson(profile),
+        serves,
+        horizons,
+        meetings: data.meetings.map((m) => meetingTruth(m, horizons)),
+        recordings: data.recordings.map((r) => r.json),
+        calls: data.calls.map((c) => ({ log: c.log, inCallHistory: c.startMs >= horizons.callHistory })),
+      };
+    },
+    counts: () => state.counts.snapshot(),
+    resetCounts: () => state.counts.reset(),
+    setFaults(plan) {
+      if (plan.revokeAfterRequests) state.require(plan.revokeAfterRequests.userId);
+      state.faults.set(plan);
+      const now = state.faults.revokeNow();
+      if (now) state.grants.revokeUser(now);
+    },
+    setRateLimitHeaders(mode) {
+      state.rateLimitHeaders = mode;
+    },
+    revokeGrant(userId) {
+      state.require(userId);
+      state.grants.revokeUser(userId);
+    },
+    deleteUser(userId) {
+      state.require(userId).deleted = true;
+    },
+    deauthorize: (userId) => state.deauthorize(userId),
+    addMeetings(userId, n) {
+      if (!Number.isInteger(n) || n < 0) throw new Error('addMeetings: n must be a non-negative integer');
+      const entry = state.require(userId);
+      const now = state.now();
+      const horizons = horizonsAt(now);
+      return entry.generator.addMeetings(entry.data, now, n).map((m) => meetingTruth(m, horizons));
+    },
+    advanceClock: (ms) => state.advanceClock(ms),
+    issuedTokens: (userId) => {
+      state.require(userId);
+      return state.grants.issuedTokens(userId);
+    },
+  };
+}
+
+const userBody = z.strictObject({ userId: z.string().min(1) });
+const OK = json(200, { ok: true });
+
+type Handler = (admin: SimAdmin, state: SimState, body: unknown, query: URLSearchParams) => Reply | Promise<Reply>;
+
+/** Parses `body` with `schema`, or answers 400 naming the first problem. */
+function withBody<T>(schema: z.ZodType<T>, fn: (admin: SimAdmin, value: T, state: SimState) => Reply | Promise<Reply>): Handler {
+  return (admin, state, body) => {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return json(400, { error: `invalid body: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}` });
+    }
+    return fn(admin, parsed.data, state);
+  };
+}
+
+function knownUser(state: SimState, userId: string | null): Reply | null {
+  return userId && state.find(userId) ? null : json(404, { error: 'unknown user' });
+}
+
+const ROUTES: Record<string, Handler> = {
+  'GET /__admin/users': (admin) => json(200, admin.users()),
+  'GET /__admin/truth': (admin, state, _body, query) => knownUser(state, query.get('user')) ?? json(200, admin.groundTruth(query.get('user') ?? '')),
+  'GET /__admin/issued-tokens': (admin, state, _body, query) => knownUser(state, query.get('user')) ?? json(200, admin.issuedTokens(query.get('user') ?? '')),
+  'GET /__admin/counts': (admin) => json(200, admin.counts()),
+  'POST /__admin/reset-counts': (admin) => {
+    admin.resetCounts();
+    return OK;
+  },
+  'POST /__admin/faults': withBody(faultPlanSchema, (admin, plan, state) => {
+    const unknown = plan.revokeAfterRequests ? knownUser(state, plan.revokeAfterRequests.userId) : null;
+    if (unknown) return unknown;
+    admin.setFaults(plan);
+    return OK;
+  }),
+  'POST /__admin/rate-limit-headers': withBody(z.strictObject({ mode: z.enum(['full', 'none']) }), (admin, { mode }) => {
+    admin.setRateLimitHeaders(mode);
+    return OK;
+  }),
+  'POST /__admin/revoke': withBody(userBody, (admin, { userId }, state) => {
+    const unknown = knownUser(state, userId);
+    if (unknown) return unknown;
+    admin.revokeGrant(userId);
+    return OK;
+  }),
+  'POST /__admin/delete-user': withBody(userBody, (admin, { userId }, state) => {
+    const unknown = knownUser(state, userId);
+    if (unknown) return unknown;
+    admin.deleteUser(userId);
+    return OK;
+  }),
+  'POST /__admin/deauthorize': withBody(userBody, async (admin, { userId }, state) => knownUser(state, userId) ?? json(200, await admin.deauthorize(userId))),
+  'POST /__admin/add-meetings': withBody(z.strictObject({ userId: z.string().min(1), n: z.number().int().min(0).max(10_000) }), (admin, { userId, n }, state) => {
+    return knownUser(state, userId) ?? json(200, admin.addMeetings(userId, n));
+  }),
+  'POST /__admin/advance-clock': withBody(z.strictObject({ ms: z.number().min(0) }), (admin, { ms }) => {
+    try {
+      admin.advanceClock(ms);
+    } catch {
+      return json(409, { error: 'the simulator was given a clock; advance that clock instead' });
+    }
+    return OK;
+  }),
+};
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && LOOPBACK.has(address);
+}
+
+/** Answers an /__admin request; `body` is the parsed JSON body (undefined for GET). */
+export async function handleAdmin(admin: SimAdmin, state: SimState, method: string, path: string, query: URLSearchParams, body: unknown): Promise<Reply> {
+  const route = ROUTES[`${method} ${path}`];
+  return route ? route(admin, state, body, query) : json(404, { error: 'no such admin route' });
+}

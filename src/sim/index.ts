@@ -1,0 +1,34 @@
+// The Zoom simulator: OAuth (PKCE), the history endpoints, rate limits, faults and signed
+// webhooks, on 127.0.0.1. See /work/briefs/sim.md for the contract.
+
+export { startSimulator } from './server.js';
+export { signZoomWebhook } from './webhook.js';
+export { runSimCommand } from './cli.js';
+export type {
+  CallTruth,
+  DatasetSize,
+  FaultKind,
+  FaultPlan,
+  GroundTruth,
+  Horizons,
+  MeetingTruth,
+  RequestCounts,
+  ServedEndpoints,
+  SimAccountSpec,
+  SimAdmin,
+  SimOptions,
+  SimPlan,
+  SimUser,
+  SimUserSpec,
+  Simulator,
+} from './types.js';
+export type {
+  CallLogJson,
+  MeetingListItemJson,
+  ParticipantJson,
+  PastMeetingJson,
+  RecordingFileJson,
+  RecordingMeetingJson,
+  ReportMeetingJson,
+  UserMeJson,
+} from './zoomJson.js';
