@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { indexMethods, METHODS, TOPICS } from '../../src/ipc/protocol.js';
+import { renderProtocolDocs } from '../../src/ipc/protocolDocs.js';
+import { createRouter, type Handlers } from '../../src/ipc/router.js';
+import { silentLogger } from '../../src/platform/logger.js';
+import { fakeHandlers } from './helpers.js';
+
+describe('method table', () => {
+  it('fails loudly when a name is registered twice', () => {
+    const def = { name: 'status', params: z.object({}), result: z.object({}), access: 'read' as const, summary: '' };
+    expect(() => indexMethods([def, { ...def }])).toThrow('IPC method "status" is registered twice');
+  });
+
+  it('refuses a handler table with a method missing', () => {
+    const { search: _search, ...partial } = fakeHandlers();
+    expect(() => createRouter({ handlers: partial as Handlers, log: silentLogger() })).toThrow('no IPC handler for "search"');
+  });
+
+  it('holds no prototype names', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(METHODS.has(name)).toBe(false);
+  });
+
+  it('generates docs naming every method, its access, and every event topic', () => {
+    const docs = renderProtocolDocs();
+    for (const def of METHODS.values()) expect(docs).toContain(`### \`${def.name}\` (${def.access})`);
+    for (const topic of TOPICS) expect(docs).toContain(`### \`${topic}\``);
+    expect(docs).toContain('"maximum": 500');
+  });
+});
