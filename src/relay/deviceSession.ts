@@ -1,0 +1,171 @@
+import type { WebSocket } from 'ws';
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
+import type { SignedReceipt } from '../core/receipt.js';
+import { RELAY_PROTOCOL, type DeviceToRelay, type RelayToDevice, type Signed, type WipeCommandBody } from '../core/wire.js';
+import type { Logger } from '../platform/logger.js';
+import type { DeviceRecord, Ledger } from './ledger.js';
+import { parseDeviceMessage } from './messages.js';
+import { checkReceipt } from './receiptIntake.js';
+import type { RelaySigner } from './signer.js';
+
+/** A connected device renews its leases this often, long before a 7-day lease could run out. */
+const LEASE_RENEW_MS = 60 * 60_000;
+/** How long a closing device gets to answer the close frame before its socket is cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+export interface SessionDeps {
+  ledger: Ledger;
+  signer: RelaySigner;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * One device's websocket: answers hello with welcome, leases and pending wipes, takes receipts.
+ * Messages are handled one at a time, in order, so a receipt is never processed before the hello
+ * that preceded it.
+ */
+export class DeviceSession {
+  /** Set by a pong or any message; the hub's heartbeat clears it and terminates a silent link. */
+  alive = true;
+  private greeted = false;
+  private queue: Promise<void> = Promise.resolve();
+  private renewTimer: TimerHandle | null = null;
+  /** Resolves when the socket has closed. */
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly device: DeviceRecord,
+    private readonly deps: SessionDeps,
+  ) {
+    ws.on('message', (data, isBinary) => {
+      this.alive = true;
+      if (isBinary) {
+        this.deps.log.warn({ device: device.deviceId }, 'binary frame ignored');
+        return;
+      }
+      const text = Buffer.isBuffer(data) ? data.toString() : Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
+      this.queue = this.queue.then(() => this.handle(text)).catch((e: unknown) => {
+        this.deps.log.error({ device: device.deviceId, err: (e as Error).message }, 'device message failed');
+      });
+    });
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    void this.closed.then(() => this.stopRenewing());
+  }
+
+  /** Sends wipe commands issued while the device is connected; before its hello, the hello fetches them. */
+  push(commands: Signed<WipeCommandBody>[]): void {
+    if (!this.greeted) return;
+    for (const command of commands) this.send({ type: 'wipe', command });
+  }
+
+  ping(): void {
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  terminate(): void {
+    this.stopRenewing();
+    this.ws.terminate();
+  }
+
+  close(code: number, reason: string): void {
+    this.stopRenewing();
+    this.ws.close(code, reason);
+  }
+
+  /**
+   * Sends a close frame and waits for the socket to close; a device that does not answer is cut
+   * off after a short grace. Real time: it bounds a network wait and decides nothing else.
+   */
+  async shutdown(): Promise<void> {
+    this.close(1001, 'relay shutting down');
+    const cut = systemClock.setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+    await this.closed;
+    cut.cancel();
+    await this.queue;
+  }
+
+  private stopRenewing(): void {
+    this.renewTimer?.cancel();
+    this.renewTimer = null;
+  }
+
+  private async handle(text: string): Promise<void> {
+    const parsed = parseDeviceMessage(text);
+    const deviceId = this.device.deviceId;
+    if (!parsed.ok) {
+      this.deps.log.warn({ device: deviceId, problem: parsed.problem }, 'device message ignored');
+      return;
+    }
+    const message: DeviceToRelay = parsed.message;
+    switch (message.type) {
+      case 'hello':
+        if (message.deviceId !== deviceId) {
+          this.deps.log.warn({ device: deviceId }, 'hello names another device; closing');
+          this.close(1008, 'device id does not match the credential');
+          return;
+        }
+        return this.greet();
+      case 'receipt':
+        return this.takeReceipt(message.receipt);
+      case 'ack':
+        this.deps.log.debug({ device: deviceId, ref: message.ref }, 'device acknowledged');
+        return;
+    }
+  }
+
+  /** welcome, a fresh lease per active user, then every wipe still waiting for its receipt. */
+  private async greet(): Promise<void> {
+    // Before reading the ledger: a wipe issued meanwhile is pushed rather than missed.
+    this.greeted = true;
+    this.send({ type: 'welcome', protocol: RELAY_PROTOCOL, serverTime: this.deps.clock.now() });
+    await this.sendLeases();
+    for (const command of await this.deps.ledger.openCommands(this.device.deviceId)) this.send({ type: 'wipe', command });
+    this.scheduleRenewal();
+  }
+
+  private async sendLeases(): Promise<void> {
+    const { ledger, signer } = this.deps;
+    for (const user of await ledger.activeUsers(this.device.deviceId)) {
+      const lease = signer.lease(this.device.deviceId, user);
+      await ledger.recordLease(lease.body);
+      this.send({ type: 'lease', lease });
+    }
+  }
+
+  private scheduleRenewal(): void {
+    this.stopRenewing();
+    this.renewTimer = this.deps.clock.setTimeout(() => {
+      this.queue = this.queue
+        .then(async () => {
+          await this.sendLeases();
+          this.scheduleRenewal();
+        })
+        .catch((e: unknown) => this.deps.log.error({ device: this.device.deviceId, err: (e as Error).message }, 'lease renewal failed'));
+    }, LEASE_RENEW_MS);
+  }
+
+  private async takeReceipt(receipt: SignedReceipt): Promise<void> {
+    const { ledger, clock, log } = this.deps;
+    const checked = await checkReceipt(ledger, this.device, receipt);
+    if (!checked.ok) {
+      log.warn({ device: this.device.deviceId, receipt: receipt.id, problem: checked.error }, 'receipt rejected');
+      return;
+    }
+    const outcome = await ledger.recordReceipt(receipt, checked.value.settles, clock.now());
+    log.info(
+      { device: this.device.deviceId, receipt: receipt.id, command: receipt.commandId, reason: receipt.reason, settles: checked.value.settles, outcome },
+      'receipt stored',
+    );
+    this.send({ type: 'receipt-ack', receiptId: receipt.id });
+  }
+
+  private send(message: RelayToDevice): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  }
+}

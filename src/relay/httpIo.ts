@@ -1,0 +1,92 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { err, ok, type Result } from '../core/result.js';
+
+export type BodyError = 'too-large' | 'aborted';
+
+/**
+ * Reads the whole body, or stops at `limit` bytes: a declared length over the limit is refused
+ * before a byte is read, and a stream that grows past it is dropped, so nothing is held beyond it.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Result<Buffer, BodyError>> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(err('too-large'));
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: Result<Buffer, BodyError>): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        req.pause();
+        finish(err('too-large'));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(ok(Buffer.concat(chunks, size)));
+    // 'close' before 'end': the client went away mid-body.
+    const onError = (): void => finish(err('aborted'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onError);
+  });
+}
+
+export interface JsonReply {
+  status: number;
+  body: unknown;
+  /** Close the connection after answering (the request body was not read to its end). */
+  close?: boolean;
+}
+
+export function reply(status: number, body: unknown): JsonReply {
+  return { status, body };
+}
+
+export function errorReply(status: number, code: string, message: string): JsonReply {
+  return { status, body: { error: { code, message } } };
+}
+
+export function writeJson(res: ServerResponse, r: JsonReply): void {
+  const text = JSON.stringify(r.body);
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  };
+  if (r.close) headers.connection = 'close';
+  res.writeHead(r.status, headers);
+  res.end(text);
+}
+
+export function bearerOf(req: IncomingMessage): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return match?.[1] ?? null;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Compares secrets in constant time; hashing first gives equal lengths whatever was sent. */
+export function secretEquals(presented: string, expected: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(presented).digest(), createHash('sha256').update(expected).digest());
+}
+
+/** JSON.parse without throwing: null for malformed text. */
+export function parseJson(raw: Buffer | string): { value: unknown } | null {
+  try {
+    return { value: JSON.parse(raw.toString()) as unknown };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,117 @@
+import type { SignedReceipt } from '../core/receipt.js';
+import type { LeaseBody, Signed, WipeCommandBody } from '../core/wire.js';
+
+// The relay's memory: devices, which Zoom users each holds, leases issued, deauthorizations, wipe
+// commands and receipts. An interface so the SQLite file can give way to PostgreSQL; every method
+// that changes more than one row is one transaction in the implementation.
+
+export const DEVICE_USER_STATUSES = ['active', 'pending', 'wiped', 'self-expired'] as const;
+/**
+ * active: enrolled, no wipe asked; pending: a wipe command without its receipt; wiped: a receipt
+ * says the data is gone; self-expired: the device wiped it itself when its lease ran out.
+ */
+export type DeviceUserStatus = (typeof DEVICE_USER_STATUSES)[number];
+
+export interface ZoomUser {
+  zoomAccountId: string;
+  zoomUserId: string;
+}
+
+export interface DeviceRecord {
+  deviceId: string;
+  /** base64 SPKI DER of the key that signs the device's receipts. */
+  publicKey: string;
+  /** SHA-256 (hex) of the device's bearer credential; the credential itself is never stored. */
+  credentialHash: string;
+  enrolledAt: number;
+}
+
+export interface DeviceUser extends ZoomUser {
+  deviceId: string;
+  status: DeviceUserStatus;
+  /** The latest validUntil of any lease issued for this pair: the device wipes itself by then. */
+  leaseDeadline: number | null;
+}
+
+export type CommandState = 'open' | 'done' | 'superseded';
+
+export interface CommandRecord {
+  command: Signed<WipeCommandBody>;
+  /** superseded: the device enrolled the user again (a fresh grant) before it answered. */
+  state: CommandState;
+}
+
+export interface Deauthorization extends ZoomUser {
+  /** Identifies one deauthorization: Zoom's retries of the same event carry the same key. */
+  eventKey: string;
+  deauthorizedAt: number;
+  /** As Zoom sent it (a boolean, a string such as "false", or null). */
+  userDataRetention: boolean | string | null;
+  receivedAt: number;
+}
+
+/** Signs the wipe command for one device inside the transaction that records it. */
+export type MakeWipe = (target: DeviceUser) => Signed<WipeCommandBody>;
+
+export interface ComplianceDevice {
+  deviceId: string;
+  status: DeviceUserStatus;
+  leaseDeadline: number | null;
+  /** The latest receipt the device sent for this user. */
+  receipt: SignedReceipt | null;
+  devicePublicKey: string;
+}
+
+export interface ComplianceRecord extends ZoomUser {
+  /** Of the latest deauthorization, when there was one. */
+  deauthorizedAt: number | null;
+  userDataRetention: boolean | string | null;
+  cloudCopyDeletedAt: number | null;
+  devices: ComplianceDevice[];
+}
+
+export interface Obligation extends ZoomUser {
+  deviceId: string;
+  status: DeviceUserStatus;
+  leaseDeadline: number | null;
+  /** When the oldest unanswered wipe command was issued (pending only). */
+  openSince: number | null;
+}
+
+export interface Ledger {
+  device(deviceId: string): Promise<DeviceRecord | null>;
+  deviceByCredential(credentialHash: string): Promise<DeviceRecord | null>;
+  /** False when the id is taken. */
+  addDevice(device: DeviceRecord): Promise<boolean>;
+  /**
+   * Zoom just proved the user's grant alive on this device: the pair becomes active, and wipe
+   * commands left from an earlier deauthorization are superseded.
+   */
+  enrollUser(deviceId: string, user: ZoomUser, at: number): Promise<void>;
+  isEnrolled(deviceId: string, user: ZoomUser): Promise<boolean>;
+  /** The pairs that get leases. */
+  activeUsers(deviceId: string): Promise<DeviceUser[]>;
+  recordLease(lease: LeaseBody): Promise<void>;
+  /**
+   * Records a deauthorization and one wipe command per active device of that user. Null when the
+   * event was recorded before (Zoom retrying), in which case nothing changes.
+   */
+  recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[] | null>;
+  /** One wipe command per active device of the user. */
+  issueWipes(user: ZoomUser, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[]>;
+  openCommands(deviceId: string): Promise<Signed<WipeCommandBody>[]>;
+  command(commandId: string): Promise<CommandRecord | null>;
+  /**
+   * Stores a receipt (already verified). When it `settles` the pair, the pair takes the status the
+   * receipt proves and its open commands are done. 'duplicate': the device sent it before.
+   */
+  recordReceipt(receipt: SignedReceipt, settles: boolean, at: number): Promise<'stored' | 'duplicate'>;
+  cloudCopyDeleted(eventKey: string, at: number): Promise<void>;
+  /** Deauthorizations whose cloud copy is not known to be deleted yet. */
+  cloudCopiesPending(): Promise<Deauthorization[]>;
+  /** Null when the relay never heard of the user. */
+  compliance(user: ZoomUser): Promise<ComplianceRecord | null>;
+  obligations(status: DeviceUserStatus): Promise<Obligation[]>;
+  knowsUser(user: ZoomUser): Promise<boolean>;
+  close(): void;
+}

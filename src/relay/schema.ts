@@ -1,0 +1,69 @@
+// The ledger's SQLite schema, one entry per version (PRAGMA user_version). Later versions append.
+
+export interface LedgerMigration {
+  version: number;
+  sql: string;
+}
+
+export const LEDGER_MIGRATIONS: LedgerMigration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE devices (
+  device_id TEXT PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  credential_hash TEXT NOT NULL UNIQUE,
+  enrolled_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE device_users (
+  device_id TEXT NOT NULL REFERENCES devices (device_id),
+  zoom_account_id TEXT NOT NULL,
+  zoom_user_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'pending', 'wiped', 'self-expired')),
+  enrolled_at INTEGER NOT NULL,
+  lease_deadline INTEGER,
+  receipt_id TEXT,
+  PRIMARY KEY (device_id, zoom_account_id, zoom_user_id)
+) STRICT;
+CREATE INDEX device_users_by_user ON device_users (zoom_account_id, zoom_user_id);
+CREATE INDEX device_users_by_status ON device_users (status, lease_deadline);
+
+CREATE TABLE deauthorizations (
+  event_key TEXT PRIMARY KEY,
+  zoom_account_id TEXT NOT NULL,
+  zoom_user_id TEXT NOT NULL,
+  deauthorized_at INTEGER NOT NULL,
+  user_data_retention TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  cloud_copy_deleted_at INTEGER
+) STRICT;
+CREATE INDEX deauthorizations_by_user ON deauthorizations (zoom_account_id, zoom_user_id, received_at);
+
+CREATE TABLE commands (
+  command_id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  zoom_account_id TEXT NOT NULL,
+  zoom_user_id TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  signed TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'done', 'superseded')),
+  receipt_id TEXT,
+  FOREIGN KEY (device_id, zoom_account_id, zoom_user_id) REFERENCES device_users (device_id, zoom_account_id, zoom_user_id)
+) STRICT;
+CREATE INDEX commands_open ON commands (device_id, zoom_account_id, zoom_user_id, issued_at) WHERE state = 'open';
+
+CREATE TABLE receipts (
+  device_id TEXT NOT NULL,
+  receipt_id TEXT NOT NULL,
+  zoom_account_id TEXT NOT NULL,
+  zoom_user_id TEXT NOT NULL,
+  command_id TEXT,
+  reason TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  signed TEXT NOT NULL,
+  PRIMARY KEY (device_id, receipt_id)
+) STRICT;
+`,
+  },
+];

@@ -1,0 +1,287 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SignedReceipt } from '../core/receipt.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { LeaseBody, Signed, WipeCommandBody } from '../core/wire.js';
+import type {
+  CommandRecord,
+  CommandState,
+  ComplianceRecord,
+  Deauthorization,
+  DeviceRecord,
+  DeviceUser,
+  DeviceUserStatus,
+  Ledger,
+  MakeWipe,
+  Obligation,
+  ZoomUser,
+} from './ledger.js';
+import { LEDGER_MIGRATIONS } from './schema.js';
+
+type Db = Database.Database;
+
+interface DeviceUserRow {
+  deviceId: string;
+  zoomAccountId: string;
+  zoomUserId: string;
+  status: DeviceUserStatus;
+  leaseDeadline: number | null;
+}
+
+interface DeauthorizationRow {
+  eventKey: string;
+  zoomAccountId: string;
+  zoomUserId: string;
+  deauthorizedAt: number;
+  userDataRetention: string;
+  receivedAt: number;
+  cloudCopyDeletedAt: number | null;
+}
+
+const DEVICE_COLUMNS = 'device_id AS deviceId, public_key AS publicKey, credential_hash AS credentialHash, enrolled_at AS enrolledAt';
+const PAIR_COLUMNS = 'device_id AS deviceId, zoom_account_id AS zoomAccountId, zoom_user_id AS zoomUserId, status, lease_deadline AS leaseDeadline';
+const DEAUTH_COLUMNS = `event_key AS eventKey, zoom_account_id AS zoomAccountId, zoom_user_id AS zoomUserId, deauthorized_at AS deauthorizedAt,
+  user_data_retention AS userDataRetention, received_at AS receivedAt, cloud_copy_deleted_at AS cloudCopyDeletedAt`;
+
+function migrate(db: Db): string | null {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const latest = LEDGER_MIGRATIONS.at(-1)?.version ?? 0;
+  if (version > latest) return `relay.db has schema version ${version}, newer than this relay knows (${latest})`;
+  for (const m of LEDGER_MIGRATIONS) {
+    if (m.version <= version) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return null;
+}
+
+function toDeauthorization(row: DeauthorizationRow): Deauthorization {
+  return {
+    eventKey: row.eventKey,
+    zoomAccountId: row.zoomAccountId,
+    zoomUserId: row.zoomUserId,
+    deauthorizedAt: row.deauthorizedAt,
+    userDataRetention: JSON.parse(row.userDataRetention) as boolean | string | null,
+    receivedAt: row.receivedAt,
+  };
+}
+
+/** Opens (creating 0600 when missing) and migrates the ledger file. */
+export function openSqliteLedger(file: string): Result<Ledger, string> {
+  let db: Db;
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+    db = new Database(file, { timeout: 5_000 });
+  } catch (e) {
+    return err(`the ledger cannot be opened (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    // The ledger is evidence of deletion: a receipt acknowledged to a device must survive a power cut.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    const refusal = migrate(db);
+    if (refusal) {
+      db.close();
+      return err(refusal);
+    }
+  } catch (e) {
+    db.close();
+    return err(`the ledger cannot be prepared (${(e as { code?: string }).code ?? 'error'})`);
+  }
+  return ok(new SqliteLedger(db));
+}
+
+class SqliteLedger implements Ledger {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      device: db.prepare<[string], DeviceRecord>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE device_id = ?`),
+      deviceByCredential: db.prepare<[string], DeviceRecord>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE credential_hash = ?`),
+      addDevice: db.prepare<DeviceRecord>(`INSERT INTO devices (device_id, public_key, credential_hash, enrolled_at)
+        VALUES (@deviceId, @publicKey, @credentialHash, @enrolledAt) ON CONFLICT DO NOTHING`),
+      enrollUser: db.prepare<[string, string, string, number]>(`INSERT INTO device_users (device_id, zoom_account_id, zoom_user_id, status, enrolled_at)
+        VALUES (?, ?, ?, 'active', ?)
+        ON CONFLICT DO UPDATE SET status = 'active', enrolled_at = excluded.enrolled_at`),
+      supersede: db.prepare<[string, string, string]>(`UPDATE commands SET state = 'superseded'
+        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ? AND state = 'open'`),
+      pair: db.prepare<[string, string, string], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
+      activeOfDevice: db.prepare<[string], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+        WHERE device_id = ? AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`),
+      activeOfUser: db.prepare<[string, string], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+        WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' ORDER BY device_id`),
+      pairsOfUser: db.prepare<[string, string], DeviceUserRow & { receiptId: string | null; publicKey: string }>(`
+        SELECT du.device_id AS deviceId, du.zoom_account_id AS zoomAccountId, du.zoom_user_id AS zoomUserId, du.status,
+               du.lease_deadline AS leaseDeadline, du.receipt_id AS receiptId, d.public_key AS publicKey
+        FROM device_users du JOIN devices d USING (device_id)
+        WHERE du.zoom_account_id = ? AND du.zoom_user_id = ? ORDER BY du.device_id`),
+      recordLease: db.prepare<[number, string, string, string]>(`UPDATE device_users SET lease_deadline = MAX(COALESCE(lease_deadline, 0), ?)
+        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
+      setStatus: db.prepare<[DeviceUserStatus, string, string, string]>(`UPDATE device_users SET status = ?
+        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
+      addDeauthorization: db.prepare<[string, string, string, number, string, number]>(`INSERT INTO deauthorizations
+        (event_key, zoom_account_id, zoom_user_id, deauthorized_at, user_data_retention, received_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING`),
+      latestDeauthorization: db.prepare<[string, string], DeauthorizationRow>(`SELECT ${DEAUTH_COLUMNS} FROM deauthorizations
+        WHERE zoom_account_id = ? AND zoom_user_id = ? ORDER BY received_at DESC, rowid DESC LIMIT 1`),
+      cloudCopiesPending: db.prepare<[], DeauthorizationRow>(`SELECT ${DEAUTH_COLUMNS} FROM deauthorizations
+        WHERE cloud_copy_deleted_at IS NULL ORDER BY received_at`),
+      cloudCopyDeleted: db.prepare<[number, string]>('UPDATE deauthorizations SET cloud_copy_deleted_at = ? WHERE event_key = ? AND cloud_copy_deleted_at IS NULL'),
+      addCommand: db.prepare<[string, string, string, string, number, string]>(`INSERT INTO commands
+        (command_id, device_id, zoom_account_id, zoom_user_id, issued_at, signed, state) VALUES (?, ?, ?, ?, ?, ?, 'open')`),
+      openCommands: db.prepare<[string], { signed: string }>(`SELECT signed FROM commands WHERE device_id = ? AND state = 'open' ORDER BY issued_at, command_id`),
+      command: db.prepare<[string], { signed: string; state: CommandState }>('SELECT signed, state FROM commands WHERE command_id = ?'),
+      settleCommands: db.prepare<[string, string, string, string]>(`UPDATE commands SET state = 'done', receipt_id = ?
+        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ? AND state = 'open'`),
+      addReceipt: db.prepare<[string, string, string, string, string | null, string, number, string]>(`INSERT INTO receipts
+        (device_id, receipt_id, zoom_account_id, zoom_user_id, command_id, reason, received_at, signed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING`),
+      pointToReceipt: db.prepare<[string, string, string, string]>(`UPDATE device_users SET receipt_id = ?
+        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
+      receipt: db.prepare<[string, string], { signed: string }>('SELECT signed FROM receipts WHERE device_id = ? AND receipt_id = ?'),
+      obligations: db.prepare<[DeviceUserStatus], DeviceUserRow & { openSince: number | null }>(`
+        SELECT ${PAIR_COLUMNS},
+          (SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
+             AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS openSince
+        FROM device_users du WHERE status = ? ORDER BY lease_deadline, device_id`),
+      knowsUser: db.prepare<[string, string, string, string], { known: number }>(`SELECT
+        EXISTS (SELECT 1 FROM device_users WHERE zoom_account_id = ? AND zoom_user_id = ?)
+        OR EXISTS (SELECT 1 FROM deauthorizations WHERE zoom_account_id = ? AND zoom_user_id = ?) AS known`),
+    };
+  }
+
+  async device(deviceId: string): Promise<DeviceRecord | null> {
+    return this.q.device.get(deviceId) ?? null;
+  }
+
+  async deviceByCredential(credentialHash: string): Promise<DeviceRecord | null> {
+    return this.q.deviceByCredential.get(credentialHash) ?? null;
+  }
+
+  async addDevice(device: DeviceRecord): Promise<boolean> {
+    return this.q.addDevice.run(device).changes > 0;
+  }
+
+  async enrollUser(deviceId: string, user: ZoomUser, at: number): Promise<void> {
+    this.db.transaction(() => {
+      this.q.enrollUser.run(deviceId, user.zoomAccountId, user.zoomUserId, at);
+      this.q.supersede.run(deviceId, user.zoomAccountId, user.zoomUserId);
+    })();
+  }
+
+  async isEnrolled(deviceId: string, user: ZoomUser): Promise<boolean> {
+    return this.q.pair.get(deviceId, user.zoomAccountId, user.zoomUserId) !== undefined;
+  }
+
+  async activeUsers(deviceId: string): Promise<DeviceUser[]> {
+    return this.q.activeOfDevice.all(deviceId);
+  }
+
+  async recordLease(lease: LeaseBody): Promise<void> {
+    this.q.recordLease.run(lease.validUntil, lease.deviceId, lease.zoomAccountId, lease.zoomUserId);
+  }
+
+  async recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[] | null> {
+    return this.db.transaction(() => {
+      const added = this.q.addDeauthorization.run(
+        event.eventKey,
+        event.zoomAccountId,
+        event.zoomUserId,
+        event.deauthorizedAt,
+        JSON.stringify(event.userDataRetention),
+        event.receivedAt,
+      );
+      if (added.changes === 0) return null;
+      return this.wipeActive(event, makeWipe);
+    })();
+  }
+
+  async issueWipes(user: ZoomUser, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[]> {
+    return this.db.transaction(() => this.wipeActive(user, makeWipe))();
+  }
+
+  /** Inside a transaction. */
+  private wipeActive(user: ZoomUser, makeWipe: MakeWipe): Signed<WipeCommandBody>[] {
+    return this.q.activeOfUser.all(user.zoomAccountId, user.zoomUserId).map((pair) => {
+      const signed = makeWipe(pair);
+      const { body } = signed;
+      this.q.addCommand.run(body.commandId, pair.deviceId, pair.zoomAccountId, pair.zoomUserId, body.issuedAt, JSON.stringify(signed));
+      this.q.setStatus.run('pending', pair.deviceId, pair.zoomAccountId, pair.zoomUserId);
+      return signed;
+    });
+  }
+
+  async openCommands(deviceId: string): Promise<Signed<WipeCommandBody>[]> {
+    return this.q.openCommands.all(deviceId).map((row) => JSON.parse(row.signed) as Signed<WipeCommandBody>);
+  }
+
+  async command(commandId: string): Promise<CommandRecord | null> {
+    const row = this.q.command.get(commandId);
+    return row ? { command: JSON.parse(row.signed) as Signed<WipeCommandBody>, state: row.state } : null;
+  }
+
+  async recordReceipt(receipt: SignedReceipt, settles: boolean, at: number): Promise<'stored' | 'duplicate'> {
+    const { deviceId, zoomAccountId, zoomUserId } = receipt;
+    return this.db.transaction(() => {
+      const added = this.q.addReceipt.run(deviceId, receipt.id, zoomAccountId, zoomUserId, receipt.commandId, receipt.reason, at, JSON.stringify(receipt));
+      if (added.changes === 0) return 'duplicate' as const;
+      this.q.pointToReceipt.run(receipt.id, deviceId, zoomAccountId, zoomUserId);
+      if (settles) {
+        this.q.setStatus.run(receipt.reason === 'lease-expired' ? 'self-expired' : 'wiped', deviceId, zoomAccountId, zoomUserId);
+        this.q.settleCommands.run(receipt.id, deviceId, zoomAccountId, zoomUserId);
+      }
+      return 'stored' as const;
+    })();
+  }
+
+  async cloudCopyDeleted(eventKey: string, at: number): Promise<void> {
+    this.q.cloudCopyDeleted.run(at, eventKey);
+  }
+
+  async cloudCopiesPending(): Promise<Deauthorization[]> {
+    return this.q.cloudCopiesPending.all().map(toDeauthorization);
+  }
+
+  async compliance(user: ZoomUser): Promise<ComplianceRecord | null> {
+    const { zoomAccountId, zoomUserId } = user;
+    const latest = this.q.latestDeauthorization.get(zoomAccountId, zoomUserId);
+    const pairs = this.q.pairsOfUser.all(zoomAccountId, zoomUserId);
+    if (!latest && pairs.length === 0) return null;
+    return {
+      zoomAccountId,
+      zoomUserId,
+      deauthorizedAt: latest?.deauthorizedAt ?? null,
+      userDataRetention: latest ? toDeauthorization(latest).userDataRetention : null,
+      cloudCopyDeletedAt: latest?.cloudCopyDeletedAt ?? null,
+      devices: pairs.map((pair) => {
+        const stored = pair.receiptId ? this.q.receipt.get(pair.deviceId, pair.receiptId) : undefined;
+        return {
+          deviceId: pair.deviceId,
+          status: pair.status,
+          leaseDeadline: pair.leaseDeadline,
+          receipt: stored ? (JSON.parse(stored.signed) as SignedReceipt) : null,
+          devicePublicKey: pair.publicKey,
+        };
+      }),
+    };
+  }
+
+  async obligations(status: DeviceUserStatus): Promise<Obligation[]> {
+    return this.q.obligations.all(status);
+  }
+
+  async knowsUser(user: ZoomUser): Promise<boolean> {
+    const row = this.q.knowsUser.get(user.zoomAccountId, user.zoomUserId, user.zoomAccountId, user.zoomUserId);
+    return row?.known === 1;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
