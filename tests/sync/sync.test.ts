@@ -28,7 +28,7 @@ async function connect(sim: Simulator, scratch: Scratch, simUser?: string): Prom
   const tokens = unwrap(await exchangeCode({ oauthUrl: sim.url, clientId: sim.clientId }, { code, redirectUri: 'http://127.0.0.1:1/callback', verifier }, { clock: systemClock }));
   const vault = scratch.vault(`${newAccountKey()}.db`);
   vaultTokenStore(vault, systemClock).save(tokens);
-  const account = zoomAccount({ vault, zoomAccountId: user.accountId, plan: user.plan, oauthUrl: sim.url, apiUrl: sim.url, clientId: sim.clientId, clock: systemClock, log, api: { retry: { baseMs: 5, maxMs: 50, attempts: 6 }, timeoutMs: 2000 } });
+  const account = zoomAccount({ vault, zoomAccountId: user.accountId, plan: user.plan, oauthUrl: sim.url, apiUrl: sim.url, clientId: sim.clientId, clock: systemClock, log, api: { retry: { baseMs: 5, capMs: 50, attempts: 6 }, timeoutMs: 2000 } });
   return {
     sim,
     vault,
