@@ -1,7 +1,6 @@
 // The `callvault` command router: like Tailscale's cmd/, the one place that may start any part.
 // Viewers (the CLI, the tray) reach the daemon only through src/ipc/client.
-
-const VERSION = '0.1.0';
+import { VERSION } from './core/version.js';
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -10,10 +9,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'version':
       process.stdout.write(`callvault ${VERSION}\n`);
       return 0;
-    default: {
-      void rest;
-      process.stderr.write(`callvault: unknown command '${command ?? ''}'. Try 'callvault help'.\n`);
-      return 2;
-    }
+    case 'daemon':
+      return (await import('./daemon/command.js')).runDaemonCommand(rest);
+    case 'sim':
+      return (await import('./sim/cli.js')).runSimCommand(rest);
+    case 'relay':
+      return (await import('./relay/cli.js')).runRelayCommand(rest);
+    default:
+      // Viewers load only what they need: the CLI never loads the daemon, SQLite or the simulator.
+      return (await import('./cli/main.js')).runCli(argv);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -52,7 +52,10 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = { level: options.level ?? 'info', base: { name: options.name }, redact: { paths: redactPaths, censor: '[redacted]' } };
   if (!options.dir) return pino({ ...base, enabled: false });
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const destination = pino.destination({ dest: join(options.dir, `${options.name}.log`), sync: true, mkdir: true });
+  const file = join(options.dir, `${options.name}.log`);
+  // Created private before pino opens it: logs hold ids and counts only, but they are the user's.
+  closeSync(openSync(file, 'a', 0o600));
+  const destination = pino.destination({ dest: file, sync: true });
   return pino(base, destination);
 }
 

@@ -25,7 +25,7 @@ export {
   type TokenSet,
 } from './oauth.js';
 export { loginWithBrowser, startLogin, DEFAULT_LOGIN_TIMEOUT_MS, type BrowserLoginOptions, type LoginError, type LoginOptions, type LoginSession } from './login.js';
-export { createUrlOpener, openUrlInBrowser, type OpenUrl } from './openUrl.js';
+export { createUrlOpener, openUrlInBrowser, type OpenUrl } from '../platform/openUrl.js';
 export { TokenManager, REFRESH_MARGIN_MS, type AccessTokens, type TokenFailure, type TokenManagerOptions, type TokenStore } from './tokenManager.js';
 export { encodeMeetingUuid, dateWindow } from './requestPaths.js';
 export { participantKey, type ZoomUser } from './mapping.js';

@@ -10,7 +10,7 @@ import type { Clock } from '../core/clock.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Logger } from '../platform/logger.js';
 import { exchangeCode, type OAuthClient, type OAuthFailure, type TokenSet } from './oauth.js';
-import { openUrlInBrowser, type OpenUrl } from './openUrl.js';
+import { openUrlInBrowser, type OpenUrl } from '../platform/openUrl.js';
 import { authorizeUrl, createPkce, createState } from './pkce.js';
 
 export type LoginError =

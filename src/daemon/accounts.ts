@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { apiError, type ApiError } from '../core/errors.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { Config } from '../platform/config.js';
+import type { Logger } from '../platform/logger.js';
+import { vaultsDir, type AppPaths } from '../platform/paths.js';
+import { HELD_STATES } from '../guard/controlLeases.js';
+import type { LiveAccounts } from '../guard/wipe.js';
+import { openVault, vaultFiles, type Account, type ControlDb, type Vault } from '../store/index.js';
+import type { SyncReport } from '../sync/engine.js';
+import { CoalescingRunner } from '../sync/runner.js';
+import { zoomAccount, type ZoomAccount } from '../sync/zoomSource.js';
+
+/** What the daemon shows about a running sync. */
+export interface SyncActivity {
+  resource: string;
+  progress: number;
+}
+
+/** One connected account while the daemon runs: its open vault, its Zoom client, its sync loop. */
+export class LiveAccount {
+  lastSyncAt: number | null = null;
+  lastError: string | null = null;
+  throttledUntil: number | null = null;
+  syncing: SyncActivity | null = null;
+
+  constructor(
+    readonly accountKey: string,
+    readonly vault: Vault,
+    readonly zoom: ZoomAccount,
+    readonly runner: CoalescingRunner<SyncReport>,
+  ) {}
+}
+
+export interface AccountHostOptions {
+  control: ControlDb;
+  paths: AppPaths;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  /** Each successful Zoom call or refresh proves the grant alive. */
+  onGrantAlive: (accountKey: string) => void;
+  /** Runs one sync of an account; the host wraps it in the account's coalescing runner. */
+  sync: (account: LiveAccount, signal: AbortSignal) => Promise<SyncReport>;
+}
+
+export function vaultFileOf(paths: AppPaths, accountKey: string): string {
+  return join(vaultsDir(paths), `${accountKey}.db`);
+}
+
+/**
+ * The accounts the daemon holds data for. It is also what the wipe needs from the live daemon
+ * (LiveAccounts): block reads, stop sync, close the vault, name its files.
+ */
+export class AccountHost implements LiveAccounts {
+  private readonly live = new Map<string, LiveAccount>();
+  private readonly blocked = new Set<string>();
+
+  constructor(private readonly o: AccountHostOptions) {}
+
+  /** Opens the vault of every held account. Called after the start-up guard step. */
+  openHeld(): void {
+    for (const account of this.o.control.accounts.list()) {
+      if ((HELD_STATES as readonly string[]).includes(account.state)) this.open(account);
+    }
+  }
+
+  /** Opens (or returns) the live account; null when its vault is missing or unreadable. */
+  open(account: Account): LiveAccount | null {
+    const existing = this.live.get(account.accountKey);
+    if (existing) return existing;
+    const vault = openVault(vaultFileOf(this.o.paths, account.accountKey), { create: true });
+    if (!vault.ok) {
+      this.o.log.error({ account: account.accountKey, code: vault.error.code }, 'cannot open vault');
+      return null;
+    }
+    const { config } = this.o;
+    const zoom = zoomAccount({
+      vault: vault.value,
+      zoomAccountId: account.zoomAccountId,
+      plan: config.plan,
+      oauthUrl: config.zoom.oauthUrl,
+      apiUrl: config.zoom.apiUrl,
+      clientId: config.zoom.clientId ?? '',
+      clock: this.o.clock,
+      log: this.o.log,
+      onGrantAlive: () => this.o.onGrantAlive(account.accountKey),
+    });
+    const cancelled = (): SyncReport => cancelledReport(account.accountKey, this.o.clock.now());
+    let liveAccount: LiveAccount | undefined;
+    const runner = new CoalescingRunner<SyncReport>((signal) => this.o.sync(liveAccount!, signal), cancelled);
+    liveAccount = new LiveAccount(account.accountKey, vault.value, zoom, runner);
+    this.live.set(account.accountKey, liveAccount);
+    this.blocked.delete(account.accountKey);
+    return liveAccount;
+  }
+
+  get(accountKey: string): LiveAccount | null {
+    return this.live.get(accountKey) ?? null;
+  }
+
+  all(): LiveAccount[] {
+    return [...this.live.values()];
+  }
+
+  /**
+   * The accounts a read may touch: one (by key) or all. WIPED for an account being or already
+   * wiped, NOT_FOUND for an unknown key. Lease expiry is checked by the caller.
+   */
+  readable(accountKey: string | undefined): Result<LiveAccount[], ApiError> {
+    if (accountKey === undefined) return ok(this.all().filter((a) => !this.blocked.has(a.accountKey)));
+    const account = this.o.control.accounts.get(accountKey);
+    if (!account) return err(apiError('NOT_FOUND', `no account ${accountKey}`));
+    const live = this.live.get(accountKey);
+    if (this.blocked.has(accountKey) || account.state === 'wiping' || account.state === 'wiped' || !live) {
+      return err(apiError('WIPED', `account ${accountKey} has been wiped; connect it again to sync`));
+    }
+    return ok([live]);
+  }
+
+  blockReads(accountKey: string): void {
+    this.blocked.add(accountKey);
+  }
+
+  async stopSync(accountKey: string): Promise<void> {
+    await this.live.get(accountKey)?.runner.cancel({ forever: true });
+  }
+
+  closeVault(accountKey: string): void {
+    const live = this.live.get(accountKey);
+    if (!live) return;
+    live.vault.close();
+    this.live.delete(accountKey);
+  }
+
+  vaultFiles(accountKey: string): string[] {
+    return vaultFiles(vaultFileOf(this.o.paths, accountKey));
+  }
+
+  /** Cancels every sync and waits for each to stop (its open transaction finishes first). */
+  async stopAllSyncs(): Promise<void> {
+    await Promise.all(this.all().map((a) => a.runner.cancel({ forever: true })));
+  }
+
+  closeAll(): void {
+    for (const key of [...this.live.keys()]) this.closeVault(key);
+  }
+}
+
+function cancelledReport(accountKey: string, now: number): SyncReport {
+  return {
+    accountKey,
+    startedAt: now,
+    finishedAt: now,
+    outcome: 'aborted',
+    deadGrantReason: null,
+    windowsFetched: 0,
+    windowsSkipped: 0,
+    windowsFailed: 0,
+    pages: 0,
+    itemsStored: 0,
+    participantMeetings: 0,
+    throttledUntil: null,
+    failures: [],
+  };
+}

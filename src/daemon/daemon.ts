@@ -1,0 +1,243 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../core/clock.js';
+import { apiError, type ApiError } from '../core/errors.js';
+import { err, ok, type Result } from '../core/result.js';
+import { VERSION } from '../core/version.js';
+import { PROTOCOL_VERSION } from '../ipc/protocol.js';
+import { startIpcServer, type IpcServer } from '../ipc/server.js';
+import type { Config } from '../platform/config.js';
+import { acquireInstance, describeInstanceError, type InstanceHandle } from '../platform/instance.js';
+import type { Logger } from '../platform/logger.js';
+import type { AppPaths } from '../platform/paths.js';
+import { openControl, type ControlDb } from '../store/index.js';
+import { revokeToken } from '../zoom/index.js';
+import { AccountHost } from './accounts.js';
+import { EventBus } from './events.js';
+import { Guardian } from './guardian.js';
+import { createHandlers } from './handlers.js';
+import { Logins } from './logins.js';
+import { RelayService } from './relayService.js';
+import { SyncService } from './syncService.js';
+
+export interface DaemonOptions {
+  paths: AppPaths;
+  config: Config;
+  log: Logger;
+  clock?: Clock;
+  /** Skip the sync at start (tests that drive syncs themselves). */
+  syncAtStart?: boolean;
+}
+
+export type StartError = { kind: 'already-running'; message: string } | { kind: 'failed'; message: string };
+
+export interface Daemon {
+  readonly socketPath: string;
+  readonly tokenFile: string;
+  /** Stops in the fixed order of STYLE.md. Stopping twice is harmless. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the daemon. Order matters (DESIGN.md invariant 2, issue 3): the instance lock, then the
+ * guard step (interrupted wipes finished, expired leases wiped), then the IPC socket, then the
+ * relay link, then the schedule.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Result<Daemon, StartError>> {
+  const { paths, config, log } = options;
+  const clock = options.clock ?? systemClock;
+  for (const dir of [paths.data, paths.logs, paths.runtime]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  const instance = await acquireInstance(paths, { clock });
+  if (!instance.ok) {
+    const message = describeInstanceError(instance.error);
+    return err({ kind: instance.error.kind === 'already-running' ? 'already-running' : 'failed', message });
+  }
+  const control = openControl(join(paths.data, 'control.db'), { clock });
+  if (!control.ok) {
+    instance.value.release();
+    return err({ kind: 'failed', message: `control.db: ${control.error.message}` });
+  }
+  try {
+    return ok(await compose({ ...options, clock }, instance.value, control.value));
+  } catch (e) {
+    control.value.close();
+    instance.value.release();
+    throw e;
+  }
+}
+
+async function compose(options: DaemonOptions & { clock: Clock }, instance: InstanceHandle, control: ControlDb): Promise<Daemon> {
+  const { paths, config, log, clock } = options;
+  const startedAt = clock.now();
+  const events = new EventBus();
+  let relay: RelayService | null = null;
+  let syncPaused = control.getMeta('sync.paused') === 'true';
+
+  // The parts refer to each other through these late-bound functions; each is set below.
+  let guardian!: Guardian;
+  let syncs!: SyncService;
+
+  const host = new AccountHost({
+    control,
+    paths,
+    config,
+    clock,
+    log,
+    onGrantAlive: (accountKey) => guardian.recordProof(accountKey, 'zoom'),
+    sync: (account, signal) => syncs.run(account, signal),
+  });
+  guardian = new Guardian({
+    control,
+    host,
+    paths,
+    leaseDays: config.lease.days,
+    clock,
+    log,
+    events,
+    onReceipt: () => relay?.flushReceipts(),
+  });
+  syncs = new SyncService({
+    config,
+    clock,
+    log,
+    events,
+    accounts: () => host.all(),
+    mayRun: (accountKey) => guardian.servable(accountKey).ok,
+    onDeadGrant: (accountKey) => {
+      log.warn({ account: accountKey }, 'Zoom says the grant is dead; wiping');
+      void guardian.wipe(accountKey, 'dead-grant');
+    },
+    afterSync: (account) => {
+      if (!relay || relay.isEnrolled(account.accountKey)) return;
+      void account.zoom.tokens.accessToken().then((token) => {
+        if (token.ok) return relay?.enroll(account.accountKey, token.value);
+      });
+    },
+  });
+  const logins = new Logins({
+    control,
+    paths,
+    config,
+    clock,
+    log,
+    events,
+    onConnected: async (account, tokens) => {
+      const live = host.open(account);
+      guardian.recordProof(account.accountKey, 'zoom');
+      if (relay) await relay.enroll(account.accountKey, tokens.accessToken);
+      if (live && !syncPaused) syncs.trigger([live]);
+    },
+  });
+
+  // 1. The guard step, before anything can be served.
+  await guardian.startUp();
+  host.openHeld();
+
+  const wipeAccount = async (accountKey: string, reason: 'user-purge' | 'disconnect'): Promise<Result<string, ApiError>> => guardian.wipe(accountKey, reason);
+
+  // 2. IPC.
+  const server = await startIpcServer({
+    socketPath: instance.socketPath,
+    tokenFile: instance.tokenFile,
+    log,
+    version: VERSION,
+    clock,
+    handlers: createHandlers({
+      control,
+      host,
+      startedAt,
+      version: VERSION,
+      protocol: PROTOCOL_VERSION,
+      link: () => relay?.state ?? { state: 'disabled', since: null },
+      syncPaused: () => syncPaused,
+      setSyncPaused: (paused) => {
+        syncPaused = paused;
+        syncs.paused = paused;
+        control.setMeta('sync.paused', String(paused));
+      },
+      nextSyncAt: () => syncs.nextRunAt,
+      leaseDeadline: (accountKey) => guardian.leases.deadlineOf(accountKey),
+      servable: (accountKey) => guardian.servable(accountKey),
+      triggerSync: (accountKey) => {
+        if (accountKey === undefined) return ok(syncs.trigger());
+        const readable = host.readable(accountKey);
+        if (!readable.ok) return readable;
+        const servable = guardian.servable(accountKey);
+        return servable.ok ? ok(syncs.trigger(readable.value)) : servable;
+      },
+      connect: () => logins.start(),
+      disconnect: async (accountKey) => {
+        const account = control.accounts.get(accountKey);
+        if (!account || account.state === 'wiped') return err(apiError('NOT_FOUND', `no connected account ${accountKey}`));
+        const live = host.get(accountKey);
+        const tokens = live?.vault.isOpen ? live.vault.getTokens() : null;
+        if (tokens && config.zoom.clientId) {
+          const revoked = await revokeToken({ oauthUrl: config.zoom.oauthUrl, clientId: config.zoom.clientId }, tokens.refreshToken, { clock });
+          // The local copy goes either way: the user asked for it.
+          if (!revoked.ok) log.warn({ account: accountKey, failure: revoked.error.kind }, 'revoke at Zoom failed; wiping anyway');
+        }
+        return wipeAccount(accountKey, 'disconnect');
+      },
+      purge: (accountKey) => {
+        const account = control.accounts.get(accountKey);
+        if (!account) return Promise.resolve(err(apiError('NOT_FOUND', `no account ${accountKey}`)));
+        return wipeAccount(accountKey, 'user-purge');
+      },
+    }),
+  });
+  if (!server.ok) throw new Error(`IPC server could not start: ${JSON.stringify(server.error)}`);
+  events.attach((topic, data) => server.value.publish(topic, data));
+
+  // 3. The relay link.
+  if (config.relay) {
+    relay = new RelayService({
+      relay: config.relay,
+      control,
+      clock,
+      log,
+      events,
+      leaseDeadline: (accountKey) => guardian.leases.deadlineOf(accountKey),
+      onLease: (accountKey, lease) => guardian.recordProof(accountKey, 'relay', lease.validUntil),
+      onWipe: async (accountKeys, command) => {
+        const held = accountKeys.filter((key) => control.accounts.get(key)?.state !== 'wiped');
+        // A command for data already gone is still answered: a verified receipt for nothing left.
+        const targets = held.length > 0 ? held : accountKeys.slice(-1);
+        for (const [i, key] of targets.entries()) {
+          await guardian.wipe(key, command.reason, i === 0 ? command.commandId : undefined);
+        }
+      },
+      onSyncHint: (accountKeys) => {
+        const live = accountKeys.map((key) => host.get(key)).filter((a) => a !== null);
+        if (!syncPaused) syncs.trigger(live);
+      },
+    });
+  }
+
+  // 4. The schedule and the lease checks.
+  syncs.paused = syncPaused;
+  syncs.start({ runNow: options.syncAtStart !== false });
+  guardian.start();
+  log.info({ pid: process.pid, accounts: host.all().length, relay: Boolean(config.relay) }, 'daemon started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({}, 'daemon stopping');
+      events.detach();
+      await server.value.close();
+      syncs.stop();
+      logins.cancelAll();
+      await host.stopAllSyncs();
+      await relay?.stop();
+      guardian.stop();
+      await guardian.leases.check();
+      host.closeAll();
+      control.close();
+      instance.release();
+      log.info({}, 'daemon stopped');
+    })();
+    return stopping;
+  };
+  return { socketPath: instance.socketPath, tokenFile: instance.tokenFile, stop };
+}

@@ -1,0 +1,103 @@
+import type { Clock } from '../core/clock.js';
+import type { WipeReason } from '../core/receipt.js';
+import { err, ok, type Result } from '../core/result.js';
+import { apiError, type ApiError } from '../core/errors.js';
+import type { Logger } from '../platform/logger.js';
+import type { AppPaths } from '../platform/paths.js';
+import { controlLeaseStore } from '../guard/controlLeases.js';
+import { DAY_MS, LeaseMonitor, type ProofKind } from '../guard/leases.js';
+import { TrustedTime } from '../guard/trustedTime.js';
+import { Wiper } from '../guard/wipe.js';
+import type { ControlDb } from '../store/index.js';
+import type { AccountHost } from './accounts.js';
+import type { EventBus } from './events.js';
+
+export interface GuardianOptions {
+  control: ControlDb;
+  host: AccountHost;
+  paths: AppPaths;
+  leaseDays: number;
+  clock: Clock;
+  log: Logger;
+  events: EventBus;
+  /** A receipt is in the outbox: the relay link sends it. */
+  onReceipt: () => void;
+}
+
+/** The deletion guarantee inside the daemon: leases, their enforcement, and every wipe. */
+export class Guardian {
+  readonly time: TrustedTime;
+  readonly leases: LeaseMonitor;
+  private readonly wiper: Wiper;
+
+  constructor(private readonly o: GuardianOptions) {
+    this.time = new TrustedTime(o.clock, o.control);
+    this.wiper = new Wiper({
+      control: o.control,
+      live: o.host,
+      clock: o.clock,
+      log: o.log,
+      scanFolders: [o.paths.data, o.paths.logs, o.paths.runtime],
+    });
+    this.leases = new LeaseMonitor({
+      clock: o.clock,
+      time: this.time,
+      store: controlLeaseStore(o.control),
+      leaseMs: o.leaseDays * DAY_MS,
+      log: o.log,
+      onWarning: (accountKey, deadline) => o.events.emit('lease.warning', { accountKey, leaseDeadline: deadline }),
+      onExpired: async (accountKey) => {
+        await this.wipe(accountKey, 'lease-expired');
+      },
+    });
+  }
+
+  /**
+   * The start-up step (DESIGN.md, invariant 2): finish interrupted wipes, then wipe every account
+   * whose lease ran out while the daemon was not running. Runs before the IPC socket exists.
+   */
+  async startUp(): Promise<void> {
+    const resumed = await this.wiper.resumeUnfinished();
+    for (const result of resumed) if (result.ok) this.o.onReceipt();
+    await this.leases.check();
+  }
+
+  recordProof(accountKey: string, kind: ProofKind, validUntil?: number): void {
+    this.leases.recordProof(accountKey, kind, validUntil);
+  }
+
+  /** EXPIRED or WIPED when nothing may be served for the account, else ok. */
+  servable(accountKey: string): Result<void, ApiError> {
+    if (this.wiper.isPending(accountKey)) return err(apiError('WIPED', `account ${accountKey} is being wiped`));
+    if (this.leases.isExpired(accountKey)) {
+      // Enforce at once rather than at the next minute's check.
+      void this.wipe(accountKey, 'lease-expired');
+      return err(apiError('EXPIRED', `the lease of account ${accountKey} ran out; its data is being wiped`));
+    }
+    return ok(undefined);
+  }
+
+  async wipe(accountKey: string, reason: WipeReason, commandId?: string): Promise<Result<string, ApiError>> {
+    const result = await this.wiper.wipe({ accountKey, reason, commandId: commandId ?? null });
+    if (!result.ok) {
+      if (result.error.kind === 'unknown-account') return err(apiError('NOT_FOUND', `no account ${accountKey}`));
+      return err(apiError('UNAVAILABLE', `the wipe of ${accountKey} could not be verified yet (${result.error.remaining} files remain); it is retried every minute`));
+    }
+    this.o.events.emit('data.wiped', { accountKey, receiptId: result.value.id, reason });
+    this.o.onReceipt();
+    return ok(result.value.id);
+  }
+
+  /** Retries wipes that could not be verified (e.g. a file still open elsewhere). */
+  async retryUnfinished(): Promise<void> {
+    for (const result of await this.wiper.resumeUnfinished()) if (result.ok) this.o.onReceipt();
+  }
+
+  start(): void {
+    this.leases.start();
+  }
+
+  stop(): void {
+    this.leases.stop();
+  }
+}

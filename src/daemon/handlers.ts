@@ -1,0 +1,236 @@
+import type { ApiError } from '../core/errors.js';
+import { apiError } from '../core/errors.js';
+import type { ReceiptBody } from '../core/receipt.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { Handlers } from '../ipc/router.js';
+import type { AccountStatus, ReceiptView } from '../ipc/schemas.js';
+import { toApiError, searchAcross, type ControlDb, type Page, type StoreError } from '../store/index.js';
+import type { AccountHost, LiveAccount } from './accounts.js';
+
+/** What the IPC handlers need from the running daemon. */
+export interface DaemonState {
+  control: ControlDb;
+  host: AccountHost;
+  startedAt: number;
+  version: string;
+  protocol: number;
+  link(): { state: 'disabled' | 'connecting' | 'online' | 'offline'; since: number | null };
+  syncPaused(): boolean;
+  setSyncPaused(paused: boolean): void;
+  nextSyncAt(): number | null;
+  leaseDeadline(accountKey: string): number | null;
+  /** EXPIRED / WIPED when nothing may be served for the account. */
+  servable(accountKey: string): Result<void, ApiError>;
+  triggerSync(accountKey?: string): Result<string[], ApiError>;
+  connect(): Promise<Result<{ loginId: string; url: string }, ApiError>>;
+  disconnect(accountKey: string): Promise<Result<string, ApiError>>;
+  purge(accountKey: string): Promise<Result<string, ApiError>>;
+}
+
+type Tagged<T> = T & { accountKey: string };
+
+/** The IPC method table's handlers over the daemon's state. Reads check leases before touching a vault. */
+export function createHandlers(d: DaemonState): Handlers {
+  /** The accounts a read covers, each allowed to be served; a named account that may not be is an error. */
+  const readable = (accountKey: string | undefined): Result<LiveAccount[], ApiError> => {
+    const accounts = d.host.readable(accountKey);
+    if (!accounts.ok) return accounts;
+    if (accountKey !== undefined) {
+      const servable = d.servable(accountKey);
+      return servable.ok ? accounts : servable;
+    }
+    return ok(accounts.value.filter((a) => d.servable(a.accountKey).ok));
+  };
+
+  const list = <T extends { startTime: number }>(
+    query: { account?: string; from?: number; to?: number; limit: number; cursor?: string },
+    read: Reader<T>,
+    tieBreak: (item: T) => string,
+  ): Result<{ items: Array<Tagged<T>>; nextCursor: string | null }, ApiError> => {
+    const accounts = readable(query.account);
+    if (!accounts.ok) return accounts;
+    const range = { from: query.from, to: query.to };
+    if (query.account !== undefined) {
+      const account = accounts.value[0];
+      if (!account) return ok({ items: [], nextCursor: null });
+      const page = read(account, { ...range, limit: query.limit, cursor: query.cursor });
+      if (!page.ok) return err(toApiError(page.error));
+      return ok({ items: page.value.items.map((item) => ({ ...item, accountKey: account.accountKey })), nextCursor: page.value.nextCursor });
+    }
+    return mergedPage(accounts.value, range, query.limit, query.cursor, read, tieBreak);
+  };
+
+  const accountStatuses = (): AccountStatus[] =>
+    d.control.accounts.list().map((account) => {
+      const live = d.host.get(account.accountKey);
+      const expired = account.state !== 'wiped' && account.state !== 'wiping' && !d.servable(account.accountKey).ok;
+      return {
+        accountKey: account.accountKey,
+        zoomAccountId: account.zoomAccountId,
+        zoomUserId: account.zoomUserId,
+        state: expired && account.state !== 'wiped' ? 'expired' : account.state,
+        lastSyncAt: live?.lastSyncAt ?? null,
+        nextSyncAt: live && !d.syncPaused() ? d.nextSyncAt() : null,
+        syncing: live?.syncing ?? null,
+        lastError: live?.lastError ?? null,
+        throttledUntil: live?.throttledUntil ?? null,
+        counts: live && live.vault.isOpen ? live.vault.counts() : { meetings: 0, participants: 0, recordings: 0, calls: 0 },
+        leaseDeadline: account.state === 'wiped' ? null : d.leaseDeadline(account.accountKey),
+      };
+    });
+
+  return {
+    status: async () =>
+      ok({
+        daemonVersion: d.version,
+        protocol: d.protocol,
+        pid: process.pid,
+        startedAt: d.startedAt,
+        devicePublicKey: d.control.device().publicKeyDer.toString('base64'),
+        link: d.link(),
+        syncPaused: d.syncPaused(),
+        accounts: accountStatuses(),
+      }),
+    'accounts.list': async () => ok({ accounts: accountStatuses() }),
+    'accounts.connect': async () => d.connect(),
+    'accounts.disconnect': async ({ account }) => {
+      const receipt = await d.disconnect(account);
+      return receipt.ok ? ok({ receiptId: receipt.value }) : receipt;
+    },
+    'meetings.list': async (p) => list(p, (a, q) => a.vault.listMeetings(q), (m) => m.uuid),
+    'calls.list': async (p) => list(p, (a, q) => a.vault.listCalls(q), (c) => c.id),
+    'recordings.list': async (p) => list(p, (a, q) => a.vault.listRecordings(q), (r) => r.meetingUuid),
+    'meetings.get': async ({ account, uuid }) => {
+      const accounts = readable(account);
+      if (!accounts.ok) return accounts;
+      for (const live of accounts.value) {
+        const meeting = live.vault.getMeeting(uuid);
+        if (meeting) return ok({ ...meeting, accountKey: live.accountKey });
+      }
+      return err(apiError('NOT_FOUND', 'no meeting with that uuid'));
+    },
+    search: async ({ q, account, limit }) => {
+      const accounts = readable(account);
+      if (!accounts.ok) return accounts;
+      const hits = searchAcross(
+        accounts.value.map((a) => ({ accountKey: a.accountKey, vault: a.vault })),
+        q,
+        limit,
+      );
+      return hits.ok ? ok({ hits: hits.value }) : err(toApiError(hits.error));
+    },
+    'sync.now': async ({ account }) => {
+      const started = d.triggerSync(account);
+      return started.ok ? ok({ started: started.value }) : started;
+    },
+    'sync.pause': async ({ paused }) => {
+      d.setSyncPaused(paused);
+      return ok({ paused: d.syncPaused() });
+    },
+    purge: async ({ account, all }) => {
+      const keys = all
+        ? d.control.accounts
+            .list()
+            .filter((a) => a.state !== 'wiped')
+            .map((a) => a.accountKey)
+        : [account as string];
+      const receiptIds: string[] = [];
+      for (const key of keys) {
+        const receipt = await d.purge(key);
+        if (!receipt.ok) return receipt;
+        receiptIds.push(receipt.value);
+      }
+      return ok({ receiptIds });
+    },
+    'receipts.list': async ({ account }) => {
+      const wipes = new Map(d.control.receipts.list().map((r) => [r.id, r]));
+      const accountOf = (wipeId: string): string | null => d.control.wipes.get(wipeId)?.accountKey ?? null;
+      const receipts: ReceiptView[] = [];
+      for (const stored of wipes.values()) {
+        if (account !== undefined && accountOf(stored.wipeId) !== account) continue;
+        const body = JSON.parse(stored.body) as ReceiptBody;
+        receipts.push({
+          id: body.id,
+          commandId: body.commandId,
+          zoomAccountId: body.zoomAccountId,
+          zoomUserId: body.zoomUserId,
+          reason: body.reason,
+          requestedAt: body.requestedAt,
+          completedAt: body.completedAt,
+          filesRemoved: body.filesRemoved,
+          bytesRemoved: body.bytesRemoved,
+          verified: body.verified,
+          signature: stored.signature,
+          acked: stored.ackedAt !== null,
+        });
+      }
+      return ok({ receipts });
+    },
+  };
+}
+
+type Reader<T> = (account: LiveAccount, query: { from?: number; to?: number; limit: number; cursor?: string }) => Result<Page<T>, StoreError>;
+
+/** Per account: the store's cursor after the rows already served, null at the start, or done. */
+type MergeCursor = Record<string, string | null | 0>;
+
+function encodeMergeCursor(cursor: MergeCursor): string {
+  return `m.${Buffer.from(JSON.stringify(cursor)).toString('base64url')}`;
+}
+
+function decodeMergeCursor(text: string | undefined): MergeCursor | null {
+  if (text === undefined) return {};
+  if (!text.startsWith('m.')) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text.slice(2), 'base64url').toString('utf8'));
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+    const entries = Object.entries(value);
+    return entries.every(([, v]) => v === null || v === 0 || typeof v === 'string') ? (Object.fromEntries(entries) as MergeCursor) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One page across several vaults, newest first: a k-way merge of each vault's keyset pages. The
+ * cursor holds each vault's own cursor after the rows already served.
+ */
+function mergedPage<T extends { startTime: number }>(
+  accounts: LiveAccount[],
+  range: { from?: number; to?: number },
+  limit: number,
+  cursorText: string | undefined,
+  read: Reader<T>,
+  tieBreak: (item: T) => string,
+): Result<{ items: Array<Tagged<T>>; nextCursor: string | null }, ApiError> {
+  const cursor = decodeMergeCursor(cursorText);
+  if (!cursor) return err(apiError('BAD_REQUEST', 'cursor is not one this list gave out'));
+  const candidates: Array<{ account: LiveAccount; item: T }> = [];
+  for (const account of accounts) {
+    const position = cursor[account.accountKey];
+    if (position === 0) continue;
+    const page = read(account, { ...range, limit, cursor: position ?? undefined });
+    if (!page.ok) return err(toApiError(page.error));
+    for (const item of page.value.items) candidates.push({ account, item });
+  }
+  candidates.sort((a, b) => b.item.startTime - a.item.startTime || (tieBreak(b.item) < tieBreak(a.item) ? -1 : tieBreak(b.item) > tieBreak(a.item) ? 1 : 0));
+  const served = candidates.slice(0, limit);
+  const next: MergeCursor = { ...cursor };
+  let more = false;
+  for (const account of accounts) {
+    const position = cursor[account.accountKey];
+    if (position === 0) continue;
+    const taken = served.filter((c) => c.account === account).length;
+    const offered = candidates.filter((c) => c.account === account).length;
+    // Re-reading exactly `taken` rows from the old position yields the store's cursor after them.
+    const after = taken === 0 ? { ok: true as const, value: { items: [], nextCursor: position ?? null } } : read(account, { ...range, limit: taken, cursor: position ?? undefined });
+    if (!after.ok) return err(toApiError(after.error));
+    const exhausted = taken === offered && offered < limit;
+    next[account.accountKey] = exhausted || (taken > 0 && after.value.nextCursor === null) ? 0 : after.value.nextCursor;
+    if (next[account.accountKey] !== 0) more = true;
+  }
+  return ok({
+    items: served.map(({ account, item }) => ({ ...item, accountKey: account.accountKey })),
+    nextCursor: more ? encodeMergeCursor(next) : null,
+  });
+}
