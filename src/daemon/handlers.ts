@@ -87,6 +87,7 @@ export function createHandlers(d: DaemonState): Handlers {
         pid: process.pid,
         startedAt: d.startedAt,
         devicePublicKey: d.control.device().publicKeyDer.toString('base64'),
+        deviceId: d.control.device().deviceId,
         link: d.link(),
         syncPaused: d.syncPaused(),
         accounts: accountStatuses(),

@@ -100,6 +100,7 @@ export class SyncService {
     account.throttledUntil = report.throttledUntil;
     if (report.outcome === 'dead-grant') {
       account.lastError = 'dead-grant';
+      this.o.events.emit('sync.done', { accountKey: account.accountKey, finishedAt: report.finishedAt, added: { meetings: 0, recordings: 0, calls: 0 }, error: 'dead-grant' });
       this.o.onDeadGrant(account.accountKey);
       return;
     }

@@ -18,6 +18,6 @@ export function controlLeaseStore(control: ControlDb): LeaseStore {
         .filter((a) => (HELD_STATES as readonly string[]).includes(a.state))
         .map((a) => a.accountKey),
     highWater: (): number => control.highWater(),
-    raiseHighWater: (t: number): number => control.raiseHighWater(Math.floor(t)),
+    raiseHighWater: (t: number): number => control.raiseHighWater(t),
   };
 }

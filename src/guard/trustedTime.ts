@@ -24,7 +24,7 @@ export class TrustedTime {
 
   now(): number {
     const sinceAnchor = this.anchor.trusted + (this.clock.monotonic() - this.anchor.monotonic);
-    return Math.max(this.clock.now(), this.store.highWater(), sinceAnchor);
+    return Math.floor(Math.max(this.clock.now(), this.store.highWater(), sinceAnchor));
   }
 
   /** Persists the current trusted time as the high-water mark; called by each periodic check. */

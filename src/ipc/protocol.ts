@@ -122,6 +122,8 @@ const METHOD_LIST = [
       pid: z.number().int(),
       startedAt: z.number().int(),
       devicePublicKey: z.string().nullable(),
+      /** Signed into every receipt with the key above; with both, anyone can verify a receipt. */
+      deviceId: z.string(),
       link: z.object({ state: linkStateSchema, since: z.number().int().nullable() }),
       syncPaused: z.boolean(),
       accounts: z.array(accountStatusSchema),

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { ParticipantRecord, Resource } from '../core/records.js';
 import { ok, type Result } from '../core/result.js';
 import type { Logger } from '../platform/logger.js';
+import { RunProgress } from './progress.js';
 import type { HistorySource, ListQuery, PageResult, SourceFailure } from './source.js';
 import { DAY_MS, historyStart, isFinal, planWindows, requestRange, type WindowKey } from './windows.js';
 import type { SyncVault } from './vaultPort.js';
@@ -11,12 +12,15 @@ const PAGE_TOKEN_TTL_MS = 14 * 60 * 1000;
 /** Zoom reports participant durations as 0 when asked too soon after a meeting ends. */
 const PARTICIPANTS_SETTLE_MS = 15 * 60 * 1000;
 const RETENTION_SWEEP_EVERY_MS = DAY_MS;
+/** More meetings than any history holds: all of them are asked for at once. */
+const PARTICIPANTS_BATCH = 100_000;
+const DEFAULT_PARTICIPANT_CONCURRENCY = 4;
 
 export interface SyncProgressEvent {
   type: 'progress';
   accountKey: string;
   resource: Resource | 'participants';
-  /** 0..1 over the work known so far in this run. */
+  /** 0..1 over the work known so far in this run; never decreases, and 1 once the run is over. */
   progress: number;
   itemsStored: number;
 }
@@ -50,6 +54,7 @@ export interface SyncOptions {
   source: HistorySource;
   clock: Clock;
   log: Logger;
+  /** How far back to sync; never further than `retentionDays` (rows older than that are not kept). */
   historyDays: number;
   retentionDays: number;
   onProgress?: (event: SyncProgressEvent) => void;
@@ -77,9 +82,9 @@ class RunStop {
 }
 
 /**
- * One sync run of one account: newest window first across all resources, a checkpoint per page
- * and per window, participants of new meetings, then the retention sweep. Failures are recorded
- * per window and per resource; only a dead grant or an abort ends the run early.
+ * One sync run of one account: the retention sweep (when due), then newest window first across
+ * all resources, a checkpoint per page and per window, and participants of new meetings. Failures
+ * are recorded per window and per resource; only a dead grant or an abort ends the run early.
  */
 export async function syncAccount(options: SyncOptions, signal: AbortSignal): Promise<SyncReport> {
   return new SyncRun(options, signal).run();
@@ -88,9 +93,9 @@ export async function syncAccount(options: SyncOptions, signal: AbortSignal): Pr
 class SyncRun {
   private readonly report: SyncReport;
   private readonly stopped = new Set<Resource | 'participants'>();
-  private unitsDone = 0;
-  private unitsPlanned = 0;
-  private readonly participantsPlanned = new Set<string>();
+  private readonly progress = new RunProgress();
+  /** Meetings whose participants this run has asked for (or given up on): each is tried once a run. */
+  private readonly participantsTried = new Set<string>();
 
   constructor(
     private readonly o: SyncOptions,
@@ -116,8 +121,9 @@ class SyncRun {
 
   async run(): Promise<SyncReport> {
     try {
-      await this.fetchAll();
+      // Before fetching: a run cut short still enforces retention.
       this.sweepRetentionIfDue();
+      await this.fetchAll();
     } catch (e) {
       if (!(e instanceof RunStop)) throw e;
       if (e.failure.kind === 'dead-grant') {
@@ -147,16 +153,17 @@ class SyncRun {
   private async fetchAll(): Promise<void> {
     const now = this.o.clock.now();
     const resources: Resource[] = ['meetings', 'calls', 'recordings'];
+    const days = Math.min(this.o.historyDays, this.o.retentionDays);
     const plans = new Map<Resource, { horizon: number; windows: WindowKey[] }>();
     for (const resource of resources) {
-      const horizon = historyStart(resource, now, this.o.historyDays);
+      const horizon = historyStart(resource, now, days);
       const windows = planWindows(now, horizon).filter((w) => {
         if (!isFinal(w, this.o.vault.getWindow(resource, w.start))) return true;
         this.report.windowsSkipped++;
         return false;
       });
       plans.set(resource, { horizon, windows });
-      this.unitsPlanned += windows.length;
+      this.progress.plan(windows.length);
     }
     const depth = Math.max(...[...plans.values()].map((p) => p.windows.length), 0);
     // Interleaved newest-first: the latest month of meetings, their participants, calls and
@@ -165,18 +172,24 @@ class SyncRun {
       for (const resource of resources) {
         const plan = plans.get(resource);
         const window = plan?.windows[i];
-        if (!plan || !window || this.stopped.has(resource)) continue;
-        await this.fetchWindow(resource, window, plan.horizon, now);
+        if (!plan || !window) continue;
+        if (this.stopped.has(resource)) this.settle(resource);
+        else await this.fetchWindow(resource, window, plan.horizon, now);
         if (resource === 'meetings') await this.fetchParticipants();
       }
     }
     await this.fetchParticipants();
+    // Participant lists come last; whatever was planned and not reached is settled with them.
+    this.emitProgress('participants', this.progress.settleAll());
   }
 
   private async fetchWindow(resource: Resource, window: WindowKey, horizon: number, now: number): Promise<void> {
     const range = requestRange(window, now, horizon);
     const stored = this.o.vault.getWindow(resource, window.start);
-    let pageToken = stored?.status === 'open' && stored.pageToken && stored.pageTokenIssuedAt !== null && now - stored.pageTokenIssuedAt < PAGE_TOKEN_TTL_MS ? stored.pageToken : undefined;
+    const resumable = stored?.status === 'open' && stored.pageToken !== null && stored.pageTokenIssuedAt !== null && now - stored.pageTokenIssuedAt < PAGE_TOKEN_TTL_MS;
+    // A pass that cannot be resumed starts over, and so do the window's page counters.
+    if (stored?.pageToken && !resumable) this.o.vault.restartWindow(resource, window.start);
+    let pageToken = resumable ? (stored.pageToken ?? undefined) : undefined;
     let restarted = false;
     for (;;) {
       this.throwIfAborted();
@@ -190,7 +203,7 @@ class SyncRun {
           this.o.vault.restartWindow(resource, window.start);
           continue;
         }
-        this.failResource(resource, window, failure);
+        this.failUnit(resource, window, failure);
         return;
       }
       const fetchedAt = this.o.clock.now();
@@ -204,7 +217,7 @@ class SyncRun {
     }
     this.o.vault.completeWindow(resource, window.start, this.o.clock.now());
     this.report.windowsFetched++;
-    this.advance(resource);
+    this.settle(resource);
   }
 
   /** Fetches one page and returns it with the function that stores it, typed per resource. */
@@ -220,32 +233,35 @@ class SyncRun {
     }
   }
 
-  /** Participants of every meeting that has none yet and ended long enough ago to be settled. */
+  /**
+   * Participants of every meeting that has none yet, ended long enough ago to be settled, and was
+   * not tried earlier in this run: a list that failed waits for the next run rather than costing
+   * requests again now.
+   */
   private async fetchParticipants(): Promise<void> {
-    if (this.stopped.has('participants')) return;
     const settledBefore = this.o.clock.now() - PARTICIPANTS_SETTLE_MS;
-    const pending = this.o.vault.meetingsNeedingParticipants(100_000).filter((m) => m.endsAt <= settledBefore);
-    for (const meeting of pending) {
-      if (this.participantsPlanned.has(meeting.uuid)) continue;
-      this.participantsPlanned.add(meeting.uuid);
-      this.unitsPlanned++;
-    }
+    const due = this.o.vault.meetingsNeedingParticipants(PARTICIPANTS_BATCH).filter((m) => m.endsAt <= settledBefore && !this.participantsTried.has(m.uuid));
+    if (due.length === 0) return;
+    for (const meeting of due) this.participantsTried.add(meeting.uuid);
+    this.progress.plan(due.length);
     let next = 0;
-    let halt: RunStop | null = null;
+    // Exceptions of the workers: after the first, the others finish their current meeting and stop.
+    const thrown: unknown[] = [];
     const worker = async (): Promise<void> => {
-      while (next < pending.length && !halt && !this.stopped.has('participants')) {
-        const meeting = pending[next++];
-        if (!meeting) continue;
+      for (let meeting = due[next++]; meeting && thrown.length === 0; meeting = due[next++]) {
+        if (this.stopped.has('participants')) {
+          this.settle('participants');
+          continue;
+        }
         try {
           await this.fetchParticipantsOf(meeting.uuid);
-        } catch (e) {
-          if (!(e instanceof RunStop)) throw e;
-          halt = e;
+        } catch (error) {
+          thrown.push(error);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, this.o.participantConcurrency ?? 4) }, worker));
-    if (halt) throw halt;
+    await Promise.all(Array.from({ length: Math.max(1, this.o.participantConcurrency ?? DEFAULT_PARTICIPANT_CONCURRENCY) }, worker));
+    if (thrown.length > 0) throw thrown[0];
   }
 
   private async fetchParticipantsOf(meetingUuid: string): Promise<void> {
@@ -266,10 +282,10 @@ class SyncRun {
         if (failure.kind === 'not-found') {
           // Zoom no longer knows this meeting instance (older than a year, or deleted).
           this.o.vault.markParticipantsUnavailable(meetingUuid, this.o.clock.now());
-          this.advance('participants');
+          this.settle('participants');
           return;
         }
-        this.failResource('participants', null, failure);
+        this.failUnit('participants', null, failure);
         return;
       }
       this.report.pages++;
@@ -280,10 +296,11 @@ class SyncRun {
     this.o.vault.saveParticipants(meetingUuid, rows, this.o.clock.now());
     this.report.itemsStored += rows.length;
     this.report.participantMeetings++;
-    this.advance('participants');
+    this.settle('participants');
   }
 
-  private failResource(resource: Resource | 'participants', window: WindowKey | null, failure: SourceFailure): void {
+  /** Records a failed window (or one meeting's participant list) and settles it for this run. */
+  private failUnit(resource: Resource | 'participants', window: WindowKey | null, failure: SourceFailure): void {
     if (failure.kind === 'dead-grant' || failure.kind === 'aborted') throw new RunStop(failure);
     this.report.failures.push({ resource, windowStart: window?.start ?? null, kind: failure.kind });
     if (window) this.report.windowsFailed++;
@@ -296,17 +313,15 @@ class SyncRun {
     }
     // Any other failure fails one window (or one meeting's participants, which stay pending for
     // the next run); the rest of the run goes on.
+    this.settle(resource);
   }
 
-  private advance(resource: Resource | 'participants'): void {
-    this.unitsDone++;
-    this.o.onProgress?.({
-      type: 'progress',
-      accountKey: this.o.accountKey,
-      resource,
-      progress: this.unitsPlanned === 0 ? 1 : Math.min(1, this.unitsDone / this.unitsPlanned),
-      itemsStored: this.report.itemsStored,
-    });
+  private settle(resource: Resource | 'participants'): void {
+    this.emitProgress(resource, this.progress.settle());
+  }
+
+  private emitProgress(resource: Resource | 'participants', progress: number): void {
+    this.o.onProgress?.({ type: 'progress', accountKey: this.o.accountKey, resource, progress, itemsStored: this.report.itemsStored });
   }
 
   private throwIfAborted(): void {

@@ -58,14 +58,29 @@ export function requestRange(window: WindowKey, now: number, horizonStart: numbe
   return { from: Math.max(window.start, horizonStart), to: lastDay };
 }
 
-/** How far back each resource reaches at Zoom. */
-export const HORIZON_DAYS: Record<Resource, number> = {
-  meetings: 183,
-  recordings: 366,
-  calls: 183,
+/**
+ * How far back Zoom lists each resource, in calendar months (ZOOM.md section 4): meetings and calls
+ * for the last 6 months; recordings have no horizon, so the configured history bounds them.
+ */
+export const HORIZON_MONTHS: Record<Resource, number | null> = {
+  meetings: 6,
+  recordings: null,
+  calls: 6,
 };
 
+/**
+ * UTC midnight of today's UTC date `months` calendar months back, where Zoom's "last N months"
+ * begins. Six months are 181 to 184 days, so a fixed count of days would either ask Zoom for a day
+ * it refuses (call history answers 400) or leave out a day it still serves.
+ */
+export function monthsBack(now: number, months: number): number {
+  const today = new Date(now);
+  return Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - months, today.getUTCDate());
+}
+
+/** Where the history of `resource` starts: `configuredDays` back, but never before Zoom's horizon. */
 export function historyStart(resource: Resource, now: number, configuredDays: number): number {
-  const days = Math.min(configuredDays, HORIZON_DAYS[resource]);
-  return Math.floor((now - days * DAY_MS) / DAY_MS) * DAY_MS;
+  const configured = Math.floor((now - configuredDays * DAY_MS) / DAY_MS) * DAY_MS;
+  const months = HORIZON_MONTHS[resource];
+  return months === null ? configured : Math.max(configured, monthsBack(now, months));
 }

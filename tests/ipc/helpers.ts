@@ -54,6 +54,7 @@ export function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     pid: process.pid,
     startedAt: Date.UTC(2026, 0, 15),
     devicePublicKey: null,
+    deviceId: 'device-test',
     link: { state: 'disabled', since: null },
     syncPaused: false,
     accounts: [],

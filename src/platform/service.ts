@@ -1,0 +1,295 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { resolvePaths } from './paths.js';
+import {
+  encodeUtf16,
+  LAUNCHD_LABEL,
+  launchdPlist,
+  SYSTEMD_UNIT_NAME,
+  systemdUnit,
+  WINDOWS_TASK_NAME,
+  windowsTaskXml,
+  type ServiceSpec,
+} from './serviceFiles.js';
+import { callvaultLaunch, type CallvaultLaunch } from './serviceLaunch.js';
+
+// `callvault service install | uninstall | status`: starts the daemon at login through the
+// platform's own service manager. The file is written by this module; the manager's commands go
+// through an injectable runner, so tests never touch the real system.
+
+export type CommandOutcome = { kind: 'exited'; code: number; stdout: string; stderr: string } | { kind: 'not-found' };
+export type RunCommand = (command: string, args: readonly string[]) => CommandOutcome;
+
+export interface ServiceIo {
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  home: string;
+  uid: number;
+  username: string;
+  /** Resolves a relative CALLVAULT_HOME. */
+  cwd: string;
+  launch: CallvaultLaunch;
+  run: RunCommand;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+interface Step {
+  command: string;
+  args: string[];
+  /** Failing is an expected answer (e.g. "not loaded" when unloading), not an error. */
+  mayFail?: boolean;
+}
+
+/** One platform's service manager: where the file goes and which commands load and unload it. */
+interface ServiceTarget {
+  kind: string;
+  file: string;
+  content: Buffer;
+  /** Folders install may have created, innermost first; uninstall removes them when empty. */
+  ownDirs: string[];
+  enable: Step[];
+  /** Run before the file is removed. */
+  disable: Step[];
+  /** Run after the file is removed. */
+  afterRemove: Step[];
+  /** What status asks the manager; `output` shows its first line, `exit-code` a yes or no. */
+  status: Array<{ label: string; step: Step; show: 'output' | 'exit-code' }>;
+}
+
+const USAGE = 'usage: callvault service install | uninstall | status';
+
+export async function runServiceCommand(argv: readonly string[], io: Partial<ServiceIo> = {}): Promise<number> {
+  const full = { ...defaultIo(), ...io };
+  const [action, ...extra] = argv;
+  if (action === '--help' || action === 'help') {
+    full.out(`${USAGE}\n  install    start the daemon at login (and now)\n  uninstall  undo install\n  status     show whether it is installed and running\n`);
+    return 0;
+  }
+  if (extra.length > 0 || (action !== 'install' && action !== 'uninstall' && action !== 'status')) {
+    full.err(`${USAGE}\n`);
+    return 2;
+  }
+  const target = serviceTarget(full);
+  if (target === null) {
+    full.err(`callvault service: starting at login is not supported on ${full.platform} (only Linux with systemd, macOS and Windows)\n`);
+    return 1;
+  }
+  switch (action) {
+    case 'install':
+      return install(target, full);
+    case 'uninstall':
+      return uninstall(target, full);
+    case 'status':
+      return status(target, full);
+  }
+}
+
+function defaultIo(): ServiceIo {
+  const info = userInfo();
+  return {
+    platform: process.platform,
+    env: process.env,
+    home: homedir(),
+    uid: info.uid,
+    username: info.username,
+    cwd: process.cwd(),
+    launch: callvaultLaunch(),
+    run: runCommand,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
+}
+
+/** Runs a command without a shell; a program that is not installed is an answer, not an error. */
+export function runCommand(command: string, args: readonly string[]): CommandOutcome {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000, windowsHide: true });
+  if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'not-found' };
+  return { kind: 'exited', code: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? (result.error?.message ?? '') };
+}
+
+export function serviceSpec(io: Pick<ServiceIo, 'env' | 'cwd' | 'launch'>): ServiceSpec {
+  const home = io.env.CALLVAULT_HOME;
+  return { launch: io.launch, callvaultHome: home ? resolve(io.cwd, home) : null };
+}
+
+function serviceTarget(io: ServiceIo): ServiceTarget | null {
+  const spec = serviceSpec(io);
+  if (io.platform === 'linux') {
+    const xdg = io.env.XDG_CONFIG_HOME;
+    const configBase = xdg && xdg.startsWith('/') ? xdg : join(io.home, '.config');
+    const systemctl = (...args: string[]): Step => ({ command: 'systemctl', args: ['--user', ...args] });
+    return {
+      kind: 'systemd user unit',
+      file: join(configBase, 'systemd', 'user', SYSTEMD_UNIT_NAME),
+      content: Buffer.from(systemdUnit(spec)),
+      ownDirs: [join(configBase, 'systemd', 'user'), join(configBase, 'systemd')],
+      enable: [systemctl('daemon-reload'), systemctl('enable', '--now', SYSTEMD_UNIT_NAME)],
+      disable: [systemctl('disable', '--now', SYSTEMD_UNIT_NAME)],
+      afterRemove: [systemctl('daemon-reload')],
+      status: [
+        { label: 'enabled', step: systemctl('is-enabled', SYSTEMD_UNIT_NAME), show: 'output' },
+        { label: 'running', step: systemctl('is-active', SYSTEMD_UNIT_NAME), show: 'output' },
+      ],
+    };
+  }
+  if (io.platform === 'darwin') {
+    const file = join(io.home, 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
+    const service = `gui/${io.uid}/${LAUNCHD_LABEL}`;
+    const bootout: Step = { command: 'launchctl', args: ['bootout', service], mayFail: true };
+    return {
+      kind: 'launchd LaunchAgent',
+      file,
+      content: Buffer.from(launchdPlist(spec)),
+      ownDirs: [],
+      // bootstrap refuses a label that is loaded already (an earlier install): unload it first.
+      enable: [bootout, { command: 'launchctl', args: ['bootstrap', `gui/${io.uid}`, file] }],
+      disable: [bootout],
+      afterRemove: [],
+      status: [{ label: 'loaded', step: { command: 'launchctl', args: ['print', service] }, show: 'exit-code' }],
+    };
+  }
+  if (io.platform === 'win32') {
+    const file = join(resolvePaths({ platform: io.platform, env: io.env, home: io.home, uid: io.uid, username: io.username }).config, 'callvault-task.xml');
+    const userId = io.env.USERDOMAIN ? `${io.env.USERDOMAIN}\\${io.username}` : io.username;
+    const systemRoot = io.env.SystemRoot ?? io.env.SYSTEMROOT ?? 'C:\\Windows';
+    const schtasks = (...args: string[]): Step => ({ command: 'schtasks', args });
+    return {
+      kind: 'scheduled task at logon',
+      file,
+      content: encodeUtf16(windowsTaskXml({ ...spec, userId, systemRoot })),
+      ownDirs: [],
+      enable: [schtasks('/Create', '/TN', WINDOWS_TASK_NAME, '/XML', file, '/F'), schtasks('/Run', '/TN', WINDOWS_TASK_NAME)],
+      disable: [{ ...schtasks('/End', '/TN', WINDOWS_TASK_NAME), mayFail: true }, schtasks('/Delete', '/TN', WINDOWS_TASK_NAME, '/F')],
+      afterRemove: [],
+      status: [{ label: 'registered', step: schtasks('/Query', '/TN', WINDOWS_TASK_NAME, '/FO', 'LIST'), show: 'exit-code' }],
+    };
+  }
+  return null;
+}
+
+function install(target: ServiceTarget, io: ServiceIo): number {
+  try {
+    mkdirSync(dirname(target.file), { recursive: true });
+    writeFileSync(target.file, target.content, { mode: 0o644 });
+  } catch (error) {
+    io.err(`callvault service: cannot write ${target.file}: ${codeOf(error)}\n`);
+    return 1;
+  }
+  io.out(`Wrote the ${target.kind} ${target.file}\n`);
+  const failed = runSteps(target.enable, io, 'missing-fails');
+  if (failed !== null) {
+    io.err(`${failed.reason}; callvault will not start at login until these commands run in your session:\n`);
+    printSteps(target.enable.slice(failed.index), io);
+    io.out('To undo: callvault service uninstall\n');
+    return 1;
+  }
+  io.out('callvault now starts at login, and the daemon was started now.\nTo undo: callvault service uninstall\n');
+  return 0;
+}
+
+function uninstall(target: ServiceTarget, io: ServiceIo): number {
+  if (readFileOrNull(target.file) === null) {
+    io.out(`callvault is not installed as a login service (no ${target.file}); nothing to do.\n`);
+    return 0;
+  }
+  // Without the service manager nothing can have been loaded; with it, unloading must work before
+  // the file goes, or the manager would keep a service whose file is gone.
+  const failed = runSteps(target.disable, io, 'missing-is-fine');
+  if (failed !== null) {
+    io.err(`${failed.reason}; run these in your session, then \`callvault service uninstall\` again (or remove ${target.file} yourself):\n`);
+    printSteps(target.disable.slice(failed.index), io);
+    return 1;
+  }
+  try {
+    unlinkSync(target.file);
+  } catch (error) {
+    io.err(`callvault service: cannot remove ${target.file}: ${codeOf(error)}\n`);
+    return 1;
+  }
+  io.out(`Removed ${target.file}\n`);
+  for (const dir of target.ownDirs) removeIfEmpty(dir);
+  runSteps(target.afterRemove, io, 'missing-is-fine');
+  io.out('callvault no longer starts at login, and the daemon it started was stopped. Your data stays until you purge it.\n');
+  return 0;
+}
+
+function status(target: ServiceTarget, io: ServiceIo): number {
+  const current = readFileOrNull(target.file);
+  io.out(`callvault login service (${target.kind})\n`);
+  if (current === null) {
+    io.out(`  file: ${target.file} (not installed; run: callvault service install)\n`);
+    return 1;
+  }
+  const state = current.equals(target.content) ? 'installed' : 'installed, but not what install writes now (another node or checkout?): run callvault service install again';
+  io.out(`  file: ${target.file} (${state})\n`);
+  for (const { label, step, show } of target.status) {
+    const outcome = io.run(step.command, step.args);
+    let answer: string;
+    if (outcome.kind === 'not-found') answer = `unknown (${step.command} is not available here)`;
+    else if (show === 'exit-code') answer = outcome.code === 0 ? 'yes' : 'no';
+    else answer = firstLine(outcome.stdout) || firstLine(outcome.stderr) || `exit code ${outcome.code}`;
+    io.out(`  ${label}: ${answer}\n`);
+  }
+  return 0;
+}
+
+/**
+ * Runs steps in order and reports each; the first failure stops the rest. A missing program
+ * (no systemctl, say) fails an install but means "nothing to unload" to an uninstall.
+ */
+function runSteps(steps: readonly Step[], io: ServiceIo, missing: 'missing-fails' | 'missing-is-fine'): { index: number; reason: string } | null {
+  for (const [index, step] of steps.entries()) {
+    const outcome = io.run(step.command, step.args);
+    const shown = formatCommand(step, io.platform);
+    if (outcome.kind === 'not-found') {
+      if (missing === 'missing-is-fine' || step.mayFail) continue;
+      return { index, reason: `${step.command} is not available here` };
+    }
+    if (outcome.code !== 0 && !step.mayFail) {
+      const why = firstLine(outcome.stderr) || firstLine(outcome.stdout) || `exit code ${outcome.code}`;
+      return { index, reason: `\`${shown}\` failed (${why})` };
+    }
+    io.out(`Ran: ${shown}\n`);
+  }
+  return null;
+}
+
+function printSteps(steps: readonly Step[], io: ServiceIo): void {
+  for (const step of steps) io.err(`  ${formatCommand(step, io.platform)}\n`);
+}
+
+/** The command as a person would type it in the platform's shell. */
+export function formatCommand(step: { command: string; args: readonly string[] }, platform: NodeJS.Platform): string {
+  const quote =
+    platform === 'win32'
+      ? (word: string): string => (/[\s"]/.test(word) ? `"${word}"` : word)
+      : (word: string): string => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+  return [step.command, ...step.args].map(quote).join(' ');
+}
+
+function readFileOrNull(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (the user's other units), or gone already: either way not ours to remove.
+  }
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]?.trim() ?? '';
+}
+
+function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? 'error';
+}

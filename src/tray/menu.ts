@@ -1,0 +1,191 @@
+import type { IconState } from './icons.js';
+import { armedTarget, type AccountView, type ArmTarget, type TrayState } from './state.js';
+import { ago, fromNow } from './timeWords.js';
+
+// The tray menu as a pure function of the tray state and the time. The native tray (systray2)
+// cannot add or remove items after it starts, so the menu has one fixed shape: every state
+// yields the same items in the same order, and what varies is titles, checks, enabled and hidden.
+// Only ids, states, times and counts appear: never Zoom content.
+
+export type MenuAction =
+  | { kind: 'sync-now' }
+  | { kind: 'set-paused'; paused: boolean }
+  /** The first click on a destructive item: it now asks for a second one. */
+  | { kind: 'arm'; target: ArmTarget }
+  | { kind: 'purge-all' }
+  | { kind: 'disconnect'; accountKey: string }
+  | { kind: 'open-history' }
+  | { kind: 'quit' };
+
+export interface MenuItemModel {
+  /** Stable across states: identifies the native item. */
+  key: string;
+  title: string;
+  tooltip: string;
+  enabled: boolean;
+  checked: boolean;
+  hidden: boolean;
+  separator: boolean;
+  /** What a click means now; null for lines that only inform. */
+  action: MenuAction | null;
+  items: MenuItemModel[];
+}
+
+export interface MenuModel {
+  icon: IconState;
+  tooltip: string;
+  items: MenuItemModel[];
+}
+
+/** Accounts shown one by one; more are summed up in one line. */
+export const ACCOUNT_SLOTS = 5;
+
+export const QUIT_TOOLTIP = 'Closes this icon only: the callvault daemon keeps running and keeps deleting data whose lease runs out.';
+const ERROR_MAX_CHARS = 60;
+
+/** Accounts whose data is on this machine (or about to be). */
+function holdsData(account: AccountView): boolean {
+  return account.state === 'active' || account.state === 'needs-auth' || account.state === 'connecting';
+}
+
+function progressOf(state: TrayState, account: AccountView): number | null {
+  return state.progress[account.accountKey] ?? account.syncing?.progress ?? null;
+}
+
+function percent(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export interface Summary {
+  icon: IconState;
+  headline: string;
+}
+
+/** The one line that says how things are, and the icon that goes with it (most urgent first). */
+export function summarize(state: TrayState, now: number): Summary {
+  if (state.connection === 'reconnecting') return { icon: 'disconnected', headline: 'Daemon not running — reconnecting…' };
+  const status = state.status;
+  if (!status) return { icon: 'disconnected', headline: 'Connecting to the daemon…' };
+  if (status.accounts.length === 0) return { icon: 'idle', headline: 'No Zoom account connected' };
+  const live = status.accounts.filter(holdsData);
+  if (live.length === 0) {
+    const wiping = status.accounts.some((a) => a.state === 'wiping');
+    return { icon: 'idle', headline: wiping ? 'Deleting local data…' : 'Local data deleted' };
+  }
+  const progress = live.map((a) => progressOf(state, a)).filter((p): p is number => p !== null);
+  if (progress.length > 0) {
+    return { icon: 'syncing', headline: `Syncing ${percent(progress.reduce((sum, p) => sum + p, 0) / progress.length)}` };
+  }
+  if (live.some((a) => a.state === 'needs-auth')) return { icon: 'needs-sign-in', headline: 'Needs sign-in' };
+  const failed = live.find((a) => a.lastError !== null);
+  if (failed?.lastError) return { icon: 'error', headline: `Error: ${shorten(failed.lastError, ERROR_MAX_CHARS)}` };
+  if (status.link.state === 'offline') {
+    const deadlines = live.map((a) => a.leaseDeadline).filter((d): d is number => d !== null);
+    return { icon: 'offline', headline: deadlines.length > 0 ? `Offline — data expires ${fromNow(Math.min(...deadlines), now)}` : 'Offline' };
+  }
+  const paused = status.syncPaused ? ' · paused' : '';
+  const syncTimes = live.map((a) => a.lastSyncAt);
+  // The oldest account decides: "synced 5 min ago" must hold for every account.
+  if (syncTimes.some((t) => t === null)) return { icon: 'synced', headline: `Not synced yet${paused}` };
+  return { icon: 'synced', headline: `Synced ${ago(Math.min(...(syncTimes as number[])), now)}${paused}` };
+}
+
+function item(key: string, title: string, options: Partial<Omit<MenuItemModel, 'key' | 'title'>> = {}): MenuItemModel {
+  return { key, title, tooltip: '', enabled: true, checked: false, hidden: false, separator: false, action: null, items: [], ...options };
+}
+
+function separator(key: string): MenuItemModel {
+  return item(key, '', { separator: true });
+}
+
+function info(key: string, title: string, hidden = false): MenuItemModel {
+  return item(key, title, { enabled: false, hidden });
+}
+
+const STATE_WORDS: Record<AccountView['state'], string> = {
+  connecting: 'connecting',
+  active: 'active',
+  'needs-auth': 'needs sign-in (run: callvault connect)',
+  wiping: 'deleting local data…',
+  wiped: 'local data deleted',
+  expired: 'lease expired, local data deleted',
+};
+
+function accountItems(state: TrayState, now: number, slot: number, connected: boolean): MenuItemModel[] {
+  const account = state.status?.accounts[slot];
+  const key = `account-${slot}`;
+  if (!account) return [info(key, '', true), info(`${key}-detail`, '', true), item(`${key}-disconnect`, '', { hidden: true, enabled: false })];
+  const progress = progressOf(state, account);
+  const lastSync = progress !== null ? `Syncing ${percent(progress)}` : account.lastSyncAt === null ? 'Never synced' : `Last sync ${ago(account.lastSyncAt, now)}`;
+  const lease = holdsData(account) && account.leaseDeadline !== null ? ` · data expires ${fromNow(account.leaseDeadline, now)}` : '';
+  const target = armedTarget(state, now);
+  const confirming = target?.kind === 'disconnect' && target.accountKey === account.accountKey;
+  return [
+    info(key, `Zoom user ${account.zoomUserId} — ${STATE_WORDS[account.state]}`),
+    info(`${key}-detail`, `${lastSync}${lease}`),
+    item(`${key}-disconnect`, confirming ? 'Click again within 10 s to disconnect and delete' : 'Disconnect and delete…', {
+      tooltip: 'Revokes callvault at Zoom, then deletes this account’s local copy (a signed receipt is kept)',
+      enabled: connected,
+      hidden: !holdsData(account),
+      action: confirming ? { kind: 'disconnect', accountKey: account.accountKey } : { kind: 'arm', target: { kind: 'disconnect', accountKey: account.accountKey } },
+    }),
+  ];
+}
+
+export function buildMenu(state: TrayState, now: number): MenuModel {
+  const { icon, headline } = summarize(state, now);
+  const status = state.connection === 'connected' ? state.status : null;
+  const connected = status !== null;
+  const accounts = status?.accounts ?? [];
+  const notice = state.notice && now < state.notice.until ? state.notice.text : null;
+  const confirmingPurge = armedTarget(state, now)?.kind === 'purge-all';
+  const slots = Array.from({ length: ACCOUNT_SLOTS }, (_, slot) => accountItems(state, now, slot, connected)).flat();
+  const overflow = accounts.length - ACCOUNT_SLOTS;
+
+  return {
+    icon,
+    tooltip: `callvault — ${headline}`,
+    items: [
+      info('headline', headline),
+      info('notice', notice ?? '', notice === null),
+      separator('sep-status'),
+      item('sync-now', 'Sync now', {
+        tooltip: 'Fetch new meetings and calls from Zoom now',
+        enabled: connected && accounts.some(holdsData),
+        action: { kind: 'sync-now' },
+      }),
+      item('pause', 'Pause syncing', {
+        tooltip: 'Stop scheduled syncing until you resume it (data still expires on time)',
+        enabled: connected,
+        checked: status?.syncPaused ?? false,
+        action: { kind: 'set-paused', paused: !(status?.syncPaused ?? false) },
+      }),
+      separator('sep-sync'),
+      item('accounts', 'Accounts', {
+        items: [
+          info('accounts-none', 'No Zoom account connected (run: callvault connect)', accounts.length > 0 || !connected),
+          ...slots,
+          info('accounts-more', `…and ${overflow} more (run: callvault status)`, overflow <= 0),
+        ],
+      }),
+      separator('sep-accounts'),
+      item('purge-all', confirmingPurge ? 'Click again within 10 s to delete everything' : 'Purge all local data…', {
+        tooltip: 'Deletes every account’s local copy now; a signed receipt is kept for each',
+        enabled: connected && accounts.some(holdsData),
+        action: confirmingPurge ? { kind: 'purge-all' } : { kind: 'arm', target: { kind: 'purge-all' } },
+      }),
+      item('open-history', 'Open history', { tooltip: 'Opens your meeting history in a terminal (callvault meetings)', action: { kind: 'open-history' } }),
+      separator('sep-quit'),
+      item('quit', 'Quit', { tooltip: QUIT_TOOLTIP, action: { kind: 'quit' } }),
+    ],
+  };
+}
+
+/** Every item of the menu, submenus included, in order. */
+export function flattenMenu(items: readonly MenuItemModel[]): MenuItemModel[] {
+  return items.flatMap((i) => [i, ...flattenMenu(i.items)]);
+}

@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { verifyReceipt, publicKeyFromBase64, type SignedReceipt } from '../../src/core/receipt.js';
+import { startDaemon } from '../../src/daemon/daemon.js';
+import { silentLogger } from '../../src/platform/logger.js';
+import { InProcessDaemon, client, connectAccount, syncAndWait, waitFor } from '../helpers/daemonHarness.js';
+
+describe('daemon', () => {
+  let h: InProcessDaemon | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('connects an account through PKCE, syncs it, serves it, and purges it with a verifiable receipt', async () => {
+    h = await InProcessDaemon.start();
+    const c = await client(h.home);
+    const [first, second] = h.sim.admin.users();
+    const a = await connectAccount(c, h.sim, first!.userId);
+    const b = await connectAccount(c, h.sim, second!.userId);
+    expect((await syncAndWait(c, a)).error).toBeNull();
+    expect((await syncAndWait(c, b)).error).toBeNull();
+
+    const meetings = await c.call('meetings.list', { account: a, limit: 5 });
+    expect(meetings.ok && meetings.value.items.length).toBe(5);
+    const merged = await c.call('meetings.list', { limit: 500 });
+    const keys = new Set(merged.ok ? merged.value.items.map((m) => m.accountKey) : []);
+    expect(keys).toEqual(new Set([a, b]));
+    const uuid = meetings.ok ? meetings.value.items[0]!.uuid : '';
+    const detail = await c.call('meetings.get', { uuid });
+    expect(detail.ok && detail.value.accountKey).toBe(a);
+
+    const canary = first!.canaries[0]!;
+    expect(h.home.filesContaining(canary).length).toBeGreaterThan(0);
+    const purged = await c.call('purge', { account: a, confirm: true });
+    expect(purged.ok).toBe(true);
+
+    expect(await c.call('meetings.list', { account: a })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
+    const stillThere = await c.call('meetings.list', { account: b, limit: 1 });
+    expect(stillThere.ok && stillThere.value.items.length).toBe(1);
+    expect(h.home.filesContaining(canary)).toEqual([]);
+
+    const status = await c.call('status');
+    const receipts = await c.call('receipts.list', {});
+    expect(receipts.ok && receipts.value.receipts).toHaveLength(1);
+    const view = receipts.ok ? receipts.value.receipts[0]! : null;
+    expect(view).toMatchObject({ reason: 'user-purge', zoomUserId: first!.userId, verified: true, acked: false });
+    const key = publicKeyFromBase64(status.ok ? status.value.devicePublicKey! : '');
+    // A viewer can verify a receipt with the device id and public key from status.
+    const { acked: _acked, ...rest } = view!;
+    const deviceId = status.ok ? status.value.deviceId : '';
+    expect(verifyReceipt({ ...rest, v: 1, deviceId } satisfies SignedReceipt, key!)).toBe(true);
+    expect(verifyReceipt({ ...rest, v: 1, deviceId, bytesRemoved: rest.bytesRemoved + 1 }, key!)).toBe(false);
+    await c.close();
+  });
+
+  it('a second daemon refuses without disturbing the first, whose clients keep working', async () => {
+    h = await InProcessDaemon.start();
+    const c = await client(h.home);
+    const config = h.home.config();
+    if (!config.ok) throw new Error('config');
+    const second = await startDaemon({ paths: h.home.paths, config: config.value, log: silentLogger(), syncAtStart: false });
+    expect(second).toMatchObject({ ok: false, error: { kind: 'already-running' } });
+    expect((await c.call('status')).ok).toBe(true);
+    await c.close();
+  });
+
+  it('wipes an account whose grant Zoom reports dead mid-sync, and leaves the other untouched', async () => {
+    h = await InProcessDaemon.start();
+    const c = await client(h.home);
+    const [first, second] = h.sim.admin.users();
+    const a = await connectAccount(c, h.sim, first!.userId);
+    const b = await connectAccount(c, h.sim, second!.userId);
+    await syncAndWait(c, b);
+    const wiped: string[] = [];
+    await c.on('data.wiped', (e) => wiped.push(`${e.accountKey}:${e.reason}`));
+    await syncAndWait(c, a);
+    h.sim.admin.setFaults({ revokeAfterRequests: { userId: first!.userId, requests: 2 } });
+    expect((await syncAndWait(c, a)).error).toBe('dead-grant');
+    await waitFor(() => wiped.length > 0);
+    expect(wiped).toEqual([`${a}:dead-grant`]);
+    expect(h.home.filesContaining(first!.canaries[0]!)).toEqual([]);
+    const other = await c.call('meetings.list', { account: b, limit: 1 });
+    expect(other.ok && other.value.items.length).toBe(1);
+    await c.close();
+  });
+});
