@@ -15,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./sim/cli.js')).runSimCommand(rest);
     case 'relay':
       return (await import('./relay/cli.js')).runRelayCommand(rest);
+    case 'demo':
+      return (await import('./demo/command.js')).runDemoCommand(rest);
     default:
       // Viewers load only what they need: the CLI never loads the daemon, SQLite or the simulator.
       return (await import('./cli/main.js')).runCli(argv);
