@@ -50,11 +50,9 @@ function stopSignal(signal: AbortSignal | undefined): Promise<void> {
       else signal.addEventListener('abort', () => resolve(), { once: true });
       return;
     }
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
+    // The handlers stay: a second signal during shutdown (a process group signalled twice, an
+    // impatient Ctrl-C) must not kill the daemon halfway through its fixed stop order.
+    const done = (): void => resolve();
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
   });
