@@ -40,7 +40,12 @@ export type RelayToDevice =
   | { type: 'lease'; lease: Signed<LeaseBody> }
   | { type: 'wipe'; command: Signed<WipeCommandBody> }
   | { type: 'receipt-ack'; receiptId: string }
-  | { type: 'sync-hint'; zoomAccountId: string; zoomUserId: string; event: string };
+  | { type: 'sync-hint'; zoomAccountId: string; zoomUserId: string; event: string }
+  /**
+   * Sent after the greeting's leases and pending wipes: the device has everything the relay held
+   * for it, so a daemon that waited for this at start serves nothing a pending wipe covers.
+   */
+  | { type: 'caught-up' };
 
 export interface DeviceAccountSummary {
   zoomAccountId: string;

@@ -20,6 +20,9 @@ import { Logins } from './logins.js';
 import { RelayService } from './relayService.js';
 import { SyncService } from './syncService.js';
 
+/** How long start-up waits for the relay's pending wipes before serving anyway. */
+const RELAY_CATCH_UP_MS = 3000;
+
 export interface DaemonOptions {
   paths: AppPaths;
   config: Config;
@@ -134,9 +137,38 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
   await guardian.startUp();
   host.openHeld();
 
+  // 2. The relay link. When the device is enrolled, the relay's pending wipes are carried out
+  // before the socket serves anything (bounded: an unreachable relay leaves it to the lease).
+  if (config.relay) {
+    relay = new RelayService({
+      relay: config.relay,
+      control,
+      clock,
+      log,
+      events,
+      leaseDeadline: (accountKey) => guardian.leases.deadlineOf(accountKey),
+      onLease: (accountKey, lease) => guardian.recordProof(accountKey, 'relay', lease.validUntil),
+      onWipe: async (accountKeys, command) => {
+        const held = accountKeys.filter((key) => control.accounts.get(key)?.state !== 'wiped');
+        // A command for data already gone is still answered: a verified receipt for nothing left.
+        const targets = held.length > 0 ? held : accountKeys.slice(-1);
+        for (const [i, key] of targets.entries()) {
+          await guardian.wipe(key, command.reason, i === 0 ? command.commandId : undefined);
+        }
+      },
+      onSyncHint: (accountKeys) => {
+        const live = accountKeys.map((key) => host.get(key)).filter((a) => a !== null);
+        if (!syncPaused) syncs.trigger(live);
+      },
+    });
+    const caughtUp = await relay.caughtUp(RELAY_CATCH_UP_MS);
+    log.info({ caughtUp }, 'relay link checked before serving');
+  }
+
+
   const wipeAccount = async (accountKey: string, reason: 'user-purge' | 'disconnect'): Promise<Result<string, ApiError>> => guardian.wipe(accountKey, reason);
 
-  // 2. IPC.
+  // 3. IPC.
   const server = await startIpcServer({
     socketPath: instance.socketPath,
     tokenFile: instance.tokenFile,
@@ -188,31 +220,6 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
   });
   if (!server.ok) throw new Error(`IPC server could not start: ${JSON.stringify(server.error)}`);
   events.attach((topic, data) => server.value.publish(topic, data));
-
-  // 3. The relay link.
-  if (config.relay) {
-    relay = new RelayService({
-      relay: config.relay,
-      control,
-      clock,
-      log,
-      events,
-      leaseDeadline: (accountKey) => guardian.leases.deadlineOf(accountKey),
-      onLease: (accountKey, lease) => guardian.recordProof(accountKey, 'relay', lease.validUntil),
-      onWipe: async (accountKeys, command) => {
-        const held = accountKeys.filter((key) => control.accounts.get(key)?.state !== 'wiped');
-        // A command for data already gone is still answered: a verified receipt for nothing left.
-        const targets = held.length > 0 ? held : accountKeys.slice(-1);
-        for (const [i, key] of targets.entries()) {
-          await guardian.wipe(key, command.reason, i === 0 ? command.commandId : undefined);
-        }
-      },
-      onSyncHint: (accountKeys) => {
-        const live = accountKeys.map((key) => host.get(key)).filter((a) => a !== null);
-        if (!syncPaused) syncs.trigger(live);
-      },
-    });
-  }
 
   // 4. The schedule and the lease checks.
   syncs.paused = syncPaused;

@@ -29,6 +29,8 @@ export interface RelayServiceOptions {
  */
 export class RelayService {
   private readonly link: RelayLink;
+  private markCaughtUp!: () => void;
+  private readonly caughtUpOnce = new Promise<void>((resolve) => (this.markCaughtUp = resolve));
 
   constructor(private readonly o: RelayServiceOptions) {
     const device = o.control.device();
@@ -50,6 +52,7 @@ export class RelayService {
         ack: (receiptId) => void o.control.receipts.ack(receiptId, o.clock.now()),
       },
       onSyncHint: (zoomAccountId, zoomUserId) => o.onSyncHint(this.accountsOf(zoomAccountId, zoomUserId, true)),
+      onCaughtUp: () => this.markCaughtUp(),
       onState: (state, since) => o.events.emit('link.state', { state, since }),
       clock: o.clock,
       log: o.log,
@@ -81,6 +84,23 @@ export class RelayService {
     this.o.onLease(accountKey, result.value.lease.body);
     this.o.log.info({ account: accountKey }, 'enrolled with the relay');
     this.link.refresh();
+  }
+
+  /**
+   * Resolves true once the relay has delivered (and the daemon carried out) every wipe it held
+   * for this device, or false after `timeoutMs` (the relay is unreachable: the lease protects).
+   * Immediately false when the device is not enrolled.
+   */
+  caughtUp(timeoutMs: number): Promise<boolean> {
+    if (this.o.control.getMeta(CREDENTIAL_KEY) === null) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      // A network wait, in real time like the link's heartbeat: it decides no lease or expiry.
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      void this.caughtUpOnce.then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   isEnrolled(accountKey: string): boolean {

@@ -45,7 +45,8 @@ class Link implements RelayLink {
   private stopped = false;
   private stopping: Promise<void> | null = null;
   /** Wipe commands being carried out: a re-sent command joins the running one. */
-  private readonly wiping = new Set<string>();
+  /** Wipes being carried out, by command id. */
+  private readonly wiping = new Map<string, Promise<void>>();
 
   constructor(private readonly o: LinkOptions) {
     const key = publicKeyFromBase64(o.relayPublicKey);
@@ -214,6 +215,9 @@ class Link implements RelayLink {
       case 'receipt-ack':
         this.o.outbox.ack(message.receiptId);
         return;
+      case 'caught-up':
+        void Promise.allSettled([...this.wiping.values()]).then(() => this.o.onCaughtUp?.());
+        return;
       case 'sync-hint': {
         const known = this.o.accounts().some((a) => a.zoomAccountId === message.zoomAccountId && a.zoomUserId === message.zoomUserId);
         if (known) this.o.onSyncHint?.(message.zoomAccountId, message.zoomUserId);
@@ -230,16 +234,16 @@ class Link implements RelayLink {
     }
     const { commandId } = command.value;
     if (this.wiping.has(commandId)) return;
-    this.wiping.add(commandId);
     this.send({ type: 'ack', ref: commandId });
     this.o.log.info({ command: commandId, reason: command.value.reason }, 'wipe command accepted');
-    void this.o
+    const wiping = this.o
       .onWipe(command.value)
       .catch((e: unknown) => this.o.log.error({ command: commandId, err: (e as Error).message }, 'wipe failed'))
       .finally(() => {
         this.wiping.delete(commandId);
         this.flushReceipts();
       });
+    this.wiping.set(commandId, wiping);
   }
 }
 

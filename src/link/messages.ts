@@ -37,9 +37,10 @@ const relayMessage = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('wipe'), command: signedWipeSchema }),
   z.looseObject({ type: z.literal('receipt-ack'), receiptId: id }),
   z.looseObject({ type: z.literal('sync-hint'), zoomAccountId: id, zoomUserId: id, event: z.string().max(200) }),
+  z.looseObject({ type: z.literal('caught-up') }),
 ]);
 
-const KNOWN_TYPES = new Set(['welcome', 'lease', 'wipe', 'receipt-ack', 'sync-hint']);
+const KNOWN_TYPES = new Set(['welcome', 'lease', 'wipe', 'receipt-ack', 'sync-hint', 'caught-up']);
 
 export type ParsedRelayMessage = { ok: true; message: RelayToDevice } | { ok: false; problem: 'not-json' | 'unknown-type' | 'invalid' };
 

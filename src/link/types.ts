@@ -21,6 +21,8 @@ export interface LinkOptions {
   onWipe: (command: WipeCommandBody) => Promise<void>;
   outbox: { unacked(): SignedReceipt[]; ack(receiptId: string): void };
   onSyncHint?: (zoomAccountId: string, zoomUserId: string) => void;
+  /** After each connect, once the relay's pending wipes have all been carried out. */
+  onCaughtUp?: () => void;
   onState?: (state: LinkState, since: number) => void;
   clock: Clock;
   log: Logger;

@@ -119,13 +119,14 @@ export class DeviceSession {
     }
   }
 
-  /** welcome, a fresh lease per active user, then every wipe still waiting for its receipt. */
+  /** welcome, a fresh lease per active user, every wipe still waiting for its receipt, caught-up. */
   private async greet(): Promise<void> {
     // Before reading the ledger: a wipe issued meanwhile is pushed rather than missed.
     this.greeted = true;
     this.send({ type: 'welcome', protocol: RELAY_PROTOCOL, serverTime: this.deps.clock.now() });
     await this.sendLeases();
     for (const command of await this.deps.ledger.openCommands(this.device.deviceId)) this.send({ type: 'wipe', command });
+    this.send({ type: 'caught-up' });
     this.scheduleRenewal();
   }
 

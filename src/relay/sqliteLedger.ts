@@ -142,8 +142,10 @@ class SqliteLedger implements Ledger {
       addReceipt: db.prepare<[string, string, string, string, string | null, string, number, string]>(`INSERT INTO receipts
         (device_id, receipt_id, zoom_account_id, zoom_user_id, command_id, reason, received_at, signed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING`),
-      pointToReceipt: db.prepare<[string, string, string, string]>(`UPDATE device_users SET receipt_id = ?
-        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
+      // Only the first settling receipt decides: a later one (a re-sent command answered after a
+      // self-expiry, say) is kept as history but does not rewrite how the data went.
+      settlePair: db.prepare<[DeviceUserStatus, string, string, string, string]>(`UPDATE device_users SET status = ?, receipt_id = ?
+        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ? AND status IN ('active', 'pending')`),
       receipt: db.prepare<[string, string], { signed: string }>('SELECT signed FROM receipts WHERE device_id = ? AND receipt_id = ?'),
       obligations: db.prepare<[DeviceUserStatus], DeviceUserRow & { openSince: number | null }>(`
         SELECT ${PAIR_COLUMNS},
@@ -231,9 +233,8 @@ class SqliteLedger implements Ledger {
     return this.db.transaction(() => {
       const added = this.q.addReceipt.run(deviceId, receipt.id, zoomAccountId, zoomUserId, receipt.commandId, receipt.reason, at, JSON.stringify(receipt));
       if (added.changes === 0) return 'duplicate' as const;
-      this.q.pointToReceipt.run(receipt.id, deviceId, zoomAccountId, zoomUserId);
       if (settles) {
-        this.q.setStatus.run(receipt.reason === 'lease-expired' ? 'self-expired' : 'wiped', deviceId, zoomAccountId, zoomUserId);
+        this.q.settlePair.run(receipt.reason === 'lease-expired' ? 'self-expired' : 'wiped', receipt.id, deviceId, zoomAccountId, zoomUserId);
         this.q.settleCommands.run(receipt.id, deviceId, zoomAccountId, zoomUserId);
       }
       return 'stored' as const;

@@ -96,10 +96,10 @@ export async function syncAndWait(c: IpcClient, accountKey: string): Promise<Eve
   return event;
 }
 
-export async function waitFor<T>(probe: () => T | undefined | null | false, timeoutMs = 20_000, everyMs = 10): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 10): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, everyMs));

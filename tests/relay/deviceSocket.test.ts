@@ -57,7 +57,7 @@ describe('the device websocket', () => {
   it('answers hello with welcome and a fresh signed lease per active user', async () => {
     await clock.advance(HOUR_MS);
     const greeting = await (await connect()).greeting(device.deviceId);
-    expect(greeting.map((m) => m.type)).toEqual(['welcome', 'lease']);
+    expect(greeting.map((m) => m.type)).toEqual(['welcome', 'lease', 'caught-up']);
     expect(greeting[0]).toEqual({ type: 'welcome', protocol: 1, serverTime: clock.now() });
     const lease = greeting[1]?.type === 'lease' ? greeting[1].lease : null;
     expect(lease && verifySigned(lease, publicKeyFromBase64(world.relay.publicKey)!)).toBe(true);
@@ -80,7 +80,7 @@ describe('the device websocket', () => {
     const record = await compliance(world, alice);
     expect(record.devices).toEqual([{ deviceId: device.deviceId, status: 'wiped', leaseDeadline: expect.any(Number), receipt, receiptVerified: true }]);
     // Settled: nothing is re-sent on the next connect, and no lease for a wiped user.
-    expect((await socket.greeting(device.deviceId)).map((m) => m.type)).toEqual(['welcome']);
+    expect((await socket.greeting(device.deviceId)).map((m) => m.type)).toEqual(['welcome', 'caught-up']);
   });
 
   it('re-sends a pending wipe on every connect until its receipt arrives; the same receipt twice is acknowledged, stored once', async () => {
@@ -130,7 +130,7 @@ describe('the device websocket', () => {
     socket.send('{not json');
     socket.send({ type: 'launch-missiles' });
     socket.send({ type: 'receipt', receipt: { id: 'half a receipt' } });
-    expect((await socket.greeting(device.deviceId)).map((m) => m.type)).toEqual(['welcome', 'lease']);
+    expect((await socket.greeting(device.deviceId)).map((m) => m.type)).toEqual(['welcome', 'lease', 'caught-up']);
   });
 
   it('renews the leases of a connected device every hour', async () => {

@@ -99,7 +99,7 @@ describe('device enrollment', () => {
     const raw = await RawDevice.connect(world.relay.url, credential ?? '');
     const greeting = await raw.greeting(device.deviceId);
     await raw.close();
-    expect(greeting.map((m) => m.type)).toEqual(['welcome', 'lease']);
+    expect(greeting.map((m) => m.type)).toEqual(['welcome', 'lease', 'caught-up']);
   });
 
   it('refuses bad enrollment requests with 400 naming the field', async () => {

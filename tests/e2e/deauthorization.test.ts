@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/core/clock.js';
+import { startRelay, type Relay } from '../../src/relay/index.js';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { Home, InProcessDaemon, client, connectAccount, simConfig, syncAndWait, waitFor } from '../helpers/daemonHarness.js';
+
+const SECRET = 'webhook-secret-for-tests';
+const ADMIN = 'admin-token-for-the-tests';
+
+interface Ledger {
+  deauthorizedAt: number | null;
+  devices: Array<{ deviceId: string; status: string; leaseDeadline: number | null; receiptVerified: boolean; receipt: { reason: string } | null }>;
+}
+
+async function ledger(relay: Relay, sim: Simulator): Promise<Ledger> {
+  const user = sim.admin.users()[0]!;
+  const answer = await fetch(`${relay.url}/v1/compliance/${user.accountId}/${user.userId}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  return (await answer.json()) as Ledger;
+}
+
+/** Zoom (the simulator), the vendor's relay and a daemon, wired as in production, on loopback. */
+async function world(relayClock?: FakeClock) {
+  const home = new Home();
+  // The relay's port must be known before the simulator (which posts webhooks to it) starts.
+  const probe = await startRelay({ dataDir: join(home.dir, 'probe'), webhookSecretToken: SECRET, adminToken: ADMIN, zoomApiUrl: 'http://127.0.0.1:9' });
+  if (!probe.ok) throw new Error('relay');
+  const port = Number(new URL(probe.value.url).port);
+  await probe.value.close();
+  const sim = await startSimulator({ seed: 21, accounts: [{ plan: 'business', users: [{}] }], webhook: { url: `http://127.0.0.1:${port}/zoom/webhook`, secretToken: SECRET } });
+  const relay = await startRelay({ port, dataDir: join(home.dir, 'relay'), webhookSecretToken: SECRET, adminToken: ADMIN, zoomApiUrl: sim.url, clock: relayClock });
+  if (!relay.ok) throw new Error(`relay: ${relay.error.message}`);
+  const config = { relay: { url: relay.value.url, publicKey: relay.value.publicKey } };
+  return { home, sim, relay: relay.value, config };
+}
+
+describe('deauthorization end to end (simulator + relay + daemon, real sockets)', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('online: Zoom deauthorizes, the relay pushes, the daemon wipes, the receipt lands, the ledger says wiped', async () => {
+    const w = await world();
+    const h = await InProcessDaemon.start({ home: w.home, simulator: w.sim, config: w.config });
+    cleanups.push(async () => {
+      await h.close();
+      await w.relay.close();
+    });
+    const c = await client(w.home);
+    const user = w.sim.admin.users()[0]!;
+    const account = await connectAccount(c, w.sim, user.userId);
+    await syncAndWait(c, account);
+    await waitFor(async () => (await ledger(w.relay, w.sim)).devices.length === 1);
+    expect(w.home.filesContaining(user.canaries[0]!).length).toBeGreaterThan(0);
+
+    const delivery = await w.sim.admin.deauthorize(user.userId);
+    expect(delivery).toEqual({ delivered: true, status: 200 });
+    const book = await waitForLedger(w.relay, w.sim, (l) => l.devices[0]?.status === 'wiped');
+    expect(book.deauthorizedAt).not.toBeNull();
+    expect(book.devices[0]).toMatchObject({ status: 'wiped', receiptVerified: true, receipt: { reason: 'deauthorized' } });
+    expect(await c.call('meetings.list', { account })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
+    expect(w.home.filesContaining(user.canaries[0]!)).toEqual([]);
+    const receipts = await c.call('receipts.list', {});
+    expect(receipts.ok && receipts.value.receipts.map((r) => [r.reason, r.acked])).toEqual([['deauthorized', true]]);
+    await c.close();
+  });
+
+  it('offline at deauthorization: the ledger says pending with a deadline; started later, the daemon wipes before serving', async () => {
+    const w = await world();
+    const h = await InProcessDaemon.start({ home: w.home, simulator: w.sim, config: w.config });
+    cleanups.push(async () => {
+      await h.close();
+      await w.relay.close();
+    });
+    let c = await client(w.home);
+    const user = w.sim.admin.users()[0]!;
+    const account = await connectAccount(c, w.sim, user.userId);
+    await syncAndWait(c, account);
+    await waitFor(async () => (await ledger(w.relay, w.sim)).devices.length === 1);
+    await c.close();
+    await h.stop();
+
+    await w.sim.admin.deauthorize(user.userId);
+    const pending = await ledger(w.relay, w.sim);
+    expect(pending.devices[0]?.status).toBe('pending');
+    expect(pending.devices[0]?.leaseDeadline).toBeGreaterThan(Date.now());
+
+    await h.startDaemon();
+    c = await client(w.home);
+    // The relay re-sends the pending wipe on connect, and the daemon carries it out before its
+    // socket serves anything: the very first read finds the account wiped.
+    expect(await c.call('meetings.list', { account })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
+    const book = await waitForLedger(w.relay, w.sim, (l) => l.devices[0]?.status === 'wiped');
+    expect(book.devices[0]).toMatchObject({ receiptVerified: true, receipt: { reason: 'deauthorized' } });
+    expect(await c.call('meetings.list', { account })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
+    expect(w.home.filesContaining(user.canaries[0]!)).toEqual([]);
+    await c.close();
+  });
+
+  it('offline past the lease: the daemon wipes itself at the deadline; on reconnect the receipt is delivered; the ledger says self-expired', async () => {
+    const w = await world();
+    const h = await InProcessDaemon.start({ home: w.home, simulator: w.sim, config: w.config });
+    cleanups.push(async () => {
+      await h.close();
+      await w.relay.close();
+    });
+    let c = await client(w.home);
+    const user = w.sim.admin.users()[0]!;
+    const account = await connectAccount(c, w.sim, user.userId);
+    await syncAndWait(c, account);
+    await waitFor(async () => (await ledger(w.relay, w.sim)).devices.length === 1);
+    await c.close();
+    await h.stop();
+
+    // The device is offline (no relay URL reachable) while its lease runs out: a daemon on a
+    // clock 8 days ahead, pointed at a dead relay address, wipes by itself at start.
+    await w.sim.admin.deauthorize(user.userId);
+    w.home.writeConfig(simConfig(w.sim, { relay: { ...w.config.relay, url: 'http://127.0.0.1:9' } }));
+    const later = new FakeClock(Date.now() + 8 * 86_400_000);
+    await h.startDaemon({ clock: later });
+    c = await client(w.home);
+    const receipts = await c.call('receipts.list', {});
+    expect(receipts.ok && receipts.value.receipts.map((r) => [r.reason, r.acked])).toEqual([['lease-expired', false]]);
+    expect(w.home.filesContaining(user.canaries[0]!)).toEqual([]);
+    await c.close();
+    await h.stop();
+
+    // Back online: the receipt in the outbox reaches the relay.
+    w.home.writeConfig(simConfig(w.sim, w.config));
+    await h.startDaemon();
+    const book = await waitForLedger(w.relay, w.sim, (l) => l.devices[0]?.status === 'self-expired');
+    expect(book.devices[0]).toMatchObject({ receiptVerified: true, receipt: { reason: 'lease-expired' } });
+  });
+});
+
+async function waitForLedger(relay: Relay, sim: Simulator, done: (l: Ledger) => boolean): Promise<Ledger> {
+  let last: Ledger | null = null;
+  await waitFor(async () => {
+    last = await ledger(relay, sim);
+    return done(last);
+  }, 15_000, 50).catch(() => {
+    throw new Error(`ledger never got there: ${JSON.stringify(last)}`);
+  });
+  return last!;
+}
