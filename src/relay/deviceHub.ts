@@ -43,6 +43,13 @@ export class DeviceHub {
     for (const command of commands) this.sessions.get(command.body.deviceId)?.push([command]);
   }
 
+  /** Tells the connected devices among `deviceIds` that the user has new history at Zoom. */
+  hint(deviceIds: string[], zoomAccountId: string, zoomUserId: string, event: string): number {
+    let sent = 0;
+    for (const deviceId of deviceIds) if (this.sessions.get(deviceId)?.hint(zoomAccountId, zoomUserId, event)) sent++;
+    return sent;
+  }
+
   /** Closes every link and waits for messages being handled, so the ledger can close after. */
   async close(): Promise<void> {
     this.closed = true;

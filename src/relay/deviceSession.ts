@@ -63,6 +63,13 @@ export class DeviceSession {
     for (const command of commands) this.send({ type: 'wipe', command });
   }
 
+  /** A sync hint; false before the device said hello. Hints are not signed: they only cause a sync. */
+  hint(zoomAccountId: string, zoomUserId: string, event: string): boolean {
+    if (!this.greeted) return false;
+    this.send({ type: 'sync-hint', zoomAccountId, zoomUserId, event });
+    return true;
+  }
+
   ping(): void {
     this.alive = false;
     this.ws.ping();

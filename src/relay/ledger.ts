@@ -91,6 +91,8 @@ export interface Ledger {
   isEnrolled(deviceId: string, user: ZoomUser): Promise<boolean>;
   /** The pairs that get leases. */
   activeUsers(deviceId: string): Promise<DeviceUser[]>;
+  /** The devices holding an active grant of the user (sync hints go to them). */
+  activeDevices(user: ZoomUser): Promise<string[]>;
   recordLease(lease: LeaseBody): Promise<void>;
   /**
    * Records a deauthorization and one wipe command per active device of that user. Null when the

@@ -185,6 +185,10 @@ class SqliteLedger implements Ledger {
     return this.q.activeOfDevice.all(deviceId);
   }
 
+  async activeDevices(user: ZoomUser): Promise<string[]> {
+    return this.q.activeOfUser.all(user.zoomAccountId, user.zoomUserId).map((pair) => pair.deviceId);
+  }
+
   async recordLease(lease: LeaseBody): Promise<void> {
     this.q.recordLease.run(lease.validUntil, lease.deviceId, lease.zoomAccountId, lease.zoomUserId);
   }

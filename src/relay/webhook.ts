@@ -34,6 +34,18 @@ const deauthorization = z.looseObject({
   user_data_retention: z.union([z.boolean(), z.string().max(100), z.null()]).optional(),
 });
 
+/**
+ * Events after which the user has new history at Zoom: the relay forwards them to the user's
+ * devices as sync hints, so they sync now instead of at the next scheduled run. Zoom names the
+ * user as the meeting's host, or the phone user, in `payload.object`.
+ */
+export const HINT_EVENTS = new Set(['meeting.ended', 'recording.completed', 'phone.caller_call_history_completed', 'phone.callee_call_history_completed']);
+
+const historyEvent = z.looseObject({
+  account_id: z.string().min(1).max(200),
+  object: z.looseObject({ host_id: z.string().min(1).max(200).optional(), user_id: z.string().min(1).max(200).optional() }),
+});
+
 const badPayload = (event: string): JsonReply => errorReply(400, 'BAD_REQUEST', `the ${event} payload is not what Zoom sends`);
 
 /** POST /zoom/webhook: signature first, then JSON, then the event. */
@@ -66,6 +78,7 @@ export async function handleWebhook(req: IncomingMessage, deps: WebhookDeps): Pr
       return deauthorize(payload.data, event.data.event_ts, deps);
     }
     default:
+      if (HINT_EVENTS.has(event.data.event)) return hint(event.data.event, event.data.payload, deps);
       deps.log.info({ event: event.data.event }, 'webhook event ignored');
       return reply(200, { received: true });
   }
@@ -100,4 +113,18 @@ async function deauthorize(p: z.infer<typeof deauthorization>, eventTs: number |
       deps.cloudCopies.start(event);
     },
   };
+}
+
+async function hint(eventName: string, payload: unknown, deps: WebhookDeps): Promise<RouteOutcome> {
+  const parsed = historyEvent.safeParse(payload);
+  const zoomUserId = parsed.success ? (parsed.data.object.host_id ?? parsed.data.object.user_id) : undefined;
+  if (!parsed.success || !zoomUserId) {
+    // A hint is an optimization: answering 200 keeps Zoom from retrying what cannot be used.
+    deps.log.info({ event: eventName }, 'history event without a user; ignored');
+    return reply(200, { ok: true });
+  }
+  const user = { zoomAccountId: parsed.data.account_id, zoomUserId };
+  const sent = deps.hub.hint(await deps.ledger.activeDevices(user), user.zoomAccountId, user.zoomUserId, eventName);
+  deps.log.info({ event: eventName, account: user.zoomAccountId, user: user.zoomUserId, devices: sent }, 'sync hint forwarded');
+  return reply(200, { ok: true });
 }
