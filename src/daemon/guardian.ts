@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { WipeReason } from '../core/receipt.js';
 import { err, ok, type Result } from '../core/result.js';
 import { apiError, type ApiError } from '../core/errors.js';
@@ -11,6 +11,8 @@ import { Wiper } from '../guard/wipe.js';
 import type { ControlDb } from '../store/index.js';
 import type { AccountHost } from './accounts.js';
 import type { EventBus } from './events.js';
+
+const RETRY_EVERY_MS = 60_000;
 
 export interface GuardianOptions {
   control: ControlDb;
@@ -29,6 +31,7 @@ export class Guardian {
   readonly time: TrustedTime;
   readonly leases: LeaseMonitor;
   private readonly wiper: Wiper;
+  private retryTimer: TimerHandle | null = null;
 
   constructor(private readonly o: GuardianOptions) {
     this.time = new TrustedTime(o.clock, o.control);
@@ -88,16 +91,29 @@ export class Guardian {
     return ok(result.value.id);
   }
 
-  /** Retries wipes that could not be verified (e.g. a file still open elsewhere). */
-  async retryUnfinished(): Promise<void> {
+  private async retryUnfinished(): Promise<void> {
     for (const result of await this.wiper.resumeUnfinished()) if (result.ok) this.o.onReceipt();
   }
 
   start(): void {
     this.leases.start();
+    this.armRetry();
   }
 
   stop(): void {
     this.leases.stop();
+    this.retryTimer?.cancel();
+    this.retryTimer = null;
+  }
+
+  /** A wipe that could not be verified (a file held open elsewhere) is tried again every minute. */
+  private armRetry(): void {
+    this.retryTimer = this.o.clock.setTimeout(() => {
+      void this.retryUnfinished()
+        .catch((e: unknown) => this.o.log.error({ err: e }, 'wipe retry failed'))
+        .finally(() => {
+          if (this.retryTimer) this.armRetry();
+        });
+    }, RETRY_EVERY_MS);
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
@@ -138,5 +138,11 @@ describe('Wiper', () => {
     expect(result).toEqual({ ok: false, error: { kind: 'not-verified', remaining: 1 } });
     expect(control.receipts.list()).toEqual([]);
     expect(wiper.isPending(key)).toBe(true);
+    // Once the stray copy is gone, the retry (the daemon's minute timer) completes the same wipe.
+    rmSync(stray);
+    const [retried] = await wiper.resumeUnfinished();
+    expect(retried && unwrap(retried)).toMatchObject({ reason: 'user-purge', verified: true });
+    expect(control.receipts.list()).toHaveLength(1);
+    expect(wiper.isPending(key)).toBe(false);
   });
 });
