@@ -140,7 +140,7 @@ const METHOD_LIST = [
   }),
   method({
     name: 'accounts.connect',
-    params: z.strictObject({ loginHint: z.string().max(320).optional() }),
+    params: z.strictObject({}),
     result: z.object({ loginId: z.string(), url: z.string() }),
     access: 'write',
     summary: 'Starts a Zoom login (PKCE); the viewer opens the URL; completion arrives as the account.connected event.',
