@@ -15,6 +15,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./sim/cli.js')).runSimCommand(rest);
     case 'relay':
       return (await import('./relay/cli.js')).runRelayCommand(rest);
+    case 'tray':
+      return (await import('./tray/main.js')).runTray(rest);
+    case 'service':
+      return (await import('./platform/service.js')).runServiceCommand(rest);
     case 'demo':
       return (await import('./demo/command.js')).runDemoCommand(rest);
     default:

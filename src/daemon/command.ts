@@ -28,7 +28,7 @@ export async function runDaemonCommand(argv: string[], io: DaemonCommandIo = def
     return 2;
   }
   const log = createLogger({ dir: paths.logs, name: 'daemon', level: config.value.log.level });
-  const daemon = await startDaemon({ paths, config: config.value, log });
+  const daemon = await startDaemon({ paths, config: config.value, log, startTray: true });
   if (!daemon.ok) {
     if (daemon.error.kind === 'already-running') {
       io.stdout.write(`callvault daemon is already running: ${daemon.error.message}\n`);

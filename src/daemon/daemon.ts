@@ -7,6 +7,7 @@ import { VERSION } from '../core/version.js';
 import { PROTOCOL_VERSION } from '../ipc/protocol.js';
 import { startIpcServer, type IpcServer } from '../ipc/server.js';
 import type { Config } from '../platform/config.js';
+import { hasDisplay } from '../platform/display.js';
 import { acquireInstance, describeInstanceError, type InstanceHandle } from '../platform/instance.js';
 import type { Logger } from '../platform/logger.js';
 import type { AppPaths } from '../platform/paths.js';
@@ -19,6 +20,7 @@ import { createHandlers } from './handlers.js';
 import { Logins } from './logins.js';
 import { RelayService } from './relayService.js';
 import { SyncService } from './syncService.js';
+import { TrayProcess } from './trayProcess.js';
 
 /** How long start-up waits for the relay's pending wipes before serving anyway. */
 const RELAY_CATCH_UP_MS = 3000;
@@ -30,6 +32,8 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Skip the sync at start (tests that drive syncs themselves). */
   syncAtStart?: boolean;
+  /** Start the tray process when a display exists and the config allows (the daemon command does). */
+  startTray?: boolean;
 }
 
 export type StartError = { kind: 'already-running'; message: string } | { kind: 'failed'; message: string };
@@ -221,6 +225,10 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
   if (!server.ok) throw new Error(`IPC server could not start: ${JSON.stringify(server.error)}`);
   events.attach((topic, data) => server.value.publish(topic, data));
 
+  // The tray, when there is a display to show it on.
+  const tray = options.startTray && config.tray.enabled && hasDisplay(process.env, process.platform) ? new TrayProcess(log, process.env) : null;
+  tray?.start();
+
   // 4. The schedule and the lease checks.
   syncs.paused = syncPaused;
   syncs.start({ runNow: options.syncAtStart !== false });
@@ -232,6 +240,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
     stopping ??= (async () => {
       log.info({}, 'daemon stopping');
       events.detach();
+      await tray?.stop();
       await server.value.close();
       syncs.stop();
       logins.cancelAll();

@@ -1,19 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { resolvePaths } from './paths.js';
-import {
-  encodeUtf16,
-  LAUNCHD_LABEL,
-  launchdPlist,
-  SYSTEMD_UNIT_NAME,
-  systemdUnit,
-  WINDOWS_TASK_NAME,
-  windowsTaskXml,
-  type ServiceSpec,
-} from './serviceFiles.js';
-import { callvaultLaunch, type CallvaultLaunch } from './serviceLaunch.js';
+import { dirname } from 'node:path';
+import { callvaultLaunch } from './serviceLaunch.js';
+import { serviceTarget, type ServiceTarget, type Step, type TargetEnv } from './serviceTargets.js';
 
 // `callvault service install | uninstall | status`: starts the daemon at login through the
 // platform's own service manager. The file is written by this module; the manager's commands go
@@ -22,41 +12,10 @@ import { callvaultLaunch, type CallvaultLaunch } from './serviceLaunch.js';
 export type CommandOutcome = { kind: 'exited'; code: number; stdout: string; stderr: string } | { kind: 'not-found' };
 export type RunCommand = (command: string, args: readonly string[]) => CommandOutcome;
 
-export interface ServiceIo {
-  platform: NodeJS.Platform;
-  env: NodeJS.ProcessEnv;
-  home: string;
-  uid: number;
-  username: string;
-  /** Resolves a relative CALLVAULT_HOME. */
-  cwd: string;
-  launch: CallvaultLaunch;
+export interface ServiceIo extends TargetEnv {
   run: RunCommand;
   out: (text: string) => void;
   err: (text: string) => void;
-}
-
-interface Step {
-  command: string;
-  args: string[];
-  /** Failing is an expected answer (e.g. "not loaded" when unloading), not an error. */
-  mayFail?: boolean;
-}
-
-/** One platform's service manager: where the file goes and which commands load and unload it. */
-interface ServiceTarget {
-  kind: string;
-  file: string;
-  content: Buffer;
-  /** Folders install may have created, innermost first; uninstall removes them when empty. */
-  ownDirs: string[];
-  enable: Step[];
-  /** Run before the file is removed. */
-  disable: Step[];
-  /** Run after the file is removed. */
-  afterRemove: Step[];
-  /** What status asks the manager; `output` shows its first line, `exit-code` a yes or no. */
-  status: Array<{ label: string; step: Step; show: 'output' | 'exit-code' }>;
 }
 
 const USAGE = 'usage: callvault service install | uninstall | status';
@@ -110,66 +69,6 @@ export function runCommand(command: string, args: readonly string[]): CommandOut
   return { kind: 'exited', code: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? (result.error?.message ?? '') };
 }
 
-export function serviceSpec(io: Pick<ServiceIo, 'env' | 'cwd' | 'launch'>): ServiceSpec {
-  const home = io.env.CALLVAULT_HOME;
-  return { launch: io.launch, callvaultHome: home ? resolve(io.cwd, home) : null };
-}
-
-function serviceTarget(io: ServiceIo): ServiceTarget | null {
-  const spec = serviceSpec(io);
-  if (io.platform === 'linux') {
-    const xdg = io.env.XDG_CONFIG_HOME;
-    const configBase = xdg && xdg.startsWith('/') ? xdg : join(io.home, '.config');
-    const systemctl = (...args: string[]): Step => ({ command: 'systemctl', args: ['--user', ...args] });
-    return {
-      kind: 'systemd user unit',
-      file: join(configBase, 'systemd', 'user', SYSTEMD_UNIT_NAME),
-      content: Buffer.from(systemdUnit(spec)),
-      ownDirs: [join(configBase, 'systemd', 'user'), join(configBase, 'systemd')],
-      enable: [systemctl('daemon-reload'), systemctl('enable', '--now', SYSTEMD_UNIT_NAME)],
-      disable: [systemctl('disable', '--now', SYSTEMD_UNIT_NAME)],
-      afterRemove: [systemctl('daemon-reload')],
-      status: [
-        { label: 'enabled', step: systemctl('is-enabled', SYSTEMD_UNIT_NAME), show: 'output' },
-        { label: 'running', step: systemctl('is-active', SYSTEMD_UNIT_NAME), show: 'output' },
-      ],
-    };
-  }
-  if (io.platform === 'darwin') {
-    const file = join(io.home, 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
-    const service = `gui/${io.uid}/${LAUNCHD_LABEL}`;
-    const bootout: Step = { command: 'launchctl', args: ['bootout', service], mayFail: true };
-    return {
-      kind: 'launchd LaunchAgent',
-      file,
-      content: Buffer.from(launchdPlist(spec)),
-      ownDirs: [],
-      // bootstrap refuses a label that is loaded already (an earlier install): unload it first.
-      enable: [bootout, { command: 'launchctl', args: ['bootstrap', `gui/${io.uid}`, file] }],
-      disable: [bootout],
-      afterRemove: [],
-      status: [{ label: 'loaded', step: { command: 'launchctl', args: ['print', service] }, show: 'exit-code' }],
-    };
-  }
-  if (io.platform === 'win32') {
-    const file = join(resolvePaths({ platform: io.platform, env: io.env, home: io.home, uid: io.uid, username: io.username }).config, 'callvault-task.xml');
-    const userId = io.env.USERDOMAIN ? `${io.env.USERDOMAIN}\\${io.username}` : io.username;
-    const systemRoot = io.env.SystemRoot ?? io.env.SYSTEMROOT ?? 'C:\\Windows';
-    const schtasks = (...args: string[]): Step => ({ command: 'schtasks', args });
-    return {
-      kind: 'scheduled task at logon',
-      file,
-      content: encodeUtf16(windowsTaskXml({ ...spec, userId, systemRoot })),
-      ownDirs: [],
-      enable: [schtasks('/Create', '/TN', WINDOWS_TASK_NAME, '/XML', file, '/F'), schtasks('/Run', '/TN', WINDOWS_TASK_NAME)],
-      disable: [{ ...schtasks('/End', '/TN', WINDOWS_TASK_NAME), mayFail: true }, schtasks('/Delete', '/TN', WINDOWS_TASK_NAME, '/F')],
-      afterRemove: [],
-      status: [{ label: 'registered', step: schtasks('/Query', '/TN', WINDOWS_TASK_NAME, '/FO', 'LIST'), show: 'exit-code' }],
-    };
-  }
-  return null;
-}
-
 function install(target: ServiceTarget, io: ServiceIo): number {
   try {
     mkdirSync(dirname(target.file), { recursive: true });
@@ -197,7 +96,7 @@ function uninstall(target: ServiceTarget, io: ServiceIo): number {
   }
   // Without the service manager nothing can have been loaded; with it, unloading must work before
   // the file goes, or the manager would keep a service whose file is gone.
-  const failed = runSteps(target.disable, io, 'missing-is-fine');
+  const failed = neverEnabled(target, io) ? null : runSteps(target.disable, io, 'missing-is-fine');
   if (failed !== null) {
     io.err(`${failed.reason}; run these in your session, then \`callvault service uninstall\` again (or remove ${target.file} yourself):\n`);
     printSteps(target.disable.slice(failed.index), io);
@@ -216,6 +115,12 @@ function uninstall(target: ServiceTarget, io: ServiceIo): number {
   return 0;
 }
 
+function neverEnabled(target: ServiceTarget, io: ServiceIo): boolean {
+  if (!target.neverEnabled) return false;
+  const outcome = io.run(target.neverEnabled.step.command, target.neverEnabled.step.args);
+  return outcome.kind === 'exited' && firstLine(outcome.stdout) === target.neverEnabled.answer;
+}
+
 function status(target: ServiceTarget, io: ServiceIo): number {
   const current = readFileOrNull(target.file);
   io.out(`callvault login service (${target.kind})\n`);
@@ -223,7 +128,7 @@ function status(target: ServiceTarget, io: ServiceIo): number {
     io.out(`  file: ${target.file} (not installed; run: callvault service install)\n`);
     return 1;
   }
-  const state = current.equals(target.content) ? 'installed' : 'installed, but not what install writes now (another node or checkout?): run callvault service install again';
+  const state = current.equals(target.content) ? 'installed' : 'installed, but not what install would write now (another node, checkout or CALLVAULT_HOME): run callvault service install again';
   io.out(`  file: ${target.file} (${state})\n`);
   for (const { label, step, show } of target.status) {
     const outcome = io.run(step.command, step.args);

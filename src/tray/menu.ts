@@ -1,10 +1,12 @@
 import type { IconState } from './icons.js';
-import { armedTarget, type AccountView, type ArmTarget, type TrayState } from './state.js';
+import { armedTarget, CONFIRM_WINDOW_MS, type AccountView, type ArmTarget, type TrayState } from './state.js';
 import { ago, fromNow } from './timeWords.js';
 
 // The tray menu as a pure function of the tray state and the time. The native tray (systray2)
 // cannot add or remove items after it starts, so the menu has one fixed shape: every state
 // yields the same items in the same order, and what varies is titles, checks, enabled and hidden.
+// It is flat: with a submenu the tray program drops every separator (seen on Linux), so each
+// account is a section of the menu, headed by its state line.
 // Only ids, states, times and counts appear: never Zoom content.
 
 export type MenuAction =
@@ -28,7 +30,6 @@ export interface MenuItemModel {
   separator: boolean;
   /** What a click means now; null for lines that only inform. */
   action: MenuAction | null;
-  items: MenuItemModel[];
 }
 
 export interface MenuModel {
@@ -42,6 +43,7 @@ export const ACCOUNT_SLOTS = 5;
 
 export const QUIT_TOOLTIP = 'Closes this icon only: the callvault daemon keeps running and keeps deleting data whose lease runs out.';
 const ERROR_MAX_CHARS = 60;
+const AGAIN = `Click again within ${CONFIRM_WINDOW_MS / 1000} s to`;
 
 /** Accounts whose data is on this machine (or about to be). */
 function holdsData(account: AccountView): boolean {
@@ -95,7 +97,7 @@ export function summarize(state: TrayState, now: number): Summary {
 }
 
 function item(key: string, title: string, options: Partial<Omit<MenuItemModel, 'key' | 'title'>> = {}): MenuItemModel {
-  return { key, title, tooltip: '', enabled: true, checked: false, hidden: false, separator: false, action: null, items: [], ...options };
+  return { key, title, tooltip: '', enabled: true, checked: false, hidden: false, separator: false, action: null, ...options };
 }
 
 function separator(key: string): MenuItemModel {
@@ -115,8 +117,8 @@ const STATE_WORDS: Record<AccountView['state'], string> = {
   expired: 'lease expired, local data deleted',
 };
 
-function accountItems(state: TrayState, now: number, slot: number, connected: boolean): MenuItemModel[] {
-  const account = state.status?.accounts[slot];
+function accountItems(state: TrayState, accounts: readonly AccountView[], now: number, slot: number): MenuItemModel[] {
+  const account = accounts[slot];
   const key = `account-${slot}`;
   if (!account) return [info(key, '', true), info(`${key}-detail`, '', true), item(`${key}-disconnect`, '', { hidden: true, enabled: false })];
   const progress = progressOf(state, account);
@@ -127,9 +129,8 @@ function accountItems(state: TrayState, now: number, slot: number, connected: bo
   return [
     info(key, `Zoom user ${account.zoomUserId} — ${STATE_WORDS[account.state]}`),
     info(`${key}-detail`, `${lastSync}${lease}`),
-    item(`${key}-disconnect`, confirming ? 'Click again within 10 s to disconnect and delete' : 'Disconnect and delete…', {
+    item(`${key}-disconnect`, confirming ? `${AGAIN} disconnect and delete` : 'Disconnect and delete…', {
       tooltip: 'Revokes callvault at Zoom, then deletes this account’s local copy (a signed receipt is kept)',
-      enabled: connected,
       hidden: !holdsData(account),
       action: confirming ? { kind: 'disconnect', accountKey: account.accountKey } : { kind: 'arm', target: { kind: 'disconnect', accountKey: account.accountKey } },
     }),
@@ -143,7 +144,7 @@ export function buildMenu(state: TrayState, now: number): MenuModel {
   const accounts = status?.accounts ?? [];
   const notice = state.notice && now < state.notice.until ? state.notice.text : null;
   const confirmingPurge = armedTarget(state, now)?.kind === 'purge-all';
-  const slots = Array.from({ length: ACCOUNT_SLOTS }, (_, slot) => accountItems(state, now, slot, connected)).flat();
+  const slots = Array.from({ length: ACCOUNT_SLOTS }, (_, slot) => accountItems(state, accounts, now, slot)).flat();
   const overflow = accounts.length - ACCOUNT_SLOTS;
 
   return {
@@ -165,15 +166,11 @@ export function buildMenu(state: TrayState, now: number): MenuModel {
         action: { kind: 'set-paused', paused: !(status?.syncPaused ?? false) },
       }),
       separator('sep-sync'),
-      item('accounts', 'Accounts', {
-        items: [
-          info('accounts-none', 'No Zoom account connected (run: callvault connect)', accounts.length > 0 || !connected),
-          ...slots,
-          info('accounts-more', `…and ${overflow} more (run: callvault status)`, overflow <= 0),
-        ],
-      }),
+      info('accounts-none', 'No Zoom account connected (run: callvault connect)', accounts.length > 0 || !connected),
+      ...slots,
+      info('accounts-more', `…and ${overflow} more accounts (run: callvault status)`, overflow <= 0),
       separator('sep-accounts'),
-      item('purge-all', confirmingPurge ? 'Click again within 10 s to delete everything' : 'Purge all local data…', {
+      item('purge-all', confirmingPurge ? `${AGAIN} delete everything` : 'Purge all local data…', {
         tooltip: 'Deletes every account’s local copy now; a signed receipt is kept for each',
         enabled: connected && accounts.some(holdsData),
         action: confirmingPurge ? { kind: 'purge-all' } : { kind: 'arm', target: { kind: 'purge-all' } },
@@ -183,9 +180,4 @@ export function buildMenu(state: TrayState, now: number): MenuModel {
       item('quit', 'Quit', { tooltip: QUIT_TOOLTIP, action: { kind: 'quit' } }),
     ],
   };
-}
-
-/** Every item of the menu, submenus included, in order. */
-export function flattenMenu(items: readonly MenuItemModel[]): MenuItemModel[] {
-  return items.flatMap((i) => [i, ...flattenMenu(i.items)]);
 }

@@ -1,0 +1,240 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IpcClient } from '../../src/ipc/client.js';
+import type { EventDataOf } from '../../src/ipc/protocol.js';
+import { buildMenu, type MenuModel } from '../../src/tray/menu.js';
+import { initialState, withStatus } from '../../src/tray/state.js';
+import { trayProgram } from '../../src/tray/systrayHost.js';
+import { InProcessDaemon, client, connectAccount, syncAndWait } from '../helpers/daemonHarness.js';
+import { until } from './fixtures.js';
+import { highlightedRow, missingPackages, startXvfb, X11, type Geometry, type Started } from './x11.js';
+
+// The real tray under Xvfb, with trayer as the tray host, against a real daemon (and the Zoom
+// simulator): xdotool clicks the icon and the items as a user would, and the test watches what
+// the daemon does. The tray runs from dist/ (`npm test` builds it first), in its own process, as
+// the daemon starts it. CALLVAULT_UPDATE_SCREENSHOT=1 also writes docs/tray-menu.png.
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const trayMain = join(root, 'dist', 'tray', 'main.js');
+const TRAY_ENTRY = 'const { runTray } = await import(process.argv[1]); process.exitCode = await runTray([]);';
+const STEP_MS = 20_000;
+
+function skipReason(): string | null {
+  if (process.env.CALLVAULT_SKIP_TRAY_E2E === '1') return 'CALLVAULT_SKIP_TRAY_E2E=1 is set';
+  if (process.platform !== 'linux' || process.arch !== 'x64') return `the tray program runs here only on x86-64 Linux, this is ${process.platform} ${process.arch}`;
+  return null;
+}
+
+/** Why the test cannot run here at all; a missing package is a failure, not a reason to skip. */
+function setupProblem(): string | null {
+  const program = trayProgram('linux', 'x64');
+  if (!program.ok) return `the tray program is not usable: ${program.error.kind}`;
+  const missing = missingPackages(program.value);
+  if (missing.length > 0) {
+    return `the tray end-to-end test needs Debian packages that are not installed: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')}; .ci/run installs them), or set CALLVAULT_SKIP_TRAY_E2E=1 to skip it`;
+  }
+  const built = existsSync(trayMain) ? statSync(trayMain).mtimeMs : 0;
+  const sources = ['src/tray', 'src/platform', 'src/ipc'].flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(root, dir, name)));
+  if (sources.some((file) => statSync(file).mtimeMs > built)) return `${trayMain} is missing or older than the sources: run npm run build first`;
+  return null;
+}
+
+const reason = skipReason();
+if (reason) process.stdout.write(`skipping the tray end-to-end test: ${reason}\n`);
+
+/** One enabled, visible item after another is how GTK's keyboard walks a menu. */
+function keyboardSteps(model: MenuModel, key: string): number {
+  const walkable = model.items.filter((i) => i.enabled && !i.hidden && !i.separator);
+  const index = walkable.findIndex((i) => i.key === key);
+  if (index < 0) throw new Error(`${key} cannot be reached in the menu`);
+  return index + 1;
+}
+
+describe.skipIf(reason !== null)('the tray under Xvfb', () => {
+  let xvfb: (Started & { display: string }) | null = null;
+  let trayer: Started | null = null;
+  let x11: X11;
+  let daemon: InProcessDaemon;
+  let viewer: IpcClient;
+  let accountKey: string;
+  const syncs: Array<EventDataOf<'sync.done'>> = [];
+  let tray: ChildProcess | null = null;
+  const spawned: ChildProcess[] = [];
+  let trayErr = '';
+  let model: MenuModel;
+
+  function startTray(env: NodeJS.ProcessEnv): ChildProcess {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', TRAY_ENTRY, pathToFileURL(trayMain).href], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (chunk: Buffer) => (trayErr += chunk.toString()));
+    spawned.push(child);
+    return child;
+  }
+
+  function exitOf(child: ChildProcess, ms: number): Promise<number | null> {
+    return new Promise((resolve, reject) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
+      const timer = setTimeout(() => reject(new Error(`still running after ${ms} ms; stderr: ${trayErr}`)), ms);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+  }
+
+  /** Polls an async probe until it yields a value. */
+  async function eventually<T>(probe: () => Promise<T | null | undefined>, what: string): Promise<T> {
+    const giveUp = Date.now() + STEP_MS;
+    for (;;) {
+      const value = await probe();
+      if (value !== null && value !== undefined) return value;
+      if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}; tray stderr: ${trayErr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const openMenus = async (): Promise<Array<Geometry & { id: string }>> =>
+    (await x11.windows('--onlyvisible', '--classname', 'tray_linux_release')).filter((w) => w.x >= 0 && w.y >= 0 && w.width > 40 && w.height > 40);
+
+  async function openMenu(): Promise<Geometry> {
+    const icon = await eventually(async () => (await x11.windows('--onlyvisible', '--class', '^systray$'))[0], 'the tray icon');
+    await x11.xdotool('mousemove', '--window', icon.id, String(Math.floor(icon.width / 2)), String(Math.floor(icon.height / 2)), 'click', '1');
+    return eventually(async () => (await openMenus())[0], 'the menu to open');
+  }
+
+  /**
+   * Walks to the item with the keyboard, finds the highlighted row on screen, and clicks it with
+   * the mouse. Returns the pixels of a line through the row's text, to tell titles apart.
+   */
+  async function clickItem(key: string, options: { screenshotTo?: string[]; beforeClick?: () => void } = {}): Promise<string> {
+    const menu = await openMenu();
+    await x11.xdotool('key', ...Array<string>(keyboardSteps(model, key)).fill('Down'));
+    const shot = join(daemon.home.dir, 'screen.png');
+    // The same row twice in a row: the keys have all been handled.
+    let previous: number | null = null;
+    const row = await eventually(async () => {
+      await x11.screenshot(shot);
+      const found = highlightedRow(await x11.column(shot, menu.x + 4, menu.y, menu.height), menu.y);
+      const stable = found !== null && found === previous ? found : null;
+      previous = found;
+      return stable;
+    }, `item ${key} to be highlighted`);
+    const line = (await x11.row(shot, menu.x, row, menu.width)).join(',');
+    for (const target of options.screenshotTo ?? []) {
+      const margin = 12;
+      const left = Math.max(0, menu.x - margin);
+      await x11.crop(shot, target, { x: left, y: 0, width: 1024 - left, height: Math.min(768, menu.y + menu.height + margin) });
+    }
+    options.beforeClick?.();
+    await x11.xdotool('mousemove', String(menu.x + Math.floor(menu.width / 2)), String(row), 'click', '1');
+    await eventually(async () => ((await openMenus()).length === 0 ? true : null), 'the menu to close');
+    return line;
+  }
+
+  beforeAll(async () => {
+    const problem = setupProblem();
+    if (problem) throw new Error(problem);
+    xvfb = await startXvfb();
+    x11 = new X11(xvfb.display);
+    trayer = x11.startTrayer();
+    await eventually(async () => (await x11.windows('--name', '^panel$'))[0], 'trayer');
+
+    // A weekly schedule and no sync at start: a sync during the test is the tray's doing.
+    daemon = await InProcessDaemon.start({ sim: { seed: 5, accounts: [{ plan: 'business', users: [{}] }] }, config: { sync: { schedule: '0 3 * * 3' } } });
+    viewer = await client(daemon.home);
+    accountKey = await connectAccount(viewer, daemon.sim);
+    await syncAndWait(viewer, accountKey);
+    await viewer.on('sync.done', (e) => syncs.push(e));
+    const status = await viewer.call('status');
+    if (!status.ok) throw new Error('status');
+    model = buildMenu(withStatus(initialState(), status.value), Date.now());
+  });
+
+  afterAll(async () => {
+    for (const child of spawned) {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
+      const ended = exitOf(child, STEP_MS);
+      process.kill(child.pid, 'SIGTERM');
+      await ended;
+    }
+    await viewer?.close();
+    await daemon?.close();
+    await trayer?.stop();
+    await xvfb?.stop();
+  });
+
+  const trayEnv = (display: string | null): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: daemon.home.dir,
+    CALLVAULT_HOME: daemon.home.dir,
+    ...(display === null ? {} : { DISPLAY: display }),
+  });
+
+  it('shows its menu, and "Sync now" makes the daemon sync', async () => {
+    tray = startTray(trayEnv(xvfb?.display ?? null));
+    const shots = [join(daemon.home.dir, 'tray-menu.png')];
+    if (process.env.CALLVAULT_UPDATE_SCREENSHOT === '1') {
+      mkdirSync(join(root, 'docs'), { recursive: true });
+      shots.push(join(root, 'docs', 'tray-menu.png'));
+    }
+    // The sync that followed the connect may still be finishing: wait until the daemon is idle.
+    await eventually(async () => {
+      const status = await viewer.call('status');
+      return status.ok && status.value.accounts.every((a) => a.syncing === null) ? true : null;
+    }, 'the daemon to be idle');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    syncs.length = 0;
+    await clickItem('sync-now', { screenshotTo: shots });
+    await until(() => syncs.some((e) => e.accountKey === accountKey), STEP_MS);
+    expect(existsSync(shots[0]!)).toBe(true);
+  });
+
+  it('purges all local data only when "Purge all local data…" is clicked twice, with a receipt', async () => {
+    const receipts = async (): Promise<number> => {
+      const list = await viewer.call('receipts.list', {});
+      return list.ok ? list.value.receipts.length : -1;
+    };
+    const before = await clickItem('purge-all');
+    // The first click only arms the item: its title now asks for a second click within 10 s, and
+    // by the time the menu is open again a tray that purged at once would have wiped already.
+    expect(await receipts()).toBe(0);
+    const armed = await clickItem('purge-all');
+    expect(armed, 'the item shows another title after the first click').not.toBe(before);
+    const receipt = await eventually(async () => {
+      const list = await viewer.call('receipts.list', {});
+      return list.ok ? list.value.receipts[0] : undefined;
+    }, 'the receipt');
+    expect(receipt).toMatchObject({ reason: 'user-purge', verified: true });
+    expect(await viewer.call('meetings.list', { account: accountKey })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
+    expect(daemon.home.filesContaining(daemon.sim.admin.users()[0]!.canaries[0]!)).toEqual([]);
+  });
+
+  it('Quit closes the icon and leaves the daemon running', async () => {
+    const running = tray;
+    if (!running) throw new Error('the tray is not running');
+    const exited = exitOf(running, STEP_MS);
+    await clickItem('quit');
+    expect(await exited).toBe(0);
+    await eventually(async () => ((await x11.windows('--onlyvisible', '--class', '^systray$')).length === 0 ? true : null), 'the icon to go');
+    expect((await viewer.call('status')).ok).toBe(true);
+  });
+
+  it('without a display, exits 1 with a clear message within 5 s', async () => {
+    trayErr = '';
+    const noDisplay = startTray(trayEnv(null));
+    expect(await exitOf(noDisplay, 5000)).toBe(1);
+    expect(trayErr).toContain('no display (neither DISPLAY nor WAYLAND_DISPLAY is set)');
+
+    // A display that nobody serves: the tray program exits, and the tray says so.
+    trayErr = '';
+    let number = Number(xvfb?.display.slice(1)) + 100;
+    while (existsSync(`/tmp/.X11-unix/X${number}`)) number++;
+    const unserved = `:${number}`;
+    const deadDisplay = startTray(trayEnv(unserved));
+    expect(await exitOf(deadDisplay, 5000)).toBe(1);
+    expect(trayErr).toContain('the tray program stopped before showing the icon');
+    expect(trayErr).toContain(`cannot open display: ${unserved}`);
+  });
+});

@@ -1,0 +1,171 @@
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+
+// A private X server for the tray's end-to-end test: Xvfb, trayer as the tray host, xdotool as
+// the user's hand and ImageMagick as the eye. Everything here is started by pid and stopped by pid.
+
+const run = promisify(execFile);
+
+/** The programs the test drives, and the Debian package of each. */
+const TOOLS: Array<{ command: string; pkg: string }> = [
+  { command: 'Xvfb', pkg: 'xvfb' },
+  { command: 'trayer', pkg: 'trayer' },
+  { command: 'xdotool', pkg: 'xdotool' },
+  { command: 'import', pkg: 'imagemagick' },
+  { command: 'convert', pkg: 'imagemagick' },
+];
+
+/** Shared libraries the tray program links against, by the package that provides them. */
+const LIBRARIES: Array<{ prefix: string; pkg: string }> = [
+  { prefix: 'libgtk-3', pkg: 'libgtk-3-0' },
+  { prefix: 'libgdk-3', pkg: 'libgtk-3-0' },
+  { prefix: 'libappindicator3', pkg: 'libayatana-appindicator3-1' },
+];
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Debian packages to install before the test can run (empty when all is there). */
+export function missingPackages(trayProgram: string): string[] {
+  const missing = new Set(TOOLS.filter((t) => !onPath(t.command)).map((t) => t.pkg));
+  const ldd = spawnSync('ldd', [trayProgram], { encoding: 'utf8' });
+  for (const line of (ldd.stdout ?? '').split('\n')) {
+    const match = /^\s*(\S+) => not found/.exec(line);
+    if (!match?.[1]) continue;
+    const lib = match[1];
+    missing.add(LIBRARIES.find((l) => lib.startsWith(l.prefix))?.pkg ?? lib);
+  }
+  return [...missing];
+}
+
+export interface Geometry {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Started {
+  child: ChildProcess;
+  /** Stops the process by its pid and waits for it to end. */
+  stop(): Promise<void>;
+}
+
+function started(child: ChildProcess): Started {
+  return {
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+      await ended;
+    },
+  };
+}
+
+/** Xvfb on a display number it picks itself (-displayfd), so parallel runs never collide. */
+export async function startXvfb(): Promise<Started & { display: string }> {
+  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const display = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+    fd3.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) resolve(`:${text.trim()}`);
+    });
+    child.once('exit', (code) => reject(new Error(`Xvfb exited (${code}) before naming its display`)));
+  });
+  return { ...started(child), display };
+}
+
+export class X11 {
+  constructor(readonly display: string) {}
+
+  async xdotool(...args: string[]): Promise<string> {
+    try {
+      const { stdout } = await run('xdotool', args, { env: { ...process.env, DISPLAY: this.display } });
+      return stdout;
+    } catch (error) {
+      // `search` exits 1 when nothing matches.
+      if ((error as { code?: number }).code === 1) return '';
+      throw error;
+    }
+  }
+
+  async windows(...searchArgs: string[]): Promise<Array<{ id: string } & Geometry>> {
+    const ids = (await this.xdotool('search', ...searchArgs)).split('\n').filter(Boolean);
+    const found: Array<{ id: string } & Geometry> = [];
+    for (const id of ids) {
+      const shell = await this.xdotool('getwindowgeometry', '--shell', id);
+      const value = (name: string): number => Number(new RegExp(`^${name}=(-?\\d+)$`, 'm').exec(shell)?.[1] ?? NaN);
+      found.push({ id, x: value('X'), y: value('Y'), width: value('WIDTH'), height: value('HEIGHT') });
+    }
+    return found;
+  }
+
+  /** trayer: a freedesktop system tray on the top right of the screen. */
+  startTrayer(): Started {
+    const args = ['--edge', 'top', '--align', 'right', '--widthtype', 'pixel', '--width', '96', '--heighttype', 'pixel', '--height', '32', '--SetDockType', 'true', '--transparent', 'false'];
+    return started(spawn('trayer', args, { env: { ...process.env, DISPLAY: this.display }, stdio: 'ignore' }));
+  }
+
+  async screenshot(file: string): Promise<void> {
+    await run('import', ['-display', this.display, '-window', 'root', file]);
+  }
+
+  /** The colours of one column of an image, top to bottom, as #rrggbb. */
+  column(file: string, x: number, y: number, height: number): Promise<string[]> {
+    return this.pixels(file, { x, y, width: 1, height });
+  }
+
+  /** The colours of one row of an image, left to right, as #rrggbb. */
+  row(file: string, x: number, y: number, width: number): Promise<string[]> {
+    return this.pixels(file, { x, y, width, height: 1 });
+  }
+
+  private async pixels(file: string, area: Geometry): Promise<string[]> {
+    const { stdout } = await run('convert', [file, '-crop', `${area.width}x${area.height}+${area.x}+${area.y}`, '+repage', '-depth', '8', 'txt:-']);
+    return stdout
+      .split('\n')
+      .slice(1)
+      .map((line) => /#[0-9A-Fa-f]{6}/.exec(line)?.[0]?.toLowerCase() ?? '')
+      .filter(Boolean);
+  }
+
+  /**
+   * Crops a screenshot for people to look at: the empty (black) screen around the menu is painted
+   * light, and no timestamps go inside, so an unchanged menu gives an unchanged file.
+   */
+  async crop(from: string, to: string, area: Geometry): Promise<void> {
+    const corner = `0,${area.height - 1}`;
+    await run('convert', [from, '-crop', `${area.width}x${area.height}+${area.x}+${area.y}`, '+repage', '-fill', '#f4f4f4', '-draw', `color ${corner} floodfill`, '-strip', '-define', 'png:exclude-chunks=date,time', to]);
+  }
+}
+
+/**
+ * The highlighted row of an open menu: the one run of rows whose colour differs from the menu's
+ * background, at least `minHeight` tall. Returns its vertical middle on the screen.
+ */
+export function highlightedRow(colours: readonly string[], top: number, minHeight = 10): number | null {
+  const counts = new Map<string, number>();
+  for (const c of colours) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const background = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  let best: { start: number; length: number } | null = null;
+  for (let i = 0; i < colours.length; ) {
+    let j = i;
+    while (j < colours.length && colours[j] === colours[i]) j++;
+    if (colours[i] !== background && j - i >= minHeight && (!best || j - i > best.length)) best = { start: i, length: j - i };
+    i = j;
+  }
+  return best ? top + best.start + Math.floor(best.length / 2) : null;
+}
