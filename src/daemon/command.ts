@@ -28,6 +28,9 @@ export async function runDaemonCommand(argv: string[], io: DaemonCommandIo = def
     return 2;
   }
   const log = createLogger({ dir: paths.logs, name: 'daemon', level: config.value.log.level });
+  // Listening before starting: a SIGTERM while the daemon starts, or the moment its socket
+  // appears, must get the fixed stop order (after the start finishes), not the default death.
+  const stopRequested = stopSignal(io.signal);
   const daemon = await startDaemon({ paths, config: config.value, log, startTray: true });
   if (!daemon.ok) {
     if (daemon.error.kind === 'already-running') {
@@ -38,7 +41,7 @@ export async function runDaemonCommand(argv: string[], io: DaemonCommandIo = def
     return 1;
   }
   io.stdout.write(`callvault daemon running (pid ${process.pid}); socket ${daemon.value.socketPath}\n`);
-  await stopSignal(io.signal);
+  await stopRequested;
   await daemon.value.stop();
   return 0;
 }

@@ -38,7 +38,7 @@ export class Guardian {
     this.wiper = new Wiper({
       control: o.control,
       live: o.host,
-      clock: o.clock,
+      clock: this.time.asClock(),
       log: o.log,
       scanFolders: [o.paths.data, o.paths.logs, o.paths.runtime],
     });

@@ -3,44 +3,58 @@ import { dirname } from 'node:path';
 
 const CHUNK = Buffer.alloc(1 << 20);
 
-export interface ShredResult {
+/** Files already unlinked, still open, waiting to be overwritten. */
+export interface UnlinkedFiles {
   filesRemoved: number;
   bytesRemoved: number;
+  /** Overwrites each file's blocks with zeros through its open handle, flushes, and closes it. */
+  overwrite(): void;
 }
 
 /**
- * Overwrites each file with zeros, flushes it, and unlinks it, then flushes the folder so the
- * unlink is durable. Overwriting matters on the disks where it works (no copy-on-write, no SSD
- * remapping); on the others the unlink is what remains, which is why crypto-shredding is the
- * stronger answer (DESIGN.md, "Honest limit"). Missing files are fine: a wipe resumed after a
- * crash finds some already gone.
+ * Unlinks the files first — no path reaches the data any more, and the folder is flushed so the
+ * unlink is durable — then leaves the overwrite to the caller, through handles opened before the
+ * unlink. The order makes data unreachable within milliseconds even for a vault of hundreds of
+ * megabytes. A crash between the two loses only the overwrite, which matters solely on disks that
+ * write in place (not on SSDs or copy-on-write filesystems): crypto-shredding is the stronger
+ * answer there (DESIGN.md, "Honest limit"). Missing files are fine: a wipe resumed after a crash
+ * finds some already gone.
  */
-export function shredFiles(files: readonly string[]): ShredResult {
-  let filesRemoved = 0;
-  let bytesRemoved = 0;
+export function unlinkKeepingOpen(files: readonly string[]): UnlinkedFiles {
+  const open: Array<{ fd: number; size: number }> = [];
   const folders = new Set<string>();
-  for (const file of files) {
-    let fd: number;
-    try {
-      fd = openSync(file, constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw e;
+  try {
+    for (const file of files) {
+      let fd: number;
+      try {
+        fd = openSync(file, constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw e;
+      }
+      open.push({ fd, size: fstatSync(fd).size });
+      unlinkSync(file);
+      folders.add(dirname(file));
     }
-    try {
-      const size = fstatSync(fd).size;
-      for (let offset = 0; offset < size; offset += CHUNK.length) writeSync(fd, CHUNK, 0, Math.min(CHUNK.length, size - offset), offset);
-      fsyncSync(fd);
-      bytesRemoved += size;
-    } finally {
-      closeSync(fd);
-    }
-    unlinkSync(file);
-    filesRemoved++;
-    folders.add(dirname(file));
+    for (const folder of folders) syncFolder(folder);
+  } catch (e) {
+    for (const { fd } of open) closeSync(fd);
+    throw e;
   }
-  for (const folder of folders) syncFolder(folder);
-  return { filesRemoved, bytesRemoved };
+  return {
+    filesRemoved: open.length,
+    bytesRemoved: open.reduce((sum, f) => sum + f.size, 0),
+    overwrite: () => {
+      for (const { fd, size } of open.splice(0)) {
+        try {
+          for (let offset = 0; offset < size; offset += CHUNK.length) writeSync(fd, CHUNK, 0, Math.min(CHUNK.length, size - offset), offset);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    },
+  };
 }
 
 export function allGone(files: readonly string[]): boolean {

@@ -27,6 +27,20 @@ export class TrustedTime {
     return Math.floor(Math.max(this.clock.now(), this.store.highWater(), sinceAnchor));
   }
 
+  /**
+   * This clock with trusted time as its wall clock: what a wipe stamps on its journal and receipt,
+   * so a clock set back cannot date a wipe before the deadline it enforced.
+   */
+  asClock(): Clock {
+    const { clock } = this;
+    return {
+      now: () => this.now(),
+      monotonic: () => clock.monotonic(),
+      setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+      sleep: (ms, signal) => clock.sleep(ms, signal),
+    };
+  }
+
   /** Persists the current trusted time as the high-water mark; called by each periodic check. */
   advance(): number {
     const trusted = this.store.raiseHighWater(this.now());

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
@@ -6,14 +6,14 @@ import { canonicalJson, signReceipt, type ReceiptBody, type SignedReceipt, type 
 import { err, ok, type Result } from '../core/result.js';
 import type { Logger } from '../platform/logger.js';
 import type { ControlDb, Wipe } from '../store/index.js';
-import { allGone, shredFiles } from './shred.js';
+import { allGone, unlinkKeepingOpen } from './shred.js';
 
 /**
  * The steps of a wipe, in order (DESIGN.md, invariant 2). Each is journaled when done, so a wipe
  * interrupted at any point — a crash, a SIGKILL, a power cut — is finished at the next start
  * before anything is served.
  */
-export const WIPE_STEPS = ['intent', 'reads-blocked', 'sync-stopped', 'closed', 'files-removed', 'verified', 'receipt'] as const;
+export const WIPE_STEPS = ['intent', 'reads-blocked', 'sync-stopped', 'closed', 'files-unlinked', 'overwritten', 'verified', 'receipt'] as const;
 export type WipeStep = (typeof WIPE_STEPS)[number];
 
 /** What the wipe needs from the daemon's live accounts. Each call is harmless when repeated. */
@@ -122,10 +122,13 @@ export class Wiper {
     done('closed');
 
     const files = live.vaultFiles(wipe.accountKey);
-    const removed = shredFiles(files);
-    // A wipe resumed after a crash finds some files gone already; the first pass's counts stand.
-    const total = this.addRemoved(wipe.id, removed.filesRemoved, removed.bytesRemoved);
-    done('files-removed');
+    // Counted and journaled before anything is removed: a pass resumed after a crash finds some
+    // files gone already, and the receipt must still report what the wipe removed.
+    const total = this.plannedRemoval(wipe.id, files);
+    const unlinked = unlinkKeepingOpen(files);
+    done('files-unlinked');
+    unlinked.overwrite();
+    done('overwritten');
 
     const remaining = files.filter((f) => !allGone([f])).length + this.filesNaming(wipe.accountKey).length;
     if (remaining > 0) {
@@ -170,10 +173,11 @@ export class Wiper {
     return receipt;
   }
 
-  private addRemoved(wipeId: string, files: number, bytes: number): RemovedFiles {
+  private plannedRemoval(wipeId: string, files: readonly string[]): RemovedFiles {
     const stored = this.o.control.getMeta(removedKey(wipeId));
-    const before: RemovedFiles = stored ? (JSON.parse(stored) as RemovedFiles) : { files: 0, bytes: 0 };
-    const total = { files: before.files + files, bytes: before.bytes + bytes };
+    if (stored) return JSON.parse(stored) as RemovedFiles;
+    const sizes = files.filter((file) => existsSync(file)).map((file) => statSync(file).size);
+    const total = { files: sizes.length, bytes: sizes.reduce((sum, size) => sum + size, 0) };
     this.o.control.setMeta(removedKey(wipeId), JSON.stringify(total));
     return total;
   }

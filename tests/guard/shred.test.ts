@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allGone, shredFiles } from '../../src/guard/shred.js';
+import { allGone, unlinkKeepingOpen } from '../../src/guard/shred.js';
 
-describe('shredFiles', () => {
+describe('unlinkKeepingOpen', () => {
   let dir: string;
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -14,10 +14,20 @@ describe('shredFiles', () => {
     writeFileSync(files[0]!, Buffer.alloc(3 << 20, 7));
     writeFileSync(files[1]!, 'wal');
     writeFileSync(files[2]!, '');
-    const result = shredFiles(files);
-    expect(result).toEqual({ filesRemoved: 3, bytesRemoved: (3 << 20) + 3 });
+    // A second name for the same inode lets the test see the blocks after the unlink.
+    const witnessDir = mkdtempSync(join(tmpdir(), 'cv-'));
+    const witness = join(witnessDir, 'witness');
+    linkSync(files[0]!, witness);
+    const unlinked = unlinkKeepingOpen(files);
+    // Unreachable at once; the overwrite comes after, through the handles.
     expect(allGone(files)).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
-    expect(shredFiles(files)).toEqual({ filesRemoved: 0, bytesRemoved: 0 });
+    expect({ filesRemoved: unlinked.filesRemoved, bytesRemoved: unlinked.bytesRemoved }).toEqual({ filesRemoved: 3, bytesRemoved: (3 << 20) + 3 });
+    expect(readFileSync(witness).every((b) => b === 7)).toBe(true);
+    unlinked.overwrite();
+    expect(readFileSync(witness).every((b) => b === 0)).toBe(true);
+    rmSync(witnessDir, { recursive: true, force: true });
+    const again = unlinkKeepingOpen(files);
+    expect({ filesRemoved: again.filesRemoved, bytesRemoved: again.bytesRemoved }).toEqual({ filesRemoved: 0, bytesRemoved: 0 });
   });
 });
