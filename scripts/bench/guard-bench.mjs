@@ -198,15 +198,15 @@ export async function runGuardBench() {
 
     const median3 = `median of ${WIPE_ROUNDS}`;
     return [
-      { name: `guard: build the large vault (${shape})`, value: ms(buildMs / 1000), unit: 's' },
-      { name: `guard: wipe, command → reads blocked (${median3})`, value: pick('readsBlocked'), unit: 'ms' },
-      { name: `guard: wipe, command → vault closed (${median3})`, value: pick('closed'), unit: 'ms' },
-      { name: `guard: wipe, command → data unreachable and files unlinked (${median3})`, value: pick('unlinked'), unit: 'ms', target: '<= 300' },
-      { name: `guard: wipe, of which overwrite + fsync + unlink (${median3})`, value: pick('overwrite'), unit: 'ms' },
-      { name: `guard: wipe, files unlinked → verified, signed receipt stored (${median3})`, value: pick('receipt'), unit: 'ms' },
-      { name: `guard: wipe, command → receipt, total (${median3})`, value: pick('total'), unit: 'ms' },
-      { name: `guard: daemon start → socket serves, 3 expired vaults wiped first (${startShape}, median of ${START_ROUNDS})`, value: ms(expiredStart), unit: 'ms' },
-      { name: `guard: daemon start → socket serves, same 3 vaults with valid leases (median of ${START_ROUNDS})`, value: ms(validStart), unit: 'ms' },
+      { name: `build the large vault (${shape})`, value: ms(buildMs / 1000), unit: 's' },
+      { name: `wipe, command → reads blocked (${median3})`, value: pick('readsBlocked'), unit: 'ms' },
+      { name: `wipe, command → vault closed (${median3})`, value: pick('closed'), unit: 'ms' },
+      { name: `wipe, command → data unreachable and files unlinked (${median3})`, value: pick('unlinked'), unit: 'ms', target: '<= 300' },
+      { name: `wipe, then the overwrite with zeros + fsync, through the open handles (${median3})`, value: pick('overwrite'), unit: 'ms' },
+      { name: `wipe, overwritten → verified, signed receipt stored (${median3})`, value: pick('receipt'), unit: 'ms' },
+      { name: `wipe, command → receipt, total (${median3})`, value: pick('total'), unit: 'ms' },
+      { name: `daemon start → socket serves, 3 expired vaults wiped first (${startShape}, median of ${START_ROUNDS})`, value: ms(expiredStart), unit: 'ms' },
+      { name: `daemon start → socket serves, same 3 vaults with valid leases (median of ${START_ROUNDS})`, value: ms(validStart), unit: 'ms' },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
