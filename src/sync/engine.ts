@@ -304,7 +304,7 @@ class SyncRun {
     if (failure.kind === 'dead-grant' || failure.kind === 'aborted') throw new RunStop(failure);
     this.report.failures.push({ resource, windowStart: window?.start ?? null, kind: failure.kind });
     if (window) this.report.windowsFailed++;
-    this.o.log.warn({ account: this.o.accountKey, resource, windowStart: window?.start ?? null, failure: failure.kind }, 'sync window failed');
+    this.o.log.warn({ account: this.o.accountKey, resource, windowStart: window?.start ?? null, failure: failure.kind }, window ? 'sync window failed' : 'participant list failed');
     if (failure.kind === 'throttled') {
       this.report.throttledUntil = Math.max(this.report.throttledUntil ?? 0, failure.until);
       this.stopped.add(resource);

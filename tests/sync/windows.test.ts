@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { monthsBack as simHorizon } from '../../src/sim/zoomTime.js';
 import { DAY_MS, LATE_DATA_OVERLAP_MS, WINDOW_MS, historyStart, isFinal, planWindows, requestRange, windowContaining } from '../../src/sync/windows.js';
 
 const now = Date.parse('2026-06-15T13:45:00Z');
@@ -41,5 +42,20 @@ describe('sync windows', () => {
     expect(now - historyStart('meetings', now, 366)).toBeLessThanOrEqual(184 * DAY_MS);
     expect(now - historyStart('recordings', now, 366)).toBeGreaterThan(365 * DAY_MS);
     expect(now - historyStart('recordings', now, 30)).toBeLessThanOrEqual(31 * DAY_MS);
+  });
+
+  it("starts meetings and calls where Zoom's six calendar months start: 181 to 184 days back", () => {
+    const at = (iso: string) => Date.parse(iso);
+    expect(historyStart('calls', at('2026-11-29T09:00:00Z'), 366)).toBe(at('2026-05-29T00:00:00Z'));
+    expect(historyStart('meetings', at('2027-01-31T23:00:00Z'), 366)).toBe(at('2026-07-31T00:00:00Z'));
+    expect(historyStart('meetings', at('2026-08-31T12:00:00Z'), 366)).toBe(at('2026-03-03T00:00:00Z'));
+    // A shorter configured history still wins, and recordings have no horizon at Zoom.
+    expect(historyStart('calls', at('2026-11-29T09:00:00Z'), 30)).toBe(at('2026-10-30T00:00:00Z'));
+    expect(historyStart('recordings', at('2026-11-29T09:00:00Z'), 366)).toBe(at('2025-11-28T00:00:00Z'));
+    // The simulator stands for Zoom: the two agree on every day of two years.
+    for (let day = at('2026-01-01T00:00:00Z'); day < at('2028-01-01T00:00:00Z'); day += DAY_MS) {
+      const now = day + 13 * 3_600_000;
+      expect(historyStart('meetings', now, 366)).toBe(simHorizon(now, 6));
+    }
   });
 });
