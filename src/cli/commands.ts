@@ -246,9 +246,10 @@ export const COMMANDS: Record<string, Command> = {
       if (started.started.length === 0) return cli.out('Nothing to sync (no connected account, or sync already queued).'), EXIT.ok;
       if (!flags.wait) return cli.out(`Sync started: ${started.started.join(', ')}`), EXIT.ok;
       for (const key of started.started) pending.add(key);
-      const aborted = await Promise.race([done.then(() => false), abortPromise(cli.io.signal).then(() => true)]);
+      const ended = await Promise.race([done.then(() => 'done' as const), stopped(cli, client)]);
       if (tty) cli.io.stdout.write('\n');
-      if (aborted) return cli.out('Stopped waiting; the sync goes on in the daemon.'), EXIT.ok;
+      if (ended === 'daemon-gone') return daemonGone(cli);
+      if (ended === 'aborted') return cli.out('Stopped waiting; the sync goes on in the daemon.'), EXIT.ok;
       if (failures.length > 0) {
         cli.error(`sync finished with problems: ${failures.join('; ')}`);
         return EXIT.error;
@@ -314,7 +315,7 @@ export const COMMANDS: Record<string, Command> = {
         });
       }
       if (!flags.json) cli.out('Watching daemon events; Ctrl-C to stop.');
-      await abortPromise(cli.io.signal);
+      if ((await stopped(cli, client)) === 'daemon-gone') return daemonGone(cli);
       return EXIT.ok;
     },
   },
@@ -338,9 +339,10 @@ export const COMMANDS: Record<string, Command> = {
         outcomes.get(login.loginId) ??
         (await Promise.race([
           new Promise<EventDataOf<'account.connected'>>((resolve) => (settle = (e) => e.loginId === login.loginId && resolve(e))),
-          abortPromise(cli.io.signal).then(() => null),
+          stopped(cli, client),
         ]));
-      if (!outcome) return cli.out('Stopped waiting.'), EXIT.ok;
+      if (outcome === 'daemon-gone') return daemonGone(cli);
+      if (outcome === 'aborted') return cli.out('Stopped waiting.'), EXIT.ok;
       if (outcome.outcome !== 'connected') {
         cli.error(`the sign-in ${outcome.outcome === 'cancelled' ? 'was cancelled' : 'failed'}; nothing was stored`);
         return EXIT.error;
@@ -378,6 +380,28 @@ function describe(data: unknown): string {
   return Object.entries(data as Record<string, unknown>)
     .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
     .join(' ');
+}
+
+/**
+ * Resolves when the user stops waiting (SIGINT) or the daemon closes the connection. Without the
+ * second, a command waiting on a stopped daemon leaves nothing in the event loop and Node ends it
+ * with exit code 13 (an unsettled top-level await) and no message.
+ */
+function stopped(cli: Cli, client: IpcClient): Promise<'aborted' | 'daemon-gone'> {
+  return new Promise((resolve) => {
+    const off = client.onStateChange((state) => {
+      if (state === 'closed') resolve('daemon-gone');
+    });
+    void abortPromise(cli.io.signal).then(() => {
+      off();
+      resolve('aborted');
+    });
+  });
+}
+
+function daemonGone(cli: Cli): number {
+  cli.error('the daemon stopped. Start it again with: callvault daemon');
+  return EXIT.notRunning;
 }
 
 function abortPromise(signal: AbortSignal | undefined): Promise<void> {

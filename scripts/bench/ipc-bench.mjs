@@ -1,0 +1,542 @@
+// The IPC benchmark, run against the compiled code in dist/ (`npm run build` first):
+//   node scripts/bench/ipc-bench.mjs
+// Every daemon here is the real one, `node bin/callvault.js daemon` under a private CALLVAULT_HOME,
+// talking to the Zoom simulator (run in this process); every client is the real typed client.
+// 1. Cold start (spawn to the first answered `status`) and idle RSS, on an empty home.
+// 2. A daemon making a full sync of the simulator's 'year' dataset, then left alone with no client:
+//    its RSS, and its CPU over 60 s (utime + stime from /proc/<pid>/stat).
+// 3. On that daemon, `status` round trips (p50, p99, requests per second) through the IPC server
+//    and client, next to a bare node-ipc 9.2.1 echo server (rawBuffer, newline framing) in a child
+//    process, in the same run. Then its cold start with the synced account.
+// 4. A vault of 100,000 meetings and 1,000,000 participants (raw inserts into a vault the daemon
+//    created), served by a daemon: meetings.list(limit 50) and search through IPC, one client and
+//    20 concurrent clients, next to the same reads made directly on the vault file.
+// The machine is shared: the output says how busy it was and with what.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { connectIpc } from '../../dist/ipc/client.js';
+import { ipcEndpoint } from '../../dist/platform/instance.js';
+import { resolvePaths } from '../../dist/platform/paths.js';
+import { FIRST_NAMES, LAST_NAMES } from '../../dist/sim/directory.js';
+import { startSimulator } from '../../dist/sim/index.js';
+import { openVault } from '../../dist/store/index.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'callvault.js');
+const COLD_STARTS = 5;
+const STATUS_WARMUP = 500;
+const STATUS_RUNS = 5_000;
+const THROUGHPUT_CLIENTS = 8;
+const THROUGHPUT_REQUESTS = 20_000;
+const IDLE_SECONDS = 60;
+const LARGE_MEETINGS = 100_000;
+const PARTICIPANTS_PER_MEETING = 10;
+const BUILD_BATCH = 5_000;
+const CONCURRENT_CLIENTS = 20;
+const LIST_REQUESTS = 4_000;
+const SEARCH_REQUESTS = 600;
+const LIMIT = 50;
+const DAY_MS = 86_400_000;
+const TOPIC_WORDS = ['weekly', 'sync', 'planning', 'review', 'design', 'budget', 'hiring', 'roadmap', 'standup', 'retro', 'customer', 'onboarding', 'security', 'launch', 'quarterly', 'interview', 'demo', 'incident', 'training', 'offsite', 'pricing', 'release', 'research', 'partner'];
+const SEARCHES = ['roadmap', 'budget review', 'kowalski', 'priya', 'tanaka yuki', 'onboard', 'quarterly plan', 'johans', 'incident retro', 'mei dubois'];
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+function percentile(samples, p) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+}
+
+const round3 = (ms) => Math.round(ms * 1000) / 1000;
+
+/** Runs `request` `total` times spread over `clients` loops, each with one request in flight. */
+async function load(clients, total, request) {
+  const latencies = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let n = next++; n < total; n = next++) {
+        const t0 = performance.now();
+        await request(client, n);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: total / seconds };
+}
+
+function must(result, what) {
+  if (!result.ok) throw new Error(`${what}: ${JSON.stringify(result.error)}`);
+  return result.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What else the machine is doing (/proc, Linux only)
+
+function cpuTicks() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3] + (fields[4] ?? 0);
+  return { total: fields.reduce((a, b) => a + b, 0), idle };
+}
+
+/** utime + stime of a process, in ticks; null when it is gone. */
+function processTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+function rssBytes(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+/** Every process with its CPU ticks so far, named by its command and script (never its full argv). */
+function processTable() {
+  const table = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ticks = processTicks(entry);
+    if (ticks === null) continue;
+    table.set(Number(entry), { name: processName(entry), ticks });
+  }
+  return table;
+}
+
+function processName(pid) {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    if (argv.length === 0) return `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`;
+    const script = argv.slice(1).find((arg) => !arg.startsWith('-') && /[./]/.test(arg));
+    return `${basename(argv[0])}${script ? ` ${basename(script)}` : ''}`;
+  } catch {
+    return `pid ${pid}`;
+  }
+}
+
+/**
+ * Watches the whole machine from `start` to `report`: busy share of all cores, and the processes
+ * other than this bench's that used the most CPU. The process table is sampled every 2 s so that
+ * processes that start and end in between (test runs, compilers) are counted too.
+ */
+function machineWatch() {
+  let cpu0;
+  let timer;
+  const seen = new Map();
+  const sample = (baseline) => {
+    for (const [pid, { name, ticks }] of processTable()) {
+      const known = seen.get(pid);
+      if (known) known.last = ticks;
+      else seen.set(pid, { name, first: baseline ? ticks : 0, last: ticks });
+    }
+  };
+  return {
+    start() {
+      cpu0 = cpuTicks();
+      sample(true);
+      timer = setInterval(() => sample(false), 2_000);
+      timer.unref();
+    },
+    report(ownPids) {
+      clearInterval(timer);
+      sample(false);
+      const cpu1 = cpuTicks();
+      const busy = 1 - (cpu1.idle - cpu0.idle) / Math.max(1, cpu1.total - cpu0.total);
+      const others = new Map();
+      for (const [pid, { name, first, last }] of seen) {
+        if (ownPids.has(pid) || last <= first) continue;
+        others.set(name, (others.get(name) ?? 0) + last - first);
+      }
+      const top = [...others.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3);
+      return { busyPercent: busy * 100, top: top.map(([name, ticks]) => `${name} ${(ticks / CLK_TCK).toFixed(0)} s`).join(', ') || 'nothing else' };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Daemons, homes and accounts
+
+function newHome(parent, name, sim) {
+  const dir = join(parent, name);
+  mkdirSync(join(dir, 'config'), { recursive: true });
+  // A weekly schedule keeps scheduled syncs out of the measurements.
+  const config = { zoom: { clientId: sim.clientId, oauthUrl: sim.url, apiUrl: sim.url }, plan: 'business', sync: { schedule: '0 3 * * 1', jitterSeconds: 0 } };
+  writeFileSync(join(dir, 'config', 'config.json'), JSON.stringify(config));
+  const paths = resolvePaths({ platform: process.platform, env: { CALLVAULT_HOME: dir }, home: dir, uid: 0, username: 'bench' });
+  return { dir, paths, endpoint: ipcEndpoint(paths) };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Spawns `callvault daemon` and returns once `status` has been answered, with the time that took. */
+async function startDaemon(home, ownPids) {
+  const started = performance.now();
+  const child = spawn(process.execPath, [BIN, 'daemon'], { env: { ...process.env, CALLVAULT_HOME: home.dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+  ownPids.add(child.pid);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`);
+    if (performance.now() - started > 60_000) {
+      child.kill('SIGKILL');
+      throw new Error('daemon did not answer status within 60 s');
+    }
+    const connected = await connectIpc({ ...home.endpoint, timeoutMs: 10_000 });
+    if (connected.ok) {
+      const status = await connected.value.call('status');
+      if (status.ok) return { child, client: connected.value, coldStartMs: performance.now() - started };
+      await connected.value.close();
+    }
+    await sleep(2);
+  }
+}
+
+async function stopDaemon(daemon) {
+  await daemon.client?.close();
+  if (daemon.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
+  daemon.child.kill('SIGTERM');
+  await exited;
+}
+
+async function connectUser(client, sim, userId) {
+  const outcomes = [];
+  const unsubscribe = must(await client.on('account.connected', (e) => outcomes.push(e)), 'subscribe');
+  const login = must(await client.call('accounts.connect', {}), 'accounts.connect');
+  const consent = await fetch(`${login.url}&sim_user=${encodeURIComponent(userId)}`, { redirect: 'manual' });
+  await (await fetch(consent.headers.get('location'))).text();
+  while (!outcomes.some((o) => o.loginId === login.loginId)) await sleep(10);
+  await unsubscribe();
+  const outcome = outcomes.find((o) => o.loginId === login.loginId);
+  if (outcome.outcome !== 'connected') throw new Error(`login ${outcome.outcome}`);
+  return outcome.accountKey;
+}
+
+/** Until no account is syncing (the sync after a connect or a start has finished). */
+async function settled(client) {
+  for (;;) {
+    const status = must(await client.call('status'), 'status');
+    if (status.accounts.every((a) => a.syncing === null && a.lastSyncAt !== null)) return status;
+    await sleep(100);
+  }
+}
+
+async function clients(home, n) {
+  return Promise.all(Array.from({ length: n }, async () => must(await connectIpc({ ...home.endpoint, timeoutMs: 60_000 }), 'connect')));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bare node-ipc echo server: the floor any node-ipc server sits on
+
+const ECHO_SERVER = `
+const { createRequire } = await import('node:module');
+const { IPC } = createRequire(process.argv[1])('node-ipc');
+const ipc = new IPC();
+Object.assign(ipc.config, { silent: true, rawBuffer: true, encoding: 'latin1', unlink: true });
+ipc.serve(process.argv[2], () => {
+  const rest = new Map();
+  ipc.server.on('data', (data, socket) => {
+    let buffered = rest.has(socket) ? Buffer.concat([rest.get(socket), data]) : data;
+    for (let end = buffered.indexOf(10); end !== -1; end = buffered.indexOf(10)) {
+      ipc.server.emit(socket, buffered.subarray(0, end + 1));
+      buffered = buffered.subarray(end + 1);
+    }
+    rest.set(socket, buffered);
+  });
+  process.stdout.write('ready\\n');
+});
+ipc.server.start();
+`;
+
+async function startEcho(dir, ownPids) {
+  const socketPath = join(dir, 'echo.sock');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', ECHO_SERVER, join(ROOT, 'package.json'), socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  ownPids.add(child.pid);
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve);
+    child.once('exit', (code) => reject(new Error(`echo server exited with ${code}`)));
+  });
+  return { child, socketPath };
+}
+
+/** A newline-framed JSON client for the echo server: one request in flight. */
+function echoClient(socketPath) {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ path: socketPath });
+    let pending = null;
+    let buffered = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      buffered += chunk;
+      const end = buffered.indexOf('\n');
+      if (end === -1) return;
+      const frame = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      pending(JSON.parse(frame));
+    });
+    socket.once('error', reject);
+    socket.once('connect', () =>
+      resolve({
+        request: (message) => new Promise((answer) => ((pending = answer), socket.write(`${JSON.stringify(message)}\n`))),
+        close: () => socket.destroy(),
+      }),
+    );
+  });
+}
+
+async function statusVersusEcho(dir, home, ownPids) {
+  const echo = await startEcho(dir, ownPids);
+  try {
+    const [daemonClient] = await clients(home, 1);
+    const echoOne = await echoClient(echo.socketPath);
+    const callStatus = async (client) => must(await client.call('status'), 'status');
+    const callEcho = (client, n) => client.request({ id: n, method: 'status', params: {} });
+    // Alternating rounds, so both see the same machine.
+    const status = [];
+    const bare = [];
+    for (let round = 0; round < 2; round++) {
+      await load([daemonClient], STATUS_WARMUP, callStatus);
+      status.push(await load([daemonClient], STATUS_RUNS / 2, callStatus));
+      await load([echoOne], STATUS_WARMUP, callEcho);
+      bare.push(await load([echoOne], STATUS_RUNS / 2, callEcho));
+    }
+    await daemonClient.close();
+    echoOne.close();
+    const many = await clients(home, THROUGHPUT_CLIENTS);
+    const statusRate = await load(many, THROUGHPUT_REQUESTS, callStatus);
+    await Promise.all(many.map((c) => c.close()));
+    const echoes = await Promise.all(Array.from({ length: THROUGHPUT_CLIENTS }, () => echoClient(echo.socketPath)));
+    const echoRate = await load(echoes, THROUGHPUT_REQUESTS, callEcho);
+    for (const e of echoes) e.close();
+    const best = (runs) => runs.reduce((a, b) => (a.p50 <= b.p50 ? a : b));
+    return { status: best(status), bare: best(bare), statusRate, echoRate };
+  } finally {
+    const exited = new Promise((resolve) => echo.child.once('exit', resolve));
+    echo.child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The large vault
+
+/**
+ * Adds `LARGE_MEETINGS` meetings and their participants to a vault the daemon created, with raw
+ * SQL: rows are generated inside SQLite (a recursive CTE), in batches, each its own statement and
+ * transaction so the search index's triggers flush as they go. Words and names cycle at different
+ * periods, so every pair occurs about equally often (each word in 1 of 24 topics, each surname in 1
+ * of 20 participants). Start times spread over the last
+ * 300 days (inside the retention window, so the daemon's sweep keeps them); participant lists are
+ * marked synced, so the daemon's sync does not fetch them from Zoom.
+ */
+function fillVault(file, now) {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const step = Math.floor((300 * DAY_MS) / LARGE_MEETINGS);
+  const start = now - 301 * DAY_MS;
+  const pick = (list, expr) => `json_extract('${JSON.stringify(list)}', '$[' || ((${expr}) % ${list.length}) || ']')`;
+  const meetings = db.prepare(`WITH RECURSIVE n(i) AS (SELECT CAST(@from AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @to)
+    INSERT INTO meetings (uuid, meeting_id, host_id, topic, type, start_time, duration_minutes, timezone, end_time, participants_count, source, participants_state, participants_at)
+    SELECT 'bench' || printf('%08d', i) || '==', CAST(80000000000 + i AS TEXT), 'benchhost',
+           ${pick(TOPIC_WORDS, 'i')} || ' ' || ${pick(TOPIC_WORDS, `i / ${TOPIC_WORDS.length}`)} || ' ' || ${pick(TOPIC_WORDS, `i / ${TOPIC_WORDS.length ** 2}`)} || ' ' || i,
+           8, @start + i * @step, 30 + i % 60, 'UTC', NULL, ${PARTICIPANTS_PER_MEETING}, 'meetings', 'synced', @now
+    FROM n`);
+  const participants = db.prepare(`WITH RECURSIVE n(j) AS (SELECT CAST(@from AS INTEGER) * ${PARTICIPANTS_PER_MEETING} UNION ALL SELECT j + 1 FROM n WHERE j + 1 < @to * ${PARTICIPANTS_PER_MEETING}),
+    people(j, first, last) AS (SELECT j, ${pick(FIRST_NAMES, 'j')}, ${pick(LAST_NAMES, `j / ${FIRST_NAMES.length}`)} FROM n)
+    INSERT INTO participants (meeting_uuid, key, participant_id, user_id, name, email, join_time, leave_time, duration_seconds)
+    SELECT 'bench' || printf('%08d', j / ${PARTICIPANTS_PER_MEETING}) || '==', CAST(j AS TEXT), CAST(j AS TEXT), NULL, first || ' ' || last,
+           lower(first || '.' || last) || '@example.com', @start + (j / ${PARTICIPANTS_PER_MEETING}) * @step + (j % ${PARTICIPANTS_PER_MEETING}) * 1000,
+           @start + (j / ${PARTICIPANTS_PER_MEETING}) * @step + 1500000, 1500
+    FROM people`);
+  const batch = db.transaction((from, to) => {
+    meetings.run({ from, to, start, step, now });
+    participants.run({ from, to, start, step });
+  });
+  for (let i = 0; i < LARGE_MEETINGS; i += BUILD_BATCH) batch(i, Math.min(i + BUILD_BATCH, LARGE_MEETINGS));
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return { start, end: start + LARGE_MEETINGS * step };
+}
+
+/** The same reads as the IPC benchmark, made on the vault file directly: the floor IPC adds to. */
+function directReads(file, span) {
+  const vault = must(openVault(file), 'open vault');
+  try {
+    const list = [];
+    for (let n = 0; n < 400; n++) {
+      const t0 = performance.now();
+      must(vault.listMeetings({ limit: LIMIT, to: listTo(n, span) }), 'listMeetings');
+      list.push(performance.now() - t0);
+    }
+    const search = [];
+    for (let n = 0; n < 100; n++) {
+      const t0 = performance.now();
+      must(vault.search(SEARCHES[n % SEARCHES.length], LIMIT), 'search');
+      search.push(performance.now() - t0);
+    }
+    return { listP50: percentile(list, 50), searchP50: percentile(search, 50) };
+  } finally {
+    vault.close();
+  }
+}
+
+/** Half first pages, half pages ending at a point of the history spread evenly by `n`. */
+function listTo(n, span) {
+  return n % 2 === 0 ? undefined : span.start + Math.floor(((n * 7919) % 1000) / 1000 * (span.end - span.start));
+}
+
+async function largeVaultReads(home, account, span) {
+  const list = async (client, n) => must(await client.call('meetings.list', { account, limit: LIMIT, to: listTo(n, span) }), 'meetings.list');
+  const search = async (client, n) => must(await client.call('search', { q: SEARCHES[n % SEARCHES.length], account, limit: LIMIT }), 'search');
+  const status = async (client) => must(await client.call('status'), 'status');
+  const [one] = await clients(home, 1);
+  await load([one], 200, list);
+  const single = { list: await load([one], 1_000, list), search: await load([one], 100, search), status: await load([one], 200, status) };
+  await one.close();
+  const many = await clients(home, CONCURRENT_CLIENTS);
+  await load(many, 400, list);
+  const concurrent = { list: await load(many, LIST_REQUESTS, list), search: await load(many, SEARCH_REQUESTS, search) };
+  await Promise.all(many.map((c) => c.close()));
+  return { single, concurrent };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function runIpcBench() {
+  const work = mkdtempSync(join(tmpdir(), 'cv-ipc-bench-'));
+  const ownPids = new Set([process.pid]);
+  const machine = machineWatch();
+  machine.start();
+  const sim = await startSimulator({ seed: 'ipc-bench', accounts: [{ plan: 'business', users: [{ dataset: 'year' }, { dataset: 'small' }] }] });
+  const [yearUser, smallUser] = sim.admin.users();
+  const running = [];
+  const rows = [];
+  const mb = (bytes) => Math.round(bytes / 1024 / 102.4) / 10;
+  try {
+    // 1. Cold start, and the idle footprint, on an empty home.
+    const empty = newHome(work, 'empty', sim);
+    const coldStarts = [];
+    let emptyRss = 0;
+    for (let i = 0; i < COLD_STARTS; i++) {
+      const daemon = await startDaemon(empty, ownPids);
+      coldStarts.push(daemon.coldStartMs);
+      if (i === COLD_STARTS - 1) {
+        await daemon.client.close();
+        await sleep(2_000);
+        emptyRss = rssBytes(daemon.child.pid);
+      }
+      await stopDaemon(daemon);
+    }
+    rows.push(
+      { name: `ipc: daemon cold start to first answered status, empty home (median of ${COLD_STARTS})`, value: Math.round(percentile(coldStarts, 50)), unit: 'ms' },
+      { name: 'ipc: daemon idle RSS, empty home (no account, nothing synced)', value: mb(emptyRss), unit: 'MB' },
+    );
+
+    // 2. The daemon that makes a full sync of a year of history: then idle for IDLE_SECONDS, with no client.
+    const year = newHome(work, 'year', sim);
+    let daemon = await startDaemon(year, ownPids);
+    running.push(daemon);
+    const syncStarted = performance.now();
+    await connectUser(daemon.client, sim, yearUser.userId);
+    const counts = (await settled(daemon.client)).accounts[0].counts;
+    const syncSeconds = (performance.now() - syncStarted) / 1000;
+    await daemon.client.close();
+    daemon.client = null;
+    await sleep(2_000);
+    const pid = daemon.child.pid;
+    const idleWatch = machineWatch();
+    idleWatch.start();
+    const ticks0 = processTicks(pid);
+    await sleep(IDLE_SECONDS * 1000);
+    const ticks1 = processTicks(pid);
+    const idleRss = rssBytes(pid);
+    const idleMachine = idleWatch.report(ownPids);
+    rows.push(
+      { name: `ipc: full sync of the simulator's 'year' dataset by the daemon (business plan)`, value: Math.round(syncSeconds), unit: 's' },
+      { name: `ipc: daemon idle RSS after that sync (${counts.meetings} meetings, ${counts.participants} participants, ${counts.calls} calls)`, value: mb(idleRss), unit: 'MB', target: '< 80' },
+      { name: `ipc: daemon idle CPU over the next ${IDLE_SECONDS} s`, value: Math.round(((ticks1 - ticks0) / CLK_TCK / IDLE_SECONDS) * 100 * 1000) / 1000, unit: '%', target: '< 0.5' },
+      { name: `ipc: machine busy meanwhile (all ${cpus().length} cores; others, top: ${idleMachine.top})`, value: Math.round(idleMachine.busyPercent), unit: '%' },
+    );
+
+    // 3. status round trips on that daemon, next to the bare echo server.
+    const rt = await statusVersusEcho(work, year, ownPids);
+    rows.push(
+      { name: 'ipc: status round trip p50 (1 client, 1 in flight)', value: round3(rt.status.p50), unit: 'ms' },
+      { name: 'ipc: status round trip p99', value: round3(rt.status.p99), unit: 'ms' },
+      { name: 'ipc: bare node-ipc echo round trip p50 (the status request echoed, same run)', value: round3(rt.bare.p50), unit: 'ms' },
+      { name: 'ipc: bare node-ipc echo round trip p99', value: round3(rt.bare.p99), unit: 'ms' },
+      { name: 'ipc: status p50 / echo p50', value: Math.round((rt.status.p50 / rt.bare.p50) * 100) / 100, unit: 'x', target: '<= 1.3' },
+      { name: `ipc: status requests per second (${THROUGHPUT_CLIENTS} clients)`, value: Math.round(rt.statusRate.perSecond), unit: 'req/s' },
+      { name: `ipc: bare echo requests per second (${THROUGHPUT_CLIENTS} clients)`, value: Math.round(rt.echoRate.perSecond), unit: 'req/s' },
+    );
+    await stopDaemon(daemon);
+    daemon = await startDaemon(year, ownPids);
+    running.push(daemon);
+    rows.push({ name: `ipc: daemon cold start to first answered status, the synced year`, value: Math.round(daemon.coldStartMs), unit: 'ms' });
+    await stopDaemon(daemon);
+
+    // 4. The large vault.
+    const large = newHome(work, 'large', sim);
+    daemon = await startDaemon(large, ownPids);
+    running.push(daemon);
+    const account = await connectUser(daemon.client, sim, smallUser.userId);
+    await settled(daemon.client);
+    await stopDaemon(daemon);
+    const file = join(large.paths.data, 'vaults', `${account}.db`);
+    const buildStarted = performance.now();
+    const span = fillVault(file, Date.now());
+    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    daemon = await startDaemon(large, ownPids);
+    running.push(daemon);
+    const bigCounts = (await settled(daemon.client)).accounts[0].counts;
+    const shape = `${bigCounts.meetings.toLocaleString('en')} meetings, ${bigCounts.participants.toLocaleString('en')} participants`;
+    rows.push(
+      { name: `ipc: build the large vault (${shape}), raw inserts`, value: Math.round(buildSeconds), unit: 's' },
+      { name: 'ipc: daemon cold start to first answered status, large vault', value: Math.round(daemon.coldStartMs), unit: 'ms' },
+    );
+    const reads = await largeVaultReads(large, account, span);
+    await stopDaemon(daemon);
+    const direct = directReads(file, span);
+    rows.push(
+      { name: `ipc: meetings.list(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.listP50), unit: 'ms' },
+      { name: `ipc: meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.list.p50), unit: 'ms' },
+      { name: `ipc: meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.list.p50), unit: 'ms', target: '<= 0.5' },
+      { name: `ipc: meetings.list(limit ${LIMIT}) p99, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.list.p99), unit: 'ms' },
+      { name: `ipc: meetings.list(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients`, value: Math.round(reads.concurrent.list.perSecond), unit: 'req/s' },
+      { name: `ipc: search(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.searchP50), unit: 'ms' },
+      { name: `ipc: search(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.search.p50), unit: 'ms' },
+      { name: `ipc: search(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.search.p50), unit: 'ms', target: '<= 10' },
+      { name: `ipc: search(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients`, value: Math.round(reads.concurrent.search.perSecond * 10) / 10, unit: 'req/s' },
+      { name: 'ipc: status p50 on the large vault, 1 client', value: round3(reads.single.status.p50), unit: 'ms' },
+    );
+    const whole = machine.report(ownPids);
+    rows.push({ name: `ipc: machine busy during the whole ipc bench (all ${cpus().length} cores; others, top: ${whole.top})`, value: Math.round(whole.busyPercent), unit: '%' });
+    return rows;
+  } finally {
+    for (const daemon of running) await stopDaemon(daemon).catch(() => daemon.child.kill('SIGKILL'));
+    await sim.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const results = await runIpcBench();
+  const width = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) {
+    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target} ${r.unit})` : ''}\n`);
+  }
+}
