@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
-import type { Relay } from '../../src/relay/index.js';
-import type { Simulator } from '../../src/sim/index.js';
-import { InProcessDaemon, client, connectAccount, simConfig, syncAndWait, waitFor } from '../helpers/daemonHarness.js';
-import { ledger, world, type Ledger } from './world.js';
+import { client, simConfig } from '../helpers/daemonHarness.js';
+import { enrolledDevice, ledger, waitForLedger } from './world.js';
 
 describe('deauthorization end to end (simulator + relay + daemon, real sockets)', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -12,17 +10,9 @@ describe('deauthorization end to end (simulator + relay + daemon, real sockets)'
   });
 
   it('online: Zoom deauthorizes, the relay pushes, the daemon wipes, the receipt lands, the ledger says wiped', async () => {
-    const w = await world();
-    const h = await InProcessDaemon.start({ home: w.home, simulator: w.sim, config: w.config });
-    cleanups.push(async () => {
-      await h.close();
-      await w.relay.close();
-    });
-    const c = await client(w.home);
-    const user = w.sim.admin.users()[0]!;
-    const account = await connectAccount(c, w.sim, user.userId);
-    await syncAndWait(c, account);
-    await waitFor(async () => (await ledger(w.relay, w.sim)).devices.length === 1);
+    const w = await enrolledDevice();
+    cleanups.push(w.close);
+    const { client: c, user, account } = w;
     expect(w.home.filesContaining(user.canaries[0]!).length).toBeGreaterThan(0);
 
     const delivery = await w.sim.admin.deauthorize(user.userId);
@@ -34,22 +24,13 @@ describe('deauthorization end to end (simulator + relay + daemon, real sockets)'
     expect(w.home.filesContaining(user.canaries[0]!)).toEqual([]);
     const receipts = await c.call('receipts.list', {});
     expect(receipts.ok && receipts.value.receipts.map((r) => [r.reason, r.acked])).toEqual([['deauthorized', true]]);
-    await c.close();
   });
 
   it('offline at deauthorization: the ledger says pending with a deadline; started later, the daemon wipes before serving', async () => {
-    const w = await world();
-    const h = await InProcessDaemon.start({ home: w.home, simulator: w.sim, config: w.config });
-    cleanups.push(async () => {
-      await h.close();
-      await w.relay.close();
-    });
-    let c = await client(w.home);
-    const user = w.sim.admin.users()[0]!;
-    const account = await connectAccount(c, w.sim, user.userId);
-    await syncAndWait(c, account);
-    await waitFor(async () => (await ledger(w.relay, w.sim)).devices.length === 1);
-    await c.close();
+    const w = await enrolledDevice();
+    cleanups.push(w.close);
+    const { daemon: h, user, account } = w;
+    let c = w.client;
     await h.stop();
 
     await w.sim.admin.deauthorize(user.userId);
@@ -70,18 +51,10 @@ describe('deauthorization end to end (simulator + relay + daemon, real sockets)'
   });
 
   it('offline past the lease: the daemon wipes itself at the deadline; on reconnect the receipt is delivered; the ledger says self-expired', async () => {
-    const w = await world();
-    const h = await InProcessDaemon.start({ home: w.home, simulator: w.sim, config: w.config });
-    cleanups.push(async () => {
-      await h.close();
-      await w.relay.close();
-    });
-    let c = await client(w.home);
-    const user = w.sim.admin.users()[0]!;
-    const account = await connectAccount(c, w.sim, user.userId);
-    await syncAndWait(c, account);
-    await waitFor(async () => (await ledger(w.relay, w.sim)).devices.length === 1);
-    await c.close();
+    const w = await enrolledDevice();
+    cleanups.push(w.close);
+    const { daemon: h, user, account } = w;
+    let c = w.client;
     await h.stop();
 
     // The device is offline (no relay URL reachable) while its lease runs out: a daemon on a
@@ -94,7 +67,6 @@ describe('deauthorization end to end (simulator + relay + daemon, real sockets)'
     const receipts = await c.call('receipts.list', {});
     expect(receipts.ok && receipts.value.receipts.map((r) => [r.reason, r.acked])).toEqual([['lease-expired', false]]);
     expect(w.home.filesContaining(user.canaries[0]!)).toEqual([]);
-    await c.close();
     await h.stop();
 
     // Back online: the receipt in the outbox reaches the relay.
@@ -104,14 +76,3 @@ describe('deauthorization end to end (simulator + relay + daemon, real sockets)'
     expect(book.devices[0]).toMatchObject({ receiptVerified: true, receipt: { reason: 'lease-expired' } });
   });
 });
-
-async function waitForLedger(relay: Relay, sim: Simulator, done: (l: Ledger) => boolean): Promise<Ledger> {
-  let last: Ledger | null = null;
-  await waitFor(async () => {
-    last = await ledger(relay, sim);
-    return done(last);
-  }, 15_000, 50).catch(() => {
-    throw new Error(`ledger never got there: ${JSON.stringify(last)}`);
-  });
-  return last!;
-}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signZoomWebhook } from '../../src/sim/index.js';
-import { InProcessDaemon, client, connectAccount, syncAndWait, waitFor } from '../helpers/daemonHarness.js';
-import { SECRET, ledger, world } from './world.js';
+import { waitFor } from '../helpers/daemonHarness.js';
+import { SECRET, enrolledDevice } from './world.js';
 
 describe('sync hints (relay forwards meeting.ended)', () => {
   let stop: (() => Promise<void>) | undefined;
@@ -11,18 +11,10 @@ describe('sync hints (relay forwards meeting.ended)', () => {
   });
 
   it('a meeting.ended webhook makes the device sync now, not at its next scheduled run', async () => {
-    const w = await world();
     // An hourly schedule and no sync at start: only the hint can explain a sync.
-    const h = await InProcessDaemon.start({ home: w.home, simulator: w.sim, config: { ...w.config, sync: { schedule: '0 * * * *' } } });
-    stop = async () => {
-      await h.close();
-      await w.relay.close();
-    };
-    const c = await client(w.home);
-    const user = w.sim.admin.users()[0]!;
-    const account = await connectAccount(c, w.sim, user.userId);
-    await syncAndWait(c, account);
-    await waitFor(async () => (await ledger(w.relay, w.sim)).devices.length === 1);
+    const w = await enrolledDevice({ sync: { schedule: '0 * * * *' } });
+    stop = w.close;
+    const { client: c, user, account } = w;
     await waitFor(async () => {
       const status = await c.call('status');
       return status.ok && status.value.link.state === 'online';
@@ -42,6 +34,5 @@ describe('sync hints (relay forwards meeting.ended)', () => {
     await waitFor(() => done.includes(account));
     const found = await c.call('meetings.get', { account, uuid: added!.meeting.uuid });
     expect(found.ok).toBe(true);
-    await c.close();
   });
 });
