@@ -7,7 +7,7 @@ import type { Logger } from '../platform/logger.js';
 import { vaultsDir, type AppPaths } from '../platform/paths.js';
 import { HELD_STATES } from '../guard/controlLeases.js';
 import type { LiveAccounts } from '../guard/wipe.js';
-import { openVault, vaultFiles, type Account, type ControlDb, type Vault } from '../store/index.js';
+import { openVault, vaultFiles, type Account, type ControlDb, type Vault, type VaultCounts } from '../store/index.js';
 import type { SyncReport } from '../sync/engine.js';
 import { CoalescingRunner } from '../sync/runner.js';
 import { zoomAccount, type ZoomAccount } from '../sync/zoomSource.js';
@@ -24,13 +24,20 @@ export class LiveAccount {
   lastError: string | null = null;
   throttledUntil: number | null = null;
   syncing: SyncActivity | null = null;
+  /**
+   * Row counts for `status`, which viewers (the tray) ask for often: COUNT(*) over a large vault
+   * takes tens of milliseconds. Only a sync (with its retention sweep) changes them.
+   */
+  counts: VaultCounts;
 
   constructor(
     readonly accountKey: string,
     readonly vault: Vault,
     readonly zoom: ZoomAccount,
     readonly runner: CoalescingRunner<SyncReport>,
-  ) {}
+  ) {
+    this.counts = vault.counts();
+  }
 }
 
 export interface AccountHostOptions {

@@ -74,7 +74,7 @@ export function createHandlers(d: DaemonState): Handlers {
         syncing: live?.syncing ?? null,
         lastError: live?.lastError ?? null,
         throttledUntil: live?.throttledUntil ?? null,
-        counts: live && live.vault.isOpen ? live.vault.counts() : { meetings: 0, participants: 0, recordings: 0, calls: 0 },
+        counts: live?.counts ?? { meetings: 0, participants: 0, recordings: 0, calls: 0 },
         leaseDeadline: account.state === 'wiped' ? null : d.leaseDeadline(account.accountKey),
       };
     });

@@ -68,7 +68,7 @@ export class SyncService {
 
   /** One run for one account: what the account's runner executes. */
   async run(account: LiveAccount, signal: AbortSignal): Promise<SyncReport> {
-    const before = account.vault.counts();
+    const before = account.counts;
     account.syncing = { resource: 'meetings', progress: 0 };
     let report: SyncReport;
     try {
@@ -96,7 +96,10 @@ export class SyncService {
     return report;
   }
 
-  private record(account: LiveAccount, report: SyncReport, before: ReturnType<LiveAccount['vault']['counts']>): void {
+  private record(account: LiveAccount, report: SyncReport, before: LiveAccount['counts']): void {
+    // Even an aborted run stored its pages.
+    const after = account.vault.isOpen ? account.vault.counts() : before;
+    account.counts = after;
     account.throttledUntil = report.throttledUntil;
     if (report.outcome === 'dead-grant') {
       account.lastError = 'dead-grant';
@@ -106,8 +109,10 @@ export class SyncService {
     }
     if (report.outcome === 'aborted') return;
     account.lastSyncAt = report.finishedAt;
-    account.lastError = report.outcome === 'ok' ? null : (report.failures[0]?.kind ?? 'partial');
-    const after = account.vault.isOpen ? account.vault.counts() : before;
+    // A resource the user's plan or licence does not include (no Zoom Phone, participants on Free)
+    // is refused on every run; that is how the account is, not an error to show.
+    const problem = report.failures.find((f) => f.kind !== 'forbidden');
+    account.lastError = report.outcome === 'ok' || (report.outcome === 'partial' && !problem) ? null : (problem?.kind ?? 'partial');
     const added = {
       meetings: Math.max(0, after.meetings - before.meetings),
       recordings: Math.max(0, after.recordings - before.recordings),

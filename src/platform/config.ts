@@ -46,8 +46,8 @@ const syncSchema = z
     timezone: timeZone.default('UTC'),
     /** Each scheduled run waits a random delay up to this, so devices do not all call Zoom at once. */
     jitterSeconds: z.number().int().min(0).max(3600).default(90),
-    /** How far back the first sync reaches; Zoom serves at most 6 months of meetings and calls. */
-    historyDays: z.number().int().min(1).max(366).default(183),
+    /** How far back the first sync reaches, within retentionDays; Zoom itself serves 6 months of meetings and calls. */
+    historyDays: z.number().int().min(1).max(366).default(366),
   })
   .superRefine((sync, ctx) => {
     // Zod runs this even when a field above failed; those failures are reported already.
