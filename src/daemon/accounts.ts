@@ -8,7 +8,7 @@ import { vaultsDir, type AppPaths } from '../platform/paths.js';
 import { HELD_STATES } from '../guard/controlLeases.js';
 import type { LiveAccounts } from '../guard/wipe.js';
 import { openVault, vaultFiles, type Account, type ControlDb, type Vault, type VaultCounts } from '../store/index.js';
-import type { SyncReport } from '../sync/engine.js';
+import { emptyReport, type SyncReport } from '../sync/engine.js';
 import { CoalescingRunner } from '../sync/runner.js';
 import { zoomAccount, type ZoomAccount } from '../sync/zoomSource.js';
 
@@ -94,7 +94,7 @@ export class AccountHost implements LiveAccounts {
       log: this.o.log,
       onGrantAlive: () => this.o.onGrantAlive(account.accountKey),
     });
-    const cancelled = (): SyncReport => cancelledReport(account.accountKey, this.o.clock.now());
+    const cancelled = (): SyncReport => emptyReport(account.accountKey, this.o.clock.now(), 'aborted');
     let liveAccount: LiveAccount | undefined;
     const runner = new CoalescingRunner<SyncReport>((signal) => this.o.sync(liveAccount!, signal), cancelled);
     liveAccount = new LiveAccount(account.accountKey, vault.value, zoom, runner);
@@ -153,22 +153,4 @@ export class AccountHost implements LiveAccounts {
   closeAll(): void {
     for (const key of [...this.live.keys()]) this.closeVault(key);
   }
-}
-
-function cancelledReport(accountKey: string, now: number): SyncReport {
-  return {
-    accountKey,
-    startedAt: now,
-    finishedAt: now,
-    outcome: 'aborted',
-    deadGrantReason: null,
-    windowsFetched: 0,
-    windowsSkipped: 0,
-    windowsFailed: 0,
-    pages: 0,
-    itemsStored: 0,
-    participantMeetings: 0,
-    throttledUntil: null,
-    failures: [],
-  };
 }

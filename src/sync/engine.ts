@@ -86,6 +86,25 @@ class RunStop {
  * all resources, a checkpoint per page and per window, and participants of new meetings. Failures
  * are recorded per window and per resource; only a dead grant or an abort ends the run early.
  */
+/** A report of a run that did nothing (yet): the start of every run, and a run cancelled before it began. */
+export function emptyReport(accountKey: string, now: number, outcome: SyncReport['outcome']): SyncReport {
+  return {
+    accountKey,
+    startedAt: now,
+    finishedAt: now,
+    outcome,
+    deadGrantReason: null,
+    windowsFetched: 0,
+    windowsSkipped: 0,
+    windowsFailed: 0,
+    pages: 0,
+    itemsStored: 0,
+    participantMeetings: 0,
+    throttledUntil: null,
+    failures: [],
+  };
+}
+
 export async function syncAccount(options: SyncOptions, signal: AbortSignal): Promise<SyncReport> {
   return new SyncRun(options, signal).run();
 }
@@ -101,22 +120,7 @@ class SyncRun {
     private readonly o: SyncOptions,
     private readonly signal: AbortSignal,
   ) {
-    const now = o.clock.now();
-    this.report = {
-      accountKey: o.accountKey,
-      startedAt: now,
-      finishedAt: now,
-      outcome: 'ok',
-      deadGrantReason: null,
-      windowsFetched: 0,
-      windowsSkipped: 0,
-      windowsFailed: 0,
-      pages: 0,
-      itemsStored: 0,
-      participantMeetings: 0,
-      throttledUntil: null,
-      failures: [],
-    };
+    this.report = emptyReport(o.accountKey, o.clock.now(), 'ok');
   }
 
   async run(): Promise<SyncReport> {

@@ -1,22 +1,12 @@
 import type { CallRecord, MeetingRecord, ParticipantRecord, RecordingRecord } from '../core/records.js';
 import type { Result } from '../core/result.js';
+import type { ZoomFailure } from '../zoom/index.js';
 
 /**
- * What the sync engine needs from Zoom, as outcomes rather than exceptions. The Zoom client
- * provides it (see ./zoomSource.ts); tests may provide their own.
+ * What the sync engine needs from Zoom, as outcomes rather than exceptions: the Zoom client's own
+ * failures. The client provides the source (see ./zoomSource.ts); tests may provide their own.
  */
-export type SourceFailure =
-  | { kind: 'dead-grant'; reason: string }
-  /** A daily limit (or a pause long enough to give up this run): nothing more of it until `until`. */
-  | { kind: 'throttled'; until: number }
-  | { kind: 'page-token-expired' }
-  | { kind: 'not-found' }
-  /** The plan, licence or scope does not allow this resource for this user. */
-  | { kind: 'forbidden'; reason: string }
-  | { kind: 'bad-request'; code: number | null }
-  | { kind: 'malformed'; endpoint: string }
-  | { kind: 'unavailable' }
-  | { kind: 'aborted' };
+export type SourceFailure = ZoomFailure;
 
 export interface SourcePage<T> {
   items: T[];
