@@ -21,6 +21,7 @@ import { connectIpc } from '../../dist/ipc/client.js';
 import { silentLogger } from '../../dist/platform/logger.js';
 import { openControl, openVault, vaultFiles } from '../../dist/store/index.js';
 import { fillVault } from '../../tests/fixtures/guarantee-vault.mjs';
+import { printWhenRunDirectly } from './table.mjs';
 
 const BIN = fileURLToPath(new URL('../../bin/callvault.js', import.meta.url));
 const LARGE = { meetings: 100_000, participantsPerMeeting: 10 };
@@ -213,10 +214,4 @@ export async function runGuardBench() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const results = await runGuardBench();
-  const width = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) {
-    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target} ${r.unit})` : ''}\n`);
-  }
-}
+await printWhenRunDirectly(import.meta.url, 'guard', runGuardBench);

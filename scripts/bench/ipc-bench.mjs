@@ -25,6 +25,7 @@ import { resolvePaths } from '../../dist/platform/paths.js';
 import { FIRST_NAMES, LAST_NAMES } from '../../dist/sim/directory.js';
 import { startSimulator } from '../../dist/sim/index.js';
 import { openVault } from '../../dist/store/index.js';
+import { printWhenRunDirectly } from './table.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'callvault.js');
@@ -442,8 +443,8 @@ export async function runIpcBench() {
       await stopDaemon(daemon);
     }
     rows.push(
-      { name: `ipc: daemon cold start to first answered status, empty home (median of ${COLD_STARTS})`, value: Math.round(percentile(coldStarts, 50)), unit: 'ms' },
-      { name: 'ipc: daemon idle RSS, empty home (no account, nothing synced)', value: mb(emptyRss), unit: 'MB' },
+      { name: `daemon cold start to first answered status, empty home (median of ${COLD_STARTS})`, value: Math.round(percentile(coldStarts, 50)), unit: 'ms' },
+      { name: 'daemon idle RSS, empty home (no account, nothing synced)', value: mb(emptyRss), unit: 'MB' },
     );
 
     // 2. The daemon that makes a full sync of a year of history: then idle for IDLE_SECONDS, with no client.
@@ -466,27 +467,27 @@ export async function runIpcBench() {
     const idleRss = rssBytes(pid);
     const idleMachine = idleWatch.report(ownPids);
     rows.push(
-      { name: `ipc: full sync of the simulator's 'year' dataset by the daemon (business plan)`, value: Math.round(syncSeconds), unit: 's' },
-      { name: `ipc: daemon idle RSS after that sync (${counts.meetings} meetings, ${counts.participants} participants, ${counts.calls} calls)`, value: mb(idleRss), unit: 'MB', target: '< 80' },
-      { name: `ipc: daemon idle CPU over the next ${IDLE_SECONDS} s`, value: Math.round(((ticks1 - ticks0) / CLK_TCK / IDLE_SECONDS) * 100 * 1000) / 1000, unit: '%', target: '< 0.5' },
-      { name: `ipc: machine busy meanwhile (all ${cpus().length} cores; others, top: ${idleMachine.top})`, value: Math.round(idleMachine.busyPercent), unit: '%' },
+      { name: `full sync of the simulator's 'year' dataset by the daemon (business plan)`, value: Math.round(syncSeconds), unit: 's' },
+      { name: `daemon idle RSS after that sync (${counts.meetings} meetings, ${counts.participants} participants, ${counts.calls} calls)`, value: mb(idleRss), unit: 'MB', target: '< 80' },
+      { name: `daemon idle CPU over the next ${IDLE_SECONDS} s`, value: Math.round(((ticks1 - ticks0) / CLK_TCK / IDLE_SECONDS) * 100 * 1000) / 1000, unit: '%', target: '< 0.5' },
+      { name: `machine busy meanwhile (all ${cpus().length} cores; others, top: ${idleMachine.top})`, value: Math.round(idleMachine.busyPercent), unit: '%' },
     );
 
     // 3. status round trips on that daemon, next to the bare echo server.
     const rt = await statusVersusEcho(work, year, ownPids);
     rows.push(
-      { name: 'ipc: status round trip p50 (1 client, 1 in flight)', value: round3(rt.status.p50), unit: 'ms' },
-      { name: 'ipc: status round trip p99', value: round3(rt.status.p99), unit: 'ms' },
-      { name: 'ipc: bare node-ipc echo round trip p50 (the status request echoed, same run)', value: round3(rt.bare.p50), unit: 'ms' },
-      { name: 'ipc: bare node-ipc echo round trip p99', value: round3(rt.bare.p99), unit: 'ms' },
-      { name: 'ipc: status p50 / echo p50', value: Math.round((rt.status.p50 / rt.bare.p50) * 100) / 100, unit: 'x', target: '<= 1.3' },
-      { name: `ipc: status requests per second (${THROUGHPUT_CLIENTS} clients)`, value: Math.round(rt.statusRate.perSecond), unit: 'req/s' },
-      { name: `ipc: bare echo requests per second (${THROUGHPUT_CLIENTS} clients)`, value: Math.round(rt.echoRate.perSecond), unit: 'req/s' },
+      { name: 'status round trip p50 (1 client, 1 in flight)', value: round3(rt.status.p50), unit: 'ms' },
+      { name: 'status round trip p99', value: round3(rt.status.p99), unit: 'ms' },
+      { name: 'bare node-ipc echo round trip p50 (the status request echoed, same run)', value: round3(rt.bare.p50), unit: 'ms' },
+      { name: 'bare node-ipc echo round trip p99', value: round3(rt.bare.p99), unit: 'ms' },
+      { name: 'status p50 / echo p50', value: Math.round((rt.status.p50 / rt.bare.p50) * 100) / 100, unit: 'x', target: '<= 1.3' },
+      { name: `status requests per second (${THROUGHPUT_CLIENTS} clients)`, value: Math.round(rt.statusRate.perSecond), unit: 'req/s' },
+      { name: `bare echo requests per second (${THROUGHPUT_CLIENTS} clients)`, value: Math.round(rt.echoRate.perSecond), unit: 'req/s' },
     );
     await stopDaemon(daemon);
     daemon = await startDaemon(year, ownPids);
     running.push(daemon);
-    rows.push({ name: `ipc: daemon cold start to first answered status, the synced year`, value: Math.round(daemon.coldStartMs), unit: 'ms' });
+    rows.push({ name: `daemon cold start to first answered status, the synced year`, value: Math.round(daemon.coldStartMs), unit: 'ms' });
     await stopDaemon(daemon);
 
     // 4. The large vault.
@@ -505,26 +506,26 @@ export async function runIpcBench() {
     const bigCounts = (await settled(daemon.client)).accounts[0].counts;
     const shape = `${bigCounts.meetings.toLocaleString('en')} meetings, ${bigCounts.participants.toLocaleString('en')} participants`;
     rows.push(
-      { name: `ipc: build the large vault (${shape}), raw inserts`, value: Math.round(buildSeconds), unit: 's' },
-      { name: 'ipc: daemon cold start to first answered status, large vault', value: Math.round(daemon.coldStartMs), unit: 'ms' },
+      { name: `build the large vault (${shape}), raw inserts`, value: Math.round(buildSeconds), unit: 's' },
+      { name: 'daemon cold start to first answered status, large vault', value: Math.round(daemon.coldStartMs), unit: 'ms' },
     );
     const reads = await largeVaultReads(large, account, span);
     await stopDaemon(daemon);
     const direct = directReads(file, span);
     rows.push(
-      { name: `ipc: meetings.list(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.listP50), unit: 'ms' },
-      { name: `ipc: meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.list.p50), unit: 'ms' },
-      { name: `ipc: meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.list.p50), unit: 'ms', target: '<= 0.5' },
-      { name: `ipc: meetings.list(limit ${LIMIT}) p99, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.list.p99), unit: 'ms' },
-      { name: `ipc: meetings.list(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients`, value: Math.round(reads.concurrent.list.perSecond), unit: 'req/s' },
-      { name: `ipc: search(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.searchP50), unit: 'ms' },
-      { name: `ipc: search(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.search.p50), unit: 'ms' },
-      { name: `ipc: search(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.search.p50), unit: 'ms', target: '<= 10' },
-      { name: `ipc: search(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients`, value: Math.round(reads.concurrent.search.perSecond * 10) / 10, unit: 'req/s' },
-      { name: 'ipc: status p50 on the large vault, 1 client', value: round3(reads.single.status.p50), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.listP50), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.list.p50), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.list.p50), unit: 'ms', target: '<= 0.5' },
+      { name: `meetings.list(limit ${LIMIT}) p99, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.list.p99), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients`, value: Math.round(reads.concurrent.list.perSecond), unit: 'req/s' },
+      { name: `search(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.searchP50), unit: 'ms' },
+      { name: `search(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.search.p50), unit: 'ms' },
+      { name: `search(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients`, value: round3(reads.concurrent.search.p50), unit: 'ms', target: '<= 10' },
+      { name: `search(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients`, value: Math.round(reads.concurrent.search.perSecond * 10) / 10, unit: 'req/s' },
+      { name: 'status p50 on the large vault, 1 client', value: round3(reads.single.status.p50), unit: 'ms' },
     );
     const whole = machine.report(ownPids);
-    rows.push({ name: `ipc: machine busy during the whole ipc bench (all ${cpus().length} cores; others, top: ${whole.top})`, value: Math.round(whole.busyPercent), unit: '%' });
+    rows.push({ name: `machine busy during the whole ipc bench (all ${cpus().length} cores; others, top: ${whole.top})`, value: Math.round(whole.busyPercent), unit: '%' });
     return rows;
   } finally {
     for (const daemon of running) await stopDaemon(daemon).catch(() => daemon.child.kill('SIGKILL'));
@@ -533,10 +534,4 @@ export async function runIpcBench() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const results = await runIpcBench();
-  const width = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) {
-    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target} ${r.unit})` : ''}\n`);
-  }
-}
+await printWhenRunDirectly(import.meta.url, 'ipc', runIpcBench);

@@ -18,6 +18,7 @@ import { systemClock } from '../../dist/core/clock.js';
 import { publicKeyToBase64, signReceipt } from '../../dist/core/receipt.js';
 import { enrollDevice, startLink } from '../../dist/link/index.js';
 import { silentLogger } from '../../dist/platform/logger.js';
+import { printWhenRunDirectly } from './table.mjs';
 
 const LATENCY_TRIALS = 100;
 const FAN_OUT_DEVICES = 1_000;
@@ -237,11 +238,11 @@ export async function runRelayBench() {
       return relay;
     });
     return [
-      { name: `relay: webhook -> receipt stored, p50 (${LATENCY_TRIALS} trials, loopback)`, value: round(percentile(latency, 0.5)), unit: 'ms' },
-      { name: `relay: webhook -> receipt stored, p99 (${LATENCY_TRIALS} trials, loopback)`, value: round(percentile(latency, 0.99)), unit: 'ms', target: '<= 250' },
-      { name: `relay: RSS per connected device (${FAN_OUT_DEVICES.toLocaleString('en')} devices)`, value: Math.round(fanOut.rssPerConnection / 102.4) / 10, unit: 'KiB' },
-      { name: `relay: webhook answered with ${FAN_OUT_DEVICES.toLocaleString('en')} devices to wipe`, value: round(fanOut.answeredMs), unit: 'ms', target: '<= 3000' },
-      { name: `relay: one wipe fanned out to ${FAN_OUT_DEVICES.toLocaleString('en')} devices, all receipts stored`, value: round(fanOut.fanOutMs), unit: 'ms' },
+      { name: `webhook -> receipt stored, p50 (${LATENCY_TRIALS} trials, loopback)`, value: round(percentile(latency, 0.5)), unit: 'ms' },
+      { name: `webhook -> receipt stored, p99 (${LATENCY_TRIALS} trials, loopback)`, value: round(percentile(latency, 0.99)), unit: 'ms', target: '<= 250' },
+      { name: `RSS per connected device (${FAN_OUT_DEVICES.toLocaleString('en')} devices)`, value: Math.round(fanOut.rssPerConnection / 102.4) / 10, unit: 'KiB' },
+      { name: `webhook answered with ${FAN_OUT_DEVICES.toLocaleString('en')} devices to wipe`, value: round(fanOut.answeredMs), unit: 'ms', target: '<= 3000' },
+      { name: `one wipe fanned out to ${FAN_OUT_DEVICES.toLocaleString('en')} devices, all receipts stored`, value: round(fanOut.fanOutMs), unit: 'ms' },
     ];
   } finally {
     try {
@@ -254,10 +255,4 @@ export async function runRelayBench() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const results = await runRelayBench();
-  const width = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) {
-    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target} ${r.unit})` : ''}\n`);
-  }
-}
+await printWhenRunDirectly(import.meta.url, 'relay', runRelayBench);

@@ -11,9 +11,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openVault } from '../../dist/store/index.js';
+import { printWhenRunDirectly } from './table.mjs';
 
 const PAGE_SIZE = 300; // Zoom's largest page
 const INGEST_MEETINGS = 10_000;
@@ -229,22 +229,16 @@ export async function runStoreBench() {
     const reads = measureReads(large);
     const shape = `${reads.counts.meetings.toLocaleString('en')} meetings, ${reads.counts.participants.toLocaleString('en')} participants`;
     return [
-      { name: `store: ingest, raw better-sqlite3 (${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS})`, value: Math.round(rawRate), unit: 'rows/s' },
-      { name: `store: ingest, Vault.savePage + saveParticipants (${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS})`, value: Math.round(storeRate), unit: 'rows/s' },
-      { name: 'store: ingest, store / raw', value: Math.round((storeRate / rawRate) * 100), unit: '%', target: '>= 70' },
-      { name: `store: build large vault (${shape})`, value: Math.round(buildMs / 100) / 10, unit: 's' },
-      { name: `store: listMeetings(limit ${READ_LIMIT}) p50, direct`, value: Math.round(reads.listP50 * 1000) / 1000, unit: 'ms' },
-      { name: `store: search(limit ${READ_LIMIT}) p50, direct`, value: Math.round(reads.searchP50 * 1000) / 1000, unit: 'ms' },
+      { name: `ingest, raw better-sqlite3 (${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS})`, value: Math.round(rawRate), unit: 'rows/s' },
+      { name: `ingest, Vault.savePage + saveParticipants (${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS})`, value: Math.round(storeRate), unit: 'rows/s' },
+      { name: 'ingest, store / raw', value: Math.round((storeRate / rawRate) * 100), unit: '%', target: '>= 70' },
+      { name: `build large vault (${shape})`, value: Math.round(buildMs / 100) / 10, unit: 's' },
+      { name: `listMeetings(limit ${READ_LIMIT}) p50, direct`, value: Math.round(reads.listP50 * 1000) / 1000, unit: 'ms' },
+      { name: `search(limit ${READ_LIMIT}) p50, direct`, value: Math.round(reads.searchP50 * 1000) / 1000, unit: 'ms' },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const results = await runStoreBench();
-  const width = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) {
-    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target} ${r.unit})` : ''}\n`);
-  }
-}
+await printWhenRunDirectly(import.meta.url, 'store', runStoreBench);

@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { systemClock } from '../../dist/core/clock.js';
 import { silentLogger } from '../../dist/platform/logger.js';
@@ -21,6 +20,7 @@ import { syncAccount } from '../../dist/sync/engine.js';
 import { historyStart, planWindows, requestRange } from '../../dist/sync/windows.js';
 import { vaultTokenStore, zoomAccount } from '../../dist/sync/zoomSource.js';
 import { createPkce, exchangeCode } from '../../dist/zoom/index.js';
+import { printWhenRunDirectly } from './table.mjs';
 
 const SEED = 2026;
 const PLAN = 'pro';
@@ -290,10 +290,4 @@ export async function runSyncBench() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const results = await runSyncBench();
-  const width = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) {
-    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target} ${r.unit})` : ''}\n`);
-  }
-}
+await printWhenRunDirectly(import.meta.url, 'sync', runSyncBench);
