@@ -24,11 +24,11 @@ function kindOf(code: number): SearchHitKind {
   return kind;
 }
 
-interface RankRow {
-  id: number;
+interface HitRow {
   code: number;
   ref: string;
   time: number;
+  snippet: string;
   rank: number;
 }
 
@@ -41,22 +41,14 @@ function byRankThenTime(a: RankedHit, b: RankedHit): number {
   return a.rank - b.rank || b.time - a.time;
 }
 
-/**
- * Ranking and excerpts are two queries: SQLite computes every output column of every match before
- * sorting, and snippet() costs far more than bm25(), so excerpts are made only for the rows kept.
- */
 export class VaultSearch {
-  private readonly rankQuery;
-  private readonly snippetQuery;
+  private readonly query;
 
   constructor(db: Db) {
     const { open, close, ellipsis } = SNIPPET_MARKS;
-    this.rankQuery = db.prepare<[string, number], RankRow>(`
-      SELECT rowid AS id, rowid % 4 AS code, ref, time, bm25(fts) AS rank
+    this.query = db.prepare<[string, number], HitRow>(`
+      SELECT rowid % 4 AS code, ref, time, snippet(fts, 0, '${open}', '${close}', '${ellipsis}', ${SNIPPET_TOKENS}) AS snippet, bm25(fts) AS rank
       FROM fts WHERE fts MATCH ? ORDER BY rank, time DESC, rowid DESC LIMIT ?`);
-    this.snippetQuery = db
-      .prepare<[string, number], string>(`SELECT snippet(fts, 0, '${open}', '${close}', '${ellipsis}', ${SNIPPET_TOKENS}) FROM fts WHERE fts MATCH ? AND rowid = ?`)
-      .pluck();
   }
 
   ranked(text: string, limit: number, accountKey: string): Result<RankedHit[], StoreError> {
@@ -64,14 +56,15 @@ export class VaultSearch {
     if (badLimit) return err(badLimit);
     const match = toFtsQuery(text);
     if (match === null) return ok([]);
+    let rows: HitRow[];
     try {
-      const rows = this.rankQuery.all(match, limit);
-      return ok(rows.map((r) => ({ accountKey, kind: kindOf(r.code), ref: r.ref, time: r.time, snippet: this.snippetQuery.get(match, r.id) ?? '', rank: r.rank })));
+      rows = this.query.all(match, limit);
     } catch (e) {
       // toFtsQuery quotes every word, so this is not expected; the query text is still not logged.
       if (e instanceof Database.SqliteError) return err(storeError('BAD_QUERY', `the search text could not be used (${e.code})`));
       throw e;
     }
+    return ok(rows.map((r) => ({ accountKey, kind: kindOf(r.code), ref: r.ref, time: r.time, snippet: r.snippet, rank: r.rank })));
   }
 }
 
