@@ -1,0 +1,73 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, exited, waitFor } from '../helpers/daemonHarness.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cli(home: string, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, CALLVAULT_HOME: home };
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+  return spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('the demo (npm start)', () => {
+  let home: string;
+  let demo: ChildProcess | null = null;
+  afterEach(async () => {
+    if (demo && demo.exitCode === null && demo.signalCode === null) {
+      demo.kill('SIGKILL');
+      await exited(demo);
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('reaches "synced", answers the CLI, tells the deauthorization story, and Ctrl-C leaves no process behind', async () => {
+    home = mkdtempSync(join(tmpdir(), 'cv-demo-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, CALLVAULT_HOME: home };
+    // No display: the demo must work on a headless machine (the tray is not started).
+    delete env.DISPLAY;
+    delete env.WAYLAND_DISPLAY;
+    demo = spawn(process.execPath, [BIN, 'demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    demo.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    demo.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await waitFor(() => out.includes('Ctrl-C here stops everything'), 90_000, 50).catch(() => {
+      throw new Error(`the demo did not get ready:\n${out}`);
+    });
+    expect(out).toMatch(/synced: [1-9]\d* meetings/);
+
+    const status = cli(home, 'status', '--json');
+    expect(status.status).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { pid: number; link: { state: string }; accounts: Array<{ state: string; counts: { meetings: number } }> };
+    expect(parsed.accounts[0]?.state).toBe('active');
+    expect(parsed.accounts[0]?.counts.meetings).toBeGreaterThan(0);
+    const daemonPid = parsed.pid;
+    expect(alive(daemonPid)).toBe(true);
+    await waitFor(() => cli(home, 'status', '--json').stdout.includes('"state": "online"'), 20_000, 200);
+
+    const meetings = cli(home, 'meetings', '--limit', '3');
+    expect(meetings.status).toBe(0);
+    expect(meetings.stdout.split('\n')[0]).toMatch(/^START\s+MIN\s+TOPIC/);
+
+    const deauth = cli(home, 'demo', 'deauth');
+    expect(deauth.status, deauth.stdout + deauth.stderr).toBe(0);
+    expect(deauth.stdout).toMatch(/the daemon wiped account a_[0-9a-f]{24}/);
+    expect(deauth.stdout).toMatch(/ledger says: device \S+ wiped, receipt signature verified/);
+
+    demo.kill('SIGINT');
+    expect(await exited(demo)).toBe(0);
+    expect(alive(daemonPid)).toBe(false);
+    expect(cli(home, 'status').status).toBe(3);
+  });
+});
