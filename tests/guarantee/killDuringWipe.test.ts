@@ -17,6 +17,7 @@ import { openVault, vaultFiles } from '../../src/store/index.js';
 import { fillVault } from '../fixtures/guarantee-vault.mjs';
 import { Home } from '../helpers/daemonHarness.js';
 import { ChildDaemon, Snapshot, pauseSync, requireBuild, seedAccount, tracesOf, withControl } from './support.js';
+import { seeded } from '../helpers/seeded.js';
 
 /** Kills that land inside a wipe (journaled, not finished). */
 const KILLS_INSIDE_WIPE = 20;
@@ -28,17 +29,6 @@ const KEEPER_CANARY = 'KeeperCanaryText';
 /** About 15 MB of vault: its overwrite takes a measurable time. */
 const TEMPLATE = { meetings: 5_000, participantsPerMeeting: 10 };
 
-/** A small deterministic generator (mulberry32): the seed is printed, so a run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function receiptsOf(c: IpcClient, account: string): Promise<ReceiptView[]> {
   const listed = await c.call('receipts.list', { account });
@@ -92,7 +82,7 @@ describe('SIGKILL during a wipe', () => {
   it(`at ${KILLS_INSIDE_WIPE}+ random points: each restart finishes the wipe before serving, one receipt each, the rest intact`, async () => {
     const seed = Number(process.env.CALLVAULT_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
     process.stdout.write(`SIGKILL-during-wipe seed: ${seed} (repeat with CALLVAULT_KILL_SEED=${seed})\n`);
-    const rand = random(seed);
+    const rand = seeded(seed);
     const start = async (): Promise<{ daemon: ChildDaemon; c: IpcClient }> => {
       const daemon = new ChildDaemon(home);
       daemons.push(daemon);

@@ -17,6 +17,7 @@ import { openVault, vaultFiles } from '../../src/store/index.js';
 import { unwrap } from '../store/fixtures.js';
 import { connectVault, expectedIds, storedIds } from './simAccount.js';
 import { historyRows, vaultHealth } from './vaultDump.js';
+import { seeded } from '../helpers/seeded.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/sync-child.mjs', import.meta.url));
 const DIST_ENGINE = fileURLToPath(new URL('../../dist/sync/engine.js', import.meta.url));
@@ -35,17 +36,6 @@ type Pause = { where: 'page' | 'old-page' | 'after-page' | 'participants'; n: nu
 type KillPoint = { kind: 'pause'; pause: Pause } | { kind: 'time'; ms: number };
 type ChildEvent = { event: string; outcome?: string; where?: string };
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Kill points, at a random row of a transaction or a random time. Every run stores the current
