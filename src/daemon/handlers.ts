@@ -175,21 +175,24 @@ type Reader<T> = (account: LiveAccount, query: { from?: number; to?: number; lim
 /** Per account: the store's cursor after the rows already served, null at the start, or done. */
 type MergeCursor = Record<string, string | null | 0>;
 
+// `m~<accountKey>=<store cursor>~<accountKey>=` ('' before the first row, '0' when done): short
+// enough to paste, since account keys and store cursors are base64url and hold neither ~ nor =.
 function encodeMergeCursor(cursor: MergeCursor): string {
-  return `m.${Buffer.from(JSON.stringify(cursor)).toString('base64url')}`;
+  return `m${Object.entries(cursor)
+    .map(([key, position]) => `~${key}=${position === 0 ? '0' : (position ?? '')}`)
+    .join('')}`;
 }
 
 function decodeMergeCursor(text: string | undefined): MergeCursor | null {
   if (text === undefined) return {};
-  if (!text.startsWith('m.')) return null;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text.slice(2), 'base64url').toString('utf8'));
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
-    const entries = Object.entries(value);
-    return entries.every(([, v]) => v === null || v === 0 || typeof v === 'string') ? (Object.fromEntries(entries) as MergeCursor) : null;
-  } catch {
-    return null;
+  if (!text.startsWith('m~')) return null;
+  const cursor: MergeCursor = {};
+  for (const part of text.slice(2).split('~')) {
+    const match = /^(a_[0-9a-f]{24})=([A-Za-z0-9_-]*)$/.exec(part);
+    if (!match || !match[1]) return null;
+    cursor[match[1]] = match[2] === '0' ? 0 : match[2] || null;
   }
+  return cursor;
 }
 
 /**
