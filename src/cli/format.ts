@@ -1,4 +1,5 @@
 // Plain-text rendering for the CLI: tables for people, nothing fancy, no dependencies.
+import { ago, fromNow } from '../platform/timeWords.js';
 
 export interface Column<T> {
   header: string;
@@ -37,26 +38,10 @@ export function dateTime(ms: number | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** "5 min ago", "in 6 days": for status lines. */
+/** "5 min ago", "in 6 days": for status lines; the tray says times the same way. */
 export function relative(ms: number | null | undefined, now: number): string {
   if (ms === null || ms === undefined) return 'never';
-  const delta = ms - now;
-  const abs = Math.abs(delta);
-  const units: Array<[number, string]> = [
-    [86_400_000, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'min'],
-  ];
-  let text = 'just now';
-  for (const [size, name] of units) {
-    if (abs >= size) {
-      const n = Math.floor(abs / size);
-      text = `${n} ${name}${n === 1 || name === 'min' ? '' : 's'}`;
-      break;
-    }
-  }
-  if (text === 'just now') return text;
-  return delta < 0 ? `${text} ago` : `in ${text}`;
+  return ms <= now ? ago(ms, now) : fromNow(ms, now);
 }
 
 export function duration(seconds: number | null | undefined): string {

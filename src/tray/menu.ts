@@ -1,6 +1,6 @@
 import type { IconState } from './icons.js';
 import { armedTarget, CONFIRM_WINDOW_MS, type AccountView, type ArmTarget, type TrayState } from './state.js';
-import { ago, fromNow } from './timeWords.js';
+import { ago, fromNow } from '../platform/timeWords.js';
 
 // The tray menu as a pure function of the tray state and the time. The native tray (systray2)
 // cannot add or remove items after it starts, so the menu has one fixed shape: every state

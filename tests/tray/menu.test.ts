@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_SLOTS, buildMenu, QUIT_TOOLTIP, type MenuItemModel, type MenuModel } from '../../src/tray/menu.js';
 import { armed, CONFIRM_WINDOW_MS, initialState, NOTICE_MS, withConnection, withEvent, withNotice, withStatus, type TrayState } from '../../src/tray/state.js';
-import { ago, fromNow } from '../../src/tray/timeWords.js';
+import { ago, fromNow } from '../../src/platform/timeWords.js';
 import { account, DAY, daemonStatus, HOUR, KEY_A, KEY_B, MINUTE, NOW } from './fixtures.js';
 
 function stateOf(status: ReturnType<typeof daemonStatus>): TrayState {
