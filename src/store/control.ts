@@ -8,6 +8,7 @@ import { Wipes } from './controlWipes.js';
 import type { StoreError } from './errors.js';
 import { KeyValue } from './keyValue.js';
 import { loadMigrations, type Migration } from './migrations.js';
+import { cachedRead, ReadFreshness } from './readCache.js';
 import { checkpointAndClose, openDatabase, type Db } from './sqlite.js';
 
 let migrations: Migration[] | undefined;
@@ -38,7 +39,8 @@ export class ControlDb {
   readonly receipts: Receipts;
   private readonly db: Db;
   private readonly meta: KeyValue;
-  private readonly highWaterStmt;
+  private readonly freshness: ReadFreshness;
+  private readonly storedHighWater: () => number;
   private readonly raiseStmt;
 
   constructor(
@@ -47,12 +49,14 @@ export class ControlDb {
     private readonly identity: DeviceIdentity,
   ) {
     this.db = db;
-    this.accounts = new Accounts(db);
-    this.leases = new Leases(db);
-    this.wipes = new Wipes(db);
+    this.freshness = new ReadFreshness(db);
+    this.accounts = new Accounts(db, this.freshness);
+    this.leases = new Leases(db, this.freshness);
+    this.wipes = new Wipes(db, this.freshness);
     this.receipts = new Receipts(db);
     this.meta = new KeyValue(db);
-    this.highWaterStmt = db.prepare<[], number>('SELECT high_water FROM clock WHERE id = 1').pluck();
+    const highWater = db.prepare<[], number>('SELECT high_water FROM clock WHERE id = 1').pluck();
+    this.storedHighWater = cachedRead(this.freshness, () => highWater.get() ?? 0);
     this.raiseStmt = db.prepare<[number], number>('UPDATE clock SET high_water = max(high_water, ?) WHERE id = 1 RETURNING high_water').pluck();
   }
 
@@ -66,12 +70,13 @@ export class ControlDb {
 
   /** The latest time this device has seen (0 before the first). */
   highWater(): number {
-    return this.highWaterStmt.get() ?? 0;
+    return this.storedHighWater();
   }
 
   /** Stores max(stored, t) and returns it: a wall clock set back never lowers the mark. */
   raiseHighWater(t: number): number {
     if (!Number.isSafeInteger(t)) throw new RangeError('high-water time must be integer milliseconds');
+    this.freshness.bump();
     const stored = this.raiseStmt.get(t);
     if (stored === undefined) throw new Error('clock row is missing');
     return stored;
@@ -87,7 +92,13 @@ export class ControlDb {
 
   /** Runs `fn` in one transaction, e.g. to add a receipt and finish its wipe together. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    // Both ends: what was read inside is not kept past a rollback.
+    this.freshness.bump();
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.freshness.bump();
+    }
   }
 
   /** Checkpoints the WAL into the file (TRUNCATE), then closes. Closing twice is harmless. */

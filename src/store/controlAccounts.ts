@@ -1,6 +1,7 @@
 import { isAccountKey } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
 import { storeError, type StoreError } from './errors.js';
+import { cachedLookup, cachedRead, type ReadFreshness } from './readCache.js';
 import type { Db } from './sqlite.js';
 
 export const ACCOUNT_STATES = ['connecting', 'active', 'needs-auth', 'wiping', 'wiped'] as const;
@@ -30,17 +31,22 @@ const COLUMNS = `account_key AS accountKey, zoom_account_id AS zoomAccountId, zo
 /** The accounts registry: which vaults exist and what state each account is in. */
 export class Accounts {
   private readonly insert;
-  private readonly getOne;
-  private readonly listAll;
+  private readonly getOne: (accountKey: string) => Account | null;
+  private readonly listAll: () => Account[];
   private readonly setStateStmt;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly freshness: ReadFreshness,
+  ) {
     this.insert = db.prepare<Account>(`
       INSERT INTO accounts (account_key, zoom_account_id, zoom_user_id, state, created_at, state_changed_at)
       VALUES (@accountKey, @zoomAccountId, @zoomUserId, @state, @createdAt, @stateChangedAt)
       ON CONFLICT DO NOTHING`);
-    this.getOne = db.prepare<[string], Account>(`SELECT ${COLUMNS} FROM accounts WHERE account_key = ?`);
-    this.listAll = db.prepare<[], Account>(`SELECT ${COLUMNS} FROM accounts ORDER BY created_at, account_key`);
+    const getOne = db.prepare<[string], Account>(`SELECT ${COLUMNS} FROM accounts WHERE account_key = ?`);
+    const listAll = db.prepare<[], Account>(`SELECT ${COLUMNS} FROM accounts ORDER BY created_at, account_key`);
+    this.getOne = cachedLookup(freshness, (accountKey) => getOne.get(accountKey) ?? null);
+    this.listAll = cachedRead(freshness, () => listAll.all());
     this.setStateStmt = db.prepare<[AccountState, number, string]>('UPDATE accounts SET state = ?, state_changed_at = ? WHERE account_key = ?');
   }
 
@@ -49,20 +55,22 @@ export class Accounts {
     // The key names the vault file: anything but a generated key is a bug, not an input.
     if (!isAccountKey(account.accountKey)) throw new Error('not an account key');
     const row: Account = { ...account, state: account.state ?? 'connecting', stateChangedAt: account.createdAt };
+    this.freshness.bump();
     if (this.insert.run(row).changes === 0) return err(storeError('DUPLICATE', `account ${account.accountKey} exists`));
     return ok(row);
   }
 
   get(accountKey: string): Account | null {
-    return this.getOne.get(accountKey) ?? null;
+    return this.getOne(accountKey);
   }
 
   list(): Account[] {
-    return this.listAll.all();
+    return this.listAll();
   }
 
   /** False when there is no such account. */
   setState(accountKey: string, state: AccountState, at: number): boolean {
+    this.freshness.bump();
     return this.setStateStmt.run(state, at, accountKey).changes > 0;
   }
 }

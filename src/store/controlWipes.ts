@@ -1,5 +1,6 @@
 import { err, ok, type Result } from '../core/result.js';
 import { storeError, type StoreError } from './errors.js';
+import { cachedRead, type ReadFreshness } from './readCache.js';
 import type { Db } from './sqlite.js';
 
 /** One journaled wipe. `step` names the last step done; the guard defines the steps. */
@@ -33,18 +34,22 @@ export class Wipes {
   private readonly insert;
   private readonly getOne;
   private readonly byCommandStmt;
-  private readonly unfinishedStmt;
+  private readonly unfinishedRows: () => Wipe[];
   private readonly stepStmt;
   private readonly finishStmt;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly freshness: ReadFreshness,
+  ) {
     this.insert = db.prepare<Wipe>(`
       INSERT INTO wipes (id, account_key, reason, command_id, requested_at, step, step_at, finished_at)
       VALUES (@id, @accountKey, @reason, @commandId, @requestedAt, @step, @stepAt, NULL)
       ON CONFLICT DO NOTHING`);
     this.getOne = db.prepare<[string], Wipe>(`SELECT ${COLUMNS} FROM wipes WHERE id = ?`);
     this.byCommandStmt = db.prepare<[string], Wipe>(`SELECT ${COLUMNS} FROM wipes WHERE command_id = ?`);
-    this.unfinishedStmt = db.prepare<[], Wipe>(`SELECT ${COLUMNS} FROM wipes WHERE finished_at IS NULL ORDER BY requested_at, id`);
+    const unfinished = db.prepare<[], Wipe>(`SELECT ${COLUMNS} FROM wipes WHERE finished_at IS NULL ORDER BY requested_at, id`);
+    this.unfinishedRows = cachedRead(freshness, () => unfinished.all());
     this.stepStmt = db.prepare<[string, number, string]>('UPDATE wipes SET step = ?, step_at = ? WHERE id = ? AND finished_at IS NULL');
     this.finishStmt = db.prepare<[number, string]>('UPDATE wipes SET finished_at = ? WHERE id = ? AND finished_at IS NULL');
   }
@@ -52,23 +57,26 @@ export class Wipes {
   /** Journals the intent. DUPLICATE when the id, or the relay command, already started a wipe. */
   begin(request: WipeRequest): Result<Wipe, StoreError> {
     const wipe: Wipe = { ...request, commandId: request.commandId ?? null, step: WIPE_INTENT, stepAt: request.requestedAt, finishedAt: null };
+    this.freshness.bump();
     if (this.insert.run(wipe).changes === 0) return err(storeError('DUPLICATE', `wipe ${request.id} (or its command) is already journaled`));
     return ok(wipe);
   }
 
   /** Records that `step` is done. False when the wipe is unknown or finished. */
   step(id: string, step: string, at: number): boolean {
+    this.freshness.bump();
     return this.stepStmt.run(step, at, id).changes > 0;
   }
 
   /** False when the wipe is unknown or already finished. */
   finish(id: string, at: number): boolean {
+    this.freshness.bump();
     return this.finishStmt.run(at, id).changes > 0;
   }
 
   /** Wipes begun and not finished, oldest first: the daemon finishes them before serving anything. */
   unfinished(): Wipe[] {
-    return this.unfinishedStmt.all();
+    return this.unfinishedRows();
   }
 
   get(id: string): Wipe | null {
