@@ -21,11 +21,11 @@ import { connect, type Socket } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import { apiError, type ApiError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
+import { readServerMessage } from './envelope.js';
 import { encodeFrame, FrameDecoder, parseFrame } from './frames.js';
 import {
   MAX_RESPONSE_FRAME_BYTES,
   PROTOCOL_VERSION,
-  serverMessageSchema,
   type EventDataOf,
   type HandledMethodName,
   type HelloResult,
@@ -218,9 +218,8 @@ class Session {
     }
     for (const frame of frames.value) {
       const parsed = parseFrame(frame);
-      const message = parsed.ok ? serverMessageSchema.safeParse(parsed.value) : null;
-      if (!message?.success) continue;
-      const value = message.data;
+      const value = parsed.ok ? readServerMessage(parsed.value) : null;
+      if (!value) continue;
       if ('event' in value) {
         this.onEvent(value.event, value.data);
       } else if (typeof value.id === 'number') {

@@ -4,7 +4,8 @@ import { apiError, type ApiError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Logger } from '../platform/logger.js';
 import { checkShape, encodeFrame, FrameDecoder, parseFrame } from './frames.js';
-import { MAX_REQUEST_DEPTH, MAX_REQUEST_VALUES, PROTOCOL_VERSION, requestSchema, type HelloResult, type MethodDef, type ParamsOf, type RequestMessage, type RequestId, type Topic } from './protocol.js';
+import { readRequest, requestIdOf } from './envelope.js';
+import { MAX_REQUEST_DEPTH, MAX_REQUEST_VALUES, PROTOCOL_VERSION, type HelloResult, type MethodDef, type ParamsOf, type RequestMessage, type RequestId, type Topic } from './protocol.js';
 import type { Router } from './router.js';
 import { tokensEqual } from './token.js';
 
@@ -102,20 +103,20 @@ export class Connection {
       return;
     }
     const parsed = parseFrame(frame);
-    const request = parsed.ok ? requestSchema.safeParse(parsed.value) : null;
+    const request = parsed.ok ? readRequest(parsed.value) : null;
     if (this.state === 'greeting') {
-      this.greet(request?.success ? request.data : null, parsed.ok ? idOf(parsed.value) : null);
+      this.greet(request, parsed.ok ? requestIdOf(parsed.value) : null);
       return;
     }
     if (!parsed.ok) {
       this.replyError(null, apiError('BAD_REQUEST', 'frame is not UTF-8 JSON'));
       return;
     }
-    if (!request?.success) {
-      this.replyError(idOf(parsed.value), apiError('BAD_REQUEST', 'a request is {"id", "method", "params"}'));
+    if (!request) {
+      this.replyError(requestIdOf(parsed.value), apiError('BAD_REQUEST', 'a request is {"id", "method", "params"}'));
       return;
     }
-    this.handleRequest(request.data);
+    this.handleRequest(request);
   }
 
   private greet(request: RequestMessage | null, id: RequestId | null): void {
@@ -220,13 +221,6 @@ export class Connection {
     const { socket } = this.options;
     socket.end(encodeFrame({ id, error }), () => socket.destroy());
   }
-}
-
-/** The id of a request that failed validation, when it has a usable one, so the error can be matched. */
-function idOf(value: unknown): RequestId | null {
-  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, 'id')) return null;
-  const id = requestSchema.shape.id.safeParse((value as { id: unknown }).id);
-  return id.success ? id.data : null;
 }
 
 function formatBytes(bytes: number): string {

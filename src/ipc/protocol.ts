@@ -241,20 +241,4 @@ export type ResultOf<M extends MethodName> = z.output<DefOf<M>['result']>;
 export const SERVER_METHODS = ['hello', 'subscribe'] as const;
 export type HandledMethodName = Exclude<MethodName, (typeof SERVER_METHODS)[number]>;
 
-export type RequestId = string | number;
-
-export const requestSchema = z.object({
-  id: z.union([z.string().min(1).max(64), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)]),
-  method: z.string(),
-  params: z.unknown().optional(),
-});
-export type RequestMessage = z.output<typeof requestSchema>;
-
-const apiErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
-
-/** What a client accepts from the server: a response to one of its requests, or an event. */
-export const serverMessageSchema = z.union([
-  z.object({ id: z.union([z.string(), z.number(), z.null()]), error: apiErrorSchema }),
-  z.object({ id: z.union([z.string(), z.number()]), result: z.unknown() }),
-  z.object({ event: z.string(), data: z.unknown() }),
-]);
+export type { RequestId, RequestMessage, ServerMessage } from './envelope.js';
