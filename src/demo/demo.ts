@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { connectIpc, type IpcClient } from '../ipc/client.js';
 import type { EventDataOf } from '../ipc/protocol.js';
 import { ipcEndpoint } from '../platform/instance.js';
 import { createLogger } from '../platform/logger.js';
 import { resolvePaths, type AppPaths } from '../platform/paths.js';
+import { callvaultLaunch, daemonCommand } from '../platform/serviceLaunch.js';
 import { startRelay, type Relay } from '../relay/index.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 
@@ -16,7 +16,6 @@ import { startSimulator, type Simulator } from '../sim/index.js';
 // network — the simulator stands in for Zoom, the relay for the vendor's backend, and the daemon
 // is the real one, started as its own process under a demo home.
 
-const BIN = resolve(fileURLToPath(import.meta.url), '..', '..', '..', 'bin', 'callvault.js');
 
 export interface DemoState {
   home: string;
@@ -97,7 +96,9 @@ export async function runDemo(io: DemoIo): Promise<number> {
     io.out(`  Relay            ${relay.url}`);
 
     writeDaemonConfig(paths, sim, relay);
-    daemon = spawn(process.execPath, [BIN, 'daemon'], { env: { ...process.env, CALLVAULT_HOME: home }, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Started the way the login service starts it (node options included).
+    const [node = process.execPath, ...args] = daemonCommand(callvaultLaunch());
+    daemon = spawn(node, args, { env: { ...process.env, CALLVAULT_HOME: home }, stdio: ['ignore', 'ignore', 'inherit'] });
     client = await connectWhenReady(paths, daemon);
     const status = await client.call('status');
     io.out(`  Daemon           pid ${status.ok ? status.value.pid : '?'}, socket ${ipcEndpoint(paths).socketPath}\n`);

@@ -1,4 +1,4 @@
-import type { CallvaultLaunch } from './serviceLaunch.js';
+import { daemonCommand, type CallvaultLaunch } from './serviceLaunch.js';
 
 // The files that start the daemon at login, as pure functions of what they must run: a systemd
 // user unit (Linux), a launchd LaunchAgent (macOS), a Task Scheduler task (Windows). Writing,
@@ -28,7 +28,9 @@ function systemdQuote(value: string, context: 'exec' | 'assignment'): string {
 }
 
 export function systemdUnit(spec: ServiceSpec): string {
-  const exec = [spec.launch.node, spec.launch.script].map((word) => systemdQuote(word, 'exec')).join(' ');
+  const [node = '', ...rest] = daemonCommand(spec.launch);
+  // The program is quoted; its options and `daemon` are plain words.
+  const exec = [systemdQuote(node, 'exec'), ...rest.map((word) => (word === spec.launch.script ? systemdQuote(word, 'exec') : word))].join(' ');
   const lines = [
     `# ${HEADER}`,
     '[Unit]',
@@ -36,7 +38,7 @@ export function systemdUnit(spec: ServiceSpec): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${exec} daemon`,
+    `ExecStart=${exec}`,
     // "Already running" exits 0 and is left alone; a crash is restarted.
     'Restart=on-failure',
     'RestartSec=5',
@@ -69,9 +71,7 @@ export function launchdPlist(spec: ServiceSpec): string {
     `  ${string(LAUNCHD_LABEL)}`,
     '  <key>ProgramArguments</key>',
     '  <array>',
-    `    ${string(spec.launch.node)}`,
-    `    ${string(spec.launch.script)}`,
-    `    ${string('daemon')}`,
+    ...daemonCommand(spec.launch).map((word) => `    ${string(word)}`),
     '  </array>',
     '  <key>RunAtLoad</key>',
     '  <true/>',
@@ -99,8 +99,10 @@ export interface WindowsTaskSpec extends ServiceSpec {
 
 /** The program and arguments of the task; Task Scheduler cannot set environment variables, cmd.exe can. */
 export function windowsTaskCommand(spec: WindowsTaskSpec): { command: string; arguments: string } {
-  const daemon = `"${spec.launch.node}" "${spec.launch.script}" daemon`;
-  if (spec.callvaultHome === null) return { command: spec.launch.node, arguments: `"${spec.launch.script}" daemon` };
+  const [node = '', ...rest] = daemonCommand(spec.launch);
+  const args = rest.map((word) => (word === spec.launch.script ? `"${word}"` : word)).join(' ');
+  const daemon = `"${node}" ${args}`;
+  if (spec.callvaultHome === null) return { command: node, arguments: args };
   // /s: cmd strips only the outer quotes and runs the rest as written.
   return { command: `${spec.systemRoot}\\System32\\cmd.exe`, arguments: `/d /s /c "set "CALLVAULT_HOME=${spec.callvaultHome}" && ${daemon}"` };
 }

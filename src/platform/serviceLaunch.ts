@@ -9,6 +9,21 @@ export interface CallvaultLaunch {
 }
 
 /**
+ * Node's options for the long-lived daemon. V8 grows the young generation up to 16 MiB per
+ * semi-space while a sync allocates fast, and keeps it afterwards: about 50 MB of an idle daemon's
+ * memory. A 1 MiB semi-space keeps the idle daemon near its start-up size and did not slow a full
+ * sync (which waits on Zoom's rate limits, not on the garbage collector). V8 reads these options
+ * only at start, so whatever starts the daemon passes them: the login services, the demo, the
+ * benchmark. A `callvault daemon` typed in a terminal runs with Node's defaults.
+ */
+export const DAEMON_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1'];
+
+/** The command line that starts the daemon: node, its options, the script, `daemon`. */
+export function daemonCommand(launch: CallvaultLaunch): string[] {
+  return [launch.node, ...DAEMON_NODE_OPTIONS, launch.script, 'daemon'];
+}
+
+/**
  * Login services, the daemon spawning the tray and the tray opening the history viewer all start
  * callvault again. PATH at login (or in a terminal) may not hold this node or this checkout, so the
  * command names both absolutely. The script sits two folders up from this module in src/ and in dist/.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeUtf16, LAUNCHD_LABEL, launchdPlist, systemdUnit, windowsTaskXml, type ServiceSpec, type WindowsTaskSpec } from '../../src/platform/serviceFiles.js';
-import { callvaultLaunch } from '../../src/platform/serviceLaunch.js';
+import { callvaultLaunch, DAEMON_NODE_OPTIONS } from '../../src/platform/serviceLaunch.js';
 
 // ---- A small, strict XML reader: enough to prove the files are well-formed and to read them back.
 
@@ -126,6 +126,8 @@ function plistValue(node: XmlElement): PlistValue {
 // ---- The generated files.
 
 const launch = callvaultLaunch();
+/** The daemon's node options, plain words on every command line. */
+const OPTIONS = DAEMON_NODE_OPTIONS.join(' ');
 const plain: ServiceSpec = { launch, callvaultHome: null };
 /** Paths with everything that needs escaping somewhere: spaces, quotes, %, $, &, <, backslashes. */
 const awkward: ServiceSpec = {
@@ -134,9 +136,9 @@ const awkward: ServiceSpec = {
 };
 
 describe('the systemd user unit', () => {
-  it('runs `<node> <bin/callvault.js> daemon`, restarts on failure, and starts with the user session', () => {
+  it('runs `<node> <daemon options> <bin/callvault.js> daemon`, restarts on failure, and starts with the user session', () => {
     const unit = systemdUnit(plain);
-    expect(unit).toContain(`\nExecStart="${launch.node}" "${launch.script}" daemon\n`);
+    expect(unit).toContain(`\nExecStart="${launch.node}" ${OPTIONS} "${launch.script}" daemon\n`);
     expect(unit).toContain('\nRestart=on-failure\n');
     expect(unit).toContain('\n[Install]\nWantedBy=default.target\n');
     expect(unit).not.toContain('Environment=');
@@ -145,7 +147,7 @@ describe('the systemd user unit', () => {
   it('quotes and escapes what systemd would otherwise expand or split', () => {
     const unit = systemdUnit(awkward);
     expect(unit).toContain(
-      `\nExecStart="${launch.node}" "/opt/call vault/it's \\"odd\\" 100%%/$$HOME/a&b<c>\\\\d/bin/callvault.js" daemon\n`,
+      `\nExecStart="${launch.node}" ${OPTIONS} "/opt/call vault/it's \\"odd\\" 100%%/$$HOME/a&b<c>\\\\d/bin/callvault.js" daemon\n`,
     );
     // Environment= expands specifiers (%) but not variables ($).
     expect(unit).toContain(`\nEnvironment="CALLVAULT_HOME=/home/me/demo home/50%% & $more \\"quoted\\"\\\\"\n`);
@@ -184,7 +186,7 @@ describe('the launchd LaunchAgent', () => {
     expect(plist.name).toBe('plist');
     expect(plistValue(child(plist, 'dict'))).toEqual({
       Label: LAUNCHD_LABEL,
-      ProgramArguments: [launch.node, launch.script, 'daemon'],
+      ProgramArguments: [launch.node, ...DAEMON_NODE_OPTIONS, launch.script, 'daemon'],
       RunAtLoad: true,
       KeepAlive: { SuccessfulExit: false },
       ProcessType: 'Background',
@@ -193,7 +195,7 @@ describe('the launchd LaunchAgent', () => {
 
   it('carries CALLVAULT_HOME, and paths survive escaping', () => {
     const parsed = plistValue(child(parseXml(launchdPlist(awkward)), 'dict')) as Record<string, PlistValue>;
-    expect(parsed.ProgramArguments).toEqual([launch.node, awkward.launch.script, 'daemon']);
+    expect(parsed.ProgramArguments).toEqual([launch.node, ...DAEMON_NODE_OPTIONS, awkward.launch.script, 'daemon']);
     expect(parsed.EnvironmentVariables).toEqual({ CALLVAULT_HOME: awkward.callvaultHome });
   });
 });
@@ -223,14 +225,14 @@ describe('the Windows scheduled task', () => {
     expect(text(child(task, 'Settings', 'ExecutionTimeLimit'))).toBe('PT0S');
     expect(text(child(task, 'Settings', 'RestartOnFailure', 'Count'))).toBe('999');
     expect(text(child(task, 'Actions', 'Exec', 'Command'))).toBe(windows.launch.node);
-    expect(text(child(task, 'Actions', 'Exec', 'Arguments'))).toBe(`"${windows.launch.script}" daemon`);
+    expect(text(child(task, 'Actions', 'Exec', 'Arguments'))).toBe(`${OPTIONS} "${windows.launch.script}" daemon`);
   });
 
   it('sets CALLVAULT_HOME through cmd.exe, since tasks cannot set environment variables', () => {
     const task = readTask({ ...windows, callvaultHome: 'D:\\demo home' });
     expect(text(child(task, 'Actions', 'Exec', 'Command'))).toBe('C:\\Windows\\System32\\cmd.exe');
     expect(text(child(task, 'Actions', 'Exec', 'Arguments'))).toBe(
-      `/d /s /c "set "CALLVAULT_HOME=D:\\demo home" && "${windows.launch.node}" "${windows.launch.script}" daemon"`,
+      `/d /s /c "set "CALLVAULT_HOME=D:\\demo home" && "${windows.launch.node}" ${OPTIONS} "${windows.launch.script}" daemon"`,
     );
   });
 });
