@@ -18,7 +18,7 @@ import { EventBus } from './events.js';
 import { Guardian } from './guardian.js';
 import { createHandlers } from './handlers.js';
 import { Logins } from './logins.js';
-import { RelayService } from './relayService.js';
+import type { RelayService } from './relayService.js';
 import { SyncService } from './syncService.js';
 import { TrayProcess } from './trayProcess.js';
 
@@ -144,6 +144,8 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
   // 2. The relay link. When the device is enrolled, the relay's pending wipes are carried out
   // before the socket serves anything (bounded: an unreachable relay leaves it to the lease).
   if (config.relay) {
+    // Loaded only with a relay configured: the websocket library is a few MB of an idle daemon.
+    const { RelayService } = await import('./relayService.js');
     relay = new RelayService({
       relay: config.relay,
       control,
