@@ -185,7 +185,7 @@ const METHOD_LIST = [
     params: z.strictObject({ q: z.string().min(1).max(200), account, limit: z.number().int().min(1).max(200).default(50) }),
     result: z.object({ hits: z.array(searchHitSchema) }),
     access: 'read',
-    summary: 'Full-text search over meetings, participants, recordings and calls.',
+    summary: 'Full-text search over meetings, participants, recordings and calls: the newest matches first, every word required, the last one also as a prefix.',
   }),
   method({
     name: 'sync.now',

@@ -69,6 +69,9 @@ export function openDatabase(file: string, options: OpenOptions): Result<Db, Sto
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // Sorts and statement journals stay in memory: by default SQLite spills them to files in the
+  // temp folder, where Zoom content must never go (a migration that rebuilds the search index did).
+  db.pragma('temp_store = MEMORY');
   if (options.secureDelete) db.pragma('secure_delete = ON');
   const migrated = migrate(db, options.migrations, label);
   if (!migrated.ok) {

@@ -8,7 +8,7 @@ import { checkpointAndClose, openDatabase, type Db } from './sqlite.js';
 import { AccountRows } from './vaultAccount.js';
 import { HistoryReader } from './vaultRead.js';
 import { RetentionSweeper } from './vaultRetention.js';
-import { VaultSearch, withoutRank, type RankedHit, type SearchableVault } from './vaultSearch.js';
+import { VaultSearch, type SearchableVault } from './vaultSearch.js';
 import type { PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity } from './vaultTypes.js';
 import { WindowStore } from './vaultWindows.js';
 import { HistoryWriter } from './vaultWrite.js';
@@ -164,15 +164,9 @@ export class Vault implements SearchableVault {
     return this.reader.listCalls(q);
   }
 
-  /** Full-text search of topics, participant names and emails, and call parties. */
+  /** Full-text search of topics, participant names and emails, and call parties: the newest matches first. */
   search(text: string, limit: number, accountKey = ''): Result<SearchHit[], StoreError> {
-    const hits = this.searcher.ranked(text, limit, accountKey);
-    return hits.ok ? ok(hits.value.map(withoutRank)) : hits;
-  }
-
-  /** `search` with each hit's bm25 score, for `searchAcross`. */
-  searchRanked(text: string, limit: number, accountKey: string): Result<RankedHit[], StoreError> {
-    return this.searcher.ranked(text, limit, accountKey);
+    return this.searcher.newest(text, limit, accountKey);
   }
 
   counts(): VaultCounts {
@@ -207,7 +201,8 @@ export class Vault implements SearchableVault {
       problems.push(`database: ${sqliteCode(e)}`);
     }
     try {
-      this.db.exec(`INSERT INTO fts (fts) VALUES ('integrity-check')`);
+      // rank 1: also compare the index with its content, the text it was built from.
+      this.db.exec(`INSERT INTO fts (fts, rank) VALUES ('integrity-check', 1)`);
     } catch (e) {
       problems.push(`search index: ${sqliteCode(e)}`);
     }

@@ -10,12 +10,7 @@ import type { Db } from './sqlite.js';
 export const SNIPPET_MARKS = { open: '[', close: ']', ellipsis: '…' } as const;
 const SNIPPET_TOKENS = 12;
 
-/** A hit with its bm25 score (lower is better), for merging the hits of several vaults. */
-export interface RankedHit extends SearchHit {
-  rank: number;
-}
-
-/** The kind of an index entry is its rowid modulo 4 (see the vault schema). */
+/** An index entry's `source` is its row's id * 4 + kind (see the vault schema). */
 const KIND_BY_CODE: readonly SearchHitKind[] = ['meeting', 'participant', 'recording', 'call'];
 
 function kindOf(code: number): SearchHitKind {
@@ -29,16 +24,10 @@ interface HitRow {
   ref: string;
   time: number;
   snippet: string;
-  rank: number;
 }
 
 function checkLimit(limit: number): StoreError | null {
   return Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_LIMIT ? null : storeError('BAD_LIMIT', `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
-}
-
-/** Better hits first: lower bm25, then newer. */
-function byRankThenTime(a: RankedHit, b: RankedHit): number {
-  return a.rank - b.rank || b.time - a.time;
 }
 
 export class VaultSearch {
@@ -46,12 +35,15 @@ export class VaultSearch {
 
   constructor(db: Db) {
     const { open, close, ellipsis } = SNIPPET_MARKS;
+    // The index's rowids are time-ordered keys (newest highest): in this order FTS5 stops after
+    // `limit` matches, and makes excerpts only for them, however many rows match.
     this.query = db.prepare<[string, number], HitRow>(`
-      SELECT rowid % 4 AS code, ref, time, snippet(fts, 0, '${open}', '${close}', '${ellipsis}', ${SNIPPET_TOKENS}) AS snippet, bm25(fts) AS rank
-      FROM fts WHERE fts MATCH ? ORDER BY rank, time DESC, rowid DESC LIMIT ?`);
+      SELECT source % 4 AS code, ref, time, snippet(fts, 0, '${open}', '${close}', '${ellipsis}', ${SNIPPET_TOKENS}) AS snippet
+      FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT ?`);
   }
 
-  ranked(text: string, limit: number, accountKey: string): Result<RankedHit[], StoreError> {
+  /** The newest `limit` matches, newest first; matches of one millisecond, the last stored first. */
+  newest(text: string, limit: number, accountKey: string): Result<SearchHit[], StoreError> {
     const badLimit = checkLimit(limit);
     if (badLimit) return err(badLimit);
     const match = toFtsQuery(text);
@@ -64,31 +56,43 @@ export class VaultSearch {
       if (e instanceof Database.SqliteError) return err(storeError('BAD_QUERY', `the search text could not be used (${e.code})`));
       throw e;
     }
-    return ok(rows.map((r) => ({ accountKey, kind: kindOf(r.code), ref: r.ref, time: r.time, snippet: r.snippet, rank: r.rank })));
+    return ok(rows.map((r) => ({ accountKey, kind: kindOf(r.code), ref: r.ref, time: r.time, snippet: r.snippet })));
   }
 }
 
 export interface SearchableVault {
-  searchRanked(text: string, limit: number, accountKey: string): Result<RankedHit[], StoreError>;
+  /** The newest `limit` matches, newest first, labelled with `accountKey`. */
+  search(text: string, limit: number, accountKey: string): Result<SearchHit[], StoreError>;
+}
+
+interface Placed {
+  hit: SearchHit;
+  /** The hit's place in its own vault's answer: that vault's order among equal times. */
+  place: number;
+}
+
+/** Newer first; at the same millisecond by account key, then in each vault's own order. */
+function newestFirst(a: Placed, b: Placed): number {
+  return b.hit.time - a.hit.time || (a.hit.accountKey < b.hit.accountKey ? -1 : a.hit.accountKey > b.hit.accountKey ? 1 : 0) || a.place - b.place;
 }
 
 /**
- * Searches several vaults and merges their hits by rank, then time. bm25 weighs a word by how rare
- * it is within each vault, so scores of different vaults compare only roughly; good enough to
- * interleave one person's accounts.
+ * Searches several vaults and merges their hits newest first. Each vault's answer holds its newest
+ * `limit` matches, so the merged first `limit` are exactly the newest of all the vaults.
  */
 export function searchAcross(vaults: Array<{ accountKey: string; vault: SearchableVault }>, text: string, limit: number): Result<SearchHit[], StoreError> {
   const badLimit = checkLimit(limit);
   if (badLimit) return err(badLimit);
-  const hits: RankedHit[] = [];
+  const placed: Placed[] = [];
   for (const { accountKey, vault } of vaults) {
-    const found = vault.searchRanked(text, limit, accountKey);
+    const found = vault.search(text, limit, accountKey);
     if (!found.ok) return found;
-    hits.push(...found.value);
+    placed.push(...found.value.map((hit, place) => ({ hit, place })));
   }
-  return ok(hits.sort(byRankThenTime).slice(0, limit).map(withoutRank));
-}
-
-export function withoutRank({ rank: _rank, ...hit }: RankedHit): SearchHit {
-  return hit;
+  return ok(
+    placed
+      .sort(newestFirst)
+      .slice(0, limit)
+      .map((p) => p.hit),
+  );
 }

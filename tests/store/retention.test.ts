@@ -66,6 +66,26 @@ describe('retention sweep', () => {
     expect(filesContaining(file, CANARY_NUMBER)).toEqual([]);
   });
 
+  it('a participant who is no longer listed leaves the files without a sweep', () => {
+    const file = scratch.path('vaults/a_000000000000000000000009.db');
+    let vault = unwrap(openVault(file, { create: true }));
+    const m = meeting(1, { topic: `${KEPT} review` });
+    vault.savePage({ resource: 'meetings', window: WINDOW, items: [m], next: null, fetchedAt: T0 });
+    const others = Array.from({ length: 200 }, (_, n) => participant(m.uuid, n + 2, { name: `${KEPT} Guest ${n}` }));
+    vault.saveParticipants(m.uuid, [participant(m.uuid, 1, { name: `${CANARY} Person`, email: null }), ...others], T0);
+    vault.close();
+    expect(filesContaining(file, CANARY)).toEqual([file]);
+    vault = unwrap(openVault(file));
+    scratch.onCleanup(() => vault.close());
+
+    vault.saveParticipants(m.uuid, others, T0 + 1);
+
+    expect(unwrap(vault.search(CANARY, 10))).toEqual([]);
+    expect(unwrap(vault.search(KEPT, 500))).toHaveLength(201);
+    vault.close();
+    expect(filesContaining(file, CANARY)).toEqual([]);
+  });
+
   it('a sweep with nothing to delete still records when it ran', () => {
     const vault = scratch.vault();
     vault.savePage({ resource: 'meetings', window: WINDOW, items: [meeting(1)], next: null, fetchedAt: T0 });

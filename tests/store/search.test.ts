@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { searchAcross, type Vault } from '../../src/store/index.js';
 import { toFtsQuery } from '../../src/store/ftsQuery.js';
-import { call, meeting, participant, recording, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { call, DAY, meeting, participant, recording, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
 
 let scratch: Scratch;
 beforeEach(() => {
@@ -45,10 +45,77 @@ describe('search in one vault', () => {
     expect(hit).toEqual({ accountKey: 'a_000000000000000000000001', kind: 'meeting', ref: meeting(2).uuid, time: meeting(2).startTime, snippet: '[Hiring] sync' });
   });
 
-  it('ranks equal matches newest first and respects the limit', () => {
+  it('returns the newest matches first, whatever their kind and the order they were stored in', () => {
     const vault = scratch.vault();
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [1, 2, 3, 4].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
-    expect(unwrap(vault.search('standup', 3)).map((h) => h.ref)).toEqual([4, 3, 2].map((n) => meeting(n).uuid));
+    const m = meeting(5, { topic: 'Okapi planning' });
+    vault.savePage({ resource: 'meetings', window: WINDOW, items: [m, meeting(2, { topic: 'Okapi kickoff' })], next: null, fetchedAt: T0 });
+    vault.saveParticipants(m.uuid, [participant(m.uuid, 1, { name: 'Okapi Fan', joinTime: m.startTime + 60_000 })], T0);
+    vault.savePage({ resource: 'calls', window: WINDOW, items: [call(7, { callerName: 'Okapi Desk' }), call(1, { callerName: 'Okapi Line' })], next: null, fetchedAt: T0 });
+    vault.savePage({ resource: 'recordings', window: WINDOW, items: [recording(3, { topic: 'Okapi recording' })], next: null, fetchedAt: T0 });
+    const hits = unwrap(vault.search('okapi', 10));
+    expect(hits.map((h) => [h.kind, h.time])).toEqual([
+      ['call', call(7).startTime],
+      ['participant', m.startTime + 60_000],
+      ['meeting', m.startTime],
+      ['recording', recording(3).startTime],
+      ['meeting', meeting(2).startTime],
+      ['call', call(1).startTime],
+    ]);
+    expect(unwrap(vault.search('okapi', 2))).toEqual(hits.slice(0, 2));
+  });
+
+  it('returns matches of the same millisecond, the last stored first', () => {
+    const vault = scratch.vault();
+    const items = [1, 2, 3].map((n) => meeting(n, { topic: 'Standup', startTime: T0 }));
+    vault.savePage({ resource: 'meetings', window: WINDOW, items, next: null, fetchedAt: T0 });
+    vault.savePage({ resource: 'meetings', window: WINDOW, items: [meeting(4, { topic: 'Standup', startTime: T0 - 1 })], next: null, fetchedAt: T0 });
+    expect(unwrap(vault.search('standup', 10)).map((h) => h.ref)).toEqual([3, 2, 1, 4].map((n) => meeting(n).uuid));
+  });
+
+  it('moves an entry whose time changes, and keeps one entry per row', () => {
+    const vault = scratch.vault();
+    const [early, late] = [meeting(1, { topic: 'Tapir review' }), meeting(2, { topic: 'Tapir review' })];
+    vault.savePage({ resource: 'meetings', window: WINDOW, items: [early, late], next: null, fetchedAt: T0 });
+    vault.saveParticipants(early.uuid, [participant(early.uuid, 1, { name: 'Tapir Absent', joinTime: null }), participant(early.uuid, 2, { name: 'Tapir Joined' })], T0);
+    const kindSnippetTimes = (): Array<[string, number]> => unwrap(vault.search('tapir', 10)).map((h) => [`${h.kind}:${h.snippet}`, h.time]);
+    expect(kindSnippetTimes()[0]).toEqual(['meeting:[Tapir] review', late.startTime]);
+
+    // The meeting now starts after the other one; its participant without a join time moves with it.
+    const moved = late.startTime + 1_000;
+    vault.savePage({ resource: 'meetings', window: WINDOW, items: [{ ...early, startTime: moved }], next: null, fetchedAt: T0 });
+    expect(kindSnippetTimes()).toEqual([
+      ['participant:[Tapir] Absent person1@example.com', moved],
+      ['meeting:[Tapir] review', moved],
+      ['meeting:[Tapir] review', late.startTime],
+      ['participant:[Tapir] Joined person2@example.com', participant(early.uuid, 2).joinTime],
+    ]);
+    expect(unwrap(vault.search('tapir', 10)).slice(1, 3).map((h) => h.ref)).toEqual([early.uuid, late.uuid]);
+
+    // A participant's new join time and a call's new start move them too; a new name replaces the old one.
+    vault.saveParticipants(early.uuid, [participant(early.uuid, 1, { name: 'Tapir Absent', joinTime: null }), participant(early.uuid, 2, { name: 'Tapir Renamed', joinTime: moved + 5 })], T0);
+    vault.savePage({ resource: 'calls', window: WINDOW, items: [call(1, { callerName: 'Tapir Phone', startTime: T0 })], next: null, fetchedAt: T0 });
+    vault.savePage({ resource: 'calls', window: WINDOW, items: [call(1, { callerName: 'Tapir Phone', startTime: moved + 9 })], next: null, fetchedAt: T0 });
+    expect(kindSnippetTimes().slice(0, 3)).toEqual([
+      [`call:[Tapir] Phone ${call(1).callerNumber} Me ${call(1).calleeNumber}`, moved + 9],
+      ['participant:[Tapir] Renamed person2@example.com', moved + 5],
+      ['participant:[Tapir] Absent person1@example.com', moved],
+    ]);
+    expect(unwrap(vault.search('joined', 10))).toEqual([]);
+    expect(kindSnippetTimes()).toHaveLength(5);
+    expect(vault.integrityCheck()).toBe('ok');
+  });
+
+  it('forgets the text of deleted rows: participants no longer listed, meetings swept by retention', () => {
+    const vault = scratch.vault();
+    const m = meeting(1, { topic: 'Marmot sync' });
+    vault.savePage({ resource: 'meetings', window: WINDOW, items: [m, meeting(2, { topic: 'Marmot sync', startTime: T0 + 400 * DAY })], next: null, fetchedAt: T0 });
+    vault.saveParticipants(m.uuid, [participant(m.uuid, 1, { name: 'Gone Wombat' }), participant(m.uuid, 2, { name: 'Kept Wombat' })], T0);
+    vault.saveParticipants(m.uuid, [participant(m.uuid, 2, { name: 'Kept Wombat' })], T0);
+    expect(unwrap(vault.search('wombat', 10)).map((h) => h.snippet)).toEqual(['Kept [Wombat] person2@example.com']);
+    vault.sweepRetention(T0 + DAY, T0 + 400 * DAY);
+    expect(unwrap(vault.search('wombat', 10))).toEqual([]);
+    expect(unwrap(vault.search('marmot', 10)).map((h) => h.ref)).toEqual([meeting(2).uuid]);
+    expect(vault.integrityCheck()).toBe('ok');
   });
 
   it('treats query syntax as text: hostile queries never throw', () => {
@@ -80,26 +147,43 @@ describe('searchAcross', () => {
   const keyOne = 'a_000000000000000000000001';
   const keyTwo = 'a_000000000000000000000002';
 
-  it('merges the hits of several vaults, equal ranks newest first, under their account keys', () => {
-    // Same-shaped vaults score alike, so the merge order is decided by time.
+  it('merges the hits of several vaults newest first, under their account keys', () => {
     const one = scratch.vault(`${keyOne}.db`);
     const two = scratch.vault(`${keyTwo}.db`);
-    one.savePage({ resource: 'meetings', window: WINDOW, items: [1, 3].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
+    one.savePage({ resource: 'meetings', window: WINDOW, items: [1, 3, 6].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
     two.savePage({ resource: 'meetings', window: WINDOW, items: [2, 4].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
+    two.savePage({ resource: 'calls', window: WINDOW, items: [call(5, { callerName: 'Standup Bridge' })], next: null, fetchedAt: T0 });
     const vaults = [
       { accountKey: keyOne, vault: one },
       { accountKey: keyTwo, vault: two },
     ];
     const hits = unwrap(searchAcross(vaults, 'standup', 10));
-    expect(hits.map((h) => [h.accountKey, h.ref])).toEqual([
-      [keyTwo, meeting(4).uuid],
-      [keyOne, meeting(3).uuid],
-      [keyTwo, meeting(2).uuid],
-      [keyOne, meeting(1).uuid],
+    expect(hits.map((h) => [h.accountKey, h.kind, h.time])).toEqual([
+      [keyOne, 'meeting', meeting(6).startTime],
+      [keyTwo, 'call', call(5).startTime],
+      [keyTwo, 'meeting', meeting(4).startTime],
+      [keyOne, 'meeting', meeting(3).startTime],
+      [keyTwo, 'meeting', meeting(2).startTime],
+      [keyOne, 'meeting', meeting(1).startTime],
     ]);
-    expect(hits.every((h) => !('rank' in h))).toBe(true);
     expect(unwrap(searchAcross(vaults, 'standup', 3))).toEqual(hits.slice(0, 3));
     expect(unwrap(searchAcross([], 'standup', 3))).toEqual([]);
+  });
+
+  it('orders hits of the same millisecond by account key, then as their vault did, whatever the order of the vaults', () => {
+    const one = scratch.vault(`${keyOne}.db`);
+    const two = scratch.vault(`${keyTwo}.db`);
+    one.savePage({ resource: 'meetings', window: WINDOW, items: [1, 2].map((n) => meeting(n, { topic: 'Standup', startTime: T0 })), next: null, fetchedAt: T0 });
+    two.savePage({ resource: 'meetings', window: WINDOW, items: [3, 4].map((n) => meeting(n, { topic: 'Standup', startTime: T0 })), next: null, fetchedAt: T0 });
+    const expected = [
+      [keyOne, meeting(2).uuid],
+      [keyOne, meeting(1).uuid],
+      [keyTwo, meeting(4).uuid],
+      [keyTwo, meeting(3).uuid],
+    ];
+    const order = (vaults: Array<{ accountKey: string; vault: Vault }>): string[][] => unwrap(searchAcross(vaults, 'standup', 10)).map((h) => [h.accountKey, h.ref]);
+    expect(order([{ accountKey: keyOne, vault: one }, { accountKey: keyTwo, vault: two }])).toEqual(expected);
+    expect(order([{ accountKey: keyTwo, vault: two }, { accountKey: keyOne, vault: one }])).toEqual(expected);
   });
 
   it('never throws on hostile queries and refuses a bad limit', () => {
