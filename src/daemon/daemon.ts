@@ -34,6 +34,8 @@ export interface DaemonOptions {
   syncAtStart?: boolean;
   /** Start the tray process when a display exists and the config allows (the daemon command does). */
   startTray?: boolean;
+  /** Check every IPC result and event against the protocol's schemas (the tests' daemons do). */
+  validateResults?: boolean;
 }
 
 export type StartError = { kind: 'already-running'; message: string } | { kind: 'failed'; message: string };
@@ -181,6 +183,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
     log,
     version: VERSION,
     clock,
+    validateResults: options.validateResults ?? false,
     handlers: createHandlers({
       control,
       host,

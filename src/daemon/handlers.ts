@@ -3,8 +3,9 @@ import { apiError } from '../core/errors.js';
 import type { ReceiptBody } from '../core/receipt.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Handlers } from '../ipc/router.js';
+import { SerializedResult } from '../ipc/serialized.js';
 import type { AccountStatus, ReceiptView } from '../ipc/schemas.js';
-import { toApiError, searchAcross, type ControlDb, type Page, type StoreError } from '../store/index.js';
+import { toApiError, searchAcross, type ControlDb, type JsonPage, type Page, type StoreError } from '../store/index.js';
 import type { AccountHost, LiveAccount } from './accounts.js';
 
 /** What the IPC handlers need from the running daemon. */
@@ -42,17 +43,25 @@ export function createHandlers(d: DaemonState): Handlers {
     return ok(accounts.value.filter((a) => d.servable(a.accountKey).ok));
   };
 
+  type ListResult<T> = { items: Array<Tagged<T>>; nextCursor: string | null };
   const list = <T extends { startTime: number }>(
     query: { account?: string; from?: number; to?: number; limit: number; cursor?: string },
     read: Reader<T>,
     tieBreak: (item: T) => string,
-  ): Result<{ items: Array<Tagged<T>>; nextCursor: string | null }, ApiError> => {
+    readJson?: JsonReader,
+  ): Result<ListResult<T> | SerializedResult<ListResult<T>>, ApiError> => {
     const accounts = readable(query.account);
     if (!accounts.ok) return accounts;
     const range = { from: query.from, to: query.to };
     if (query.account !== undefined) {
       const account = accounts.value[0];
       if (!account) return ok({ items: [], nextCursor: null });
+      if (readJson) {
+        // One account's page goes out as the JSON SQLite wrote: no row becomes an object.
+        const page = readJson(account, { ...range, limit: query.limit, cursor: query.cursor });
+        if (!page.ok) return err(toApiError(page.error));
+        return ok(new SerializedResult<ListResult<T>>(`{"items":${page.value.itemsJson},"nextCursor":${JSON.stringify(page.value.nextCursor)}}`));
+      }
       const page = read(account, { ...range, limit: query.limit, cursor: query.cursor });
       if (!page.ok) return err(toApiError(page.error));
       return ok({ items: page.value.items.map((item) => ({ ...item, accountKey: account.accountKey })), nextCursor: page.value.nextCursor });
@@ -98,8 +107,20 @@ export function createHandlers(d: DaemonState): Handlers {
       const receipt = await d.disconnect(account);
       return receipt.ok ? ok({ receiptId: receipt.value }) : receipt;
     },
-    'meetings.list': async (p) => list(p, (a, q) => a.vault.listMeetings(q), (m) => m.uuid),
-    'calls.list': async (p) => list(p, (a, q) => a.vault.listCalls(q), (c) => c.id),
+    'meetings.list': async (p) =>
+      list(
+        p,
+        (a, q) => a.vault.listMeetings(q),
+        (m) => m.uuid,
+        (a, q) => a.vault.listMeetingsJson(q, a.accountKey),
+      ),
+    'calls.list': async (p) =>
+      list(
+        p,
+        (a, q) => a.vault.listCalls(q),
+        (c) => c.id,
+        (a, q) => a.vault.listCallsJson(q, a.accountKey),
+      ),
     'recordings.list': async (p) => list(p, (a, q) => a.vault.listRecordings(q), (r) => r.meetingUuid),
     'meetings.get': async ({ account, uuid }) => {
       const accounts = readable(account);
@@ -170,7 +191,9 @@ export function createHandlers(d: DaemonState): Handlers {
   };
 }
 
-type Reader<T> = (account: LiveAccount, query: { from?: number; to?: number; limit: number; cursor?: string }) => Result<Page<T>, StoreError>;
+type ListQuery = { from?: number; to?: number; limit: number; cursor?: string };
+type Reader<T> = (account: LiveAccount, query: ListQuery) => Result<Page<T>, StoreError>;
+type JsonReader = (account: LiveAccount, query: ListQuery) => Result<JsonPage, StoreError>;
 
 /** Per account: the store's cursor after the rows already served, null at the start, or done. */
 type MergeCursor = Record<string, string | null | 0>;
@@ -210,11 +233,13 @@ function mergedPage<T extends { startTime: number }>(
   const cursor = decodeMergeCursor(cursorText);
   if (!cursor) return err(apiError('BAD_REQUEST', 'cursor is not one this list gave out'));
   const candidates: Array<{ account: LiveAccount; item: T }> = [];
+  const pages = new Map<LiveAccount, Page<T>>();
   for (const account of accounts) {
     const position = cursor[account.accountKey];
     if (position === 0) continue;
     const page = read(account, { ...range, limit, cursor: position ?? undefined });
     if (!page.ok) return err(toApiError(page.error));
+    pages.set(account, page.value);
     for (const item of page.value.items) candidates.push({ account, item });
   }
   candidates.sort((a, b) => b.item.startTime - a.item.startTime || (tieBreak(b.item) < tieBreak(a.item) ? -1 : tieBreak(b.item) > tieBreak(a.item) ? 1 : 0));
@@ -226,8 +251,15 @@ function mergedPage<T extends { startTime: number }>(
     if (position === 0) continue;
     const taken = served.filter((c) => c.account === account).length;
     const offered = candidates.filter((c) => c.account === account).length;
-    // Re-reading exactly `taken` rows from the old position yields the store's cursor after them.
-    const after = taken === 0 ? { ok: true as const, value: { items: [], nextCursor: position ?? null } } : read(account, { ...range, limit: taken, cursor: position ?? undefined });
+    // All offered rows served: the page's own cursor follows them. Otherwise re-reading exactly
+    // `taken` rows from the old position yields the store's cursor after them.
+    const page = pages.get(account);
+    const after =
+      taken === 0
+        ? { ok: true as const, value: { items: [], nextCursor: position ?? null } }
+        : taken === offered && page
+          ? { ok: true as const, value: page }
+          : read(account, { ...range, limit: taken, cursor: position ?? undefined });
     if (!after.ok) return err(toApiError(after.error));
     const exhausted = taken === offered && offered < limit;
     next[account.accountKey] = exhausted || (taken > 0 && after.value.nextCursor === null) ? 0 : after.value.nextCursor;

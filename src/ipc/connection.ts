@@ -3,7 +3,8 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { apiError, type ApiError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Logger } from '../platform/logger.js';
-import { checkShape, encodeFrame, FrameDecoder, parseFrame } from './frames.js';
+import { checkShape, encodeFrame, encodeSerializedReply, FrameDecoder, parseFrame } from './frames.js';
+import { SerializedResult } from './serialized.js';
 import { readRequest, requestIdOf } from './envelope.js';
 import { MAX_REQUEST_DEPTH, MAX_REQUEST_VALUES, PROTOCOL_VERSION, type HelloResult, type MethodDef, type ParamsOf, type RequestMessage, type RequestId, type Topic } from './protocol.js';
 import type { Router } from './router.js';
@@ -197,6 +198,10 @@ export class Connection {
   }
 
   private reply(id: RequestId, result: unknown): void {
+    if (result instanceof SerializedResult) {
+      this.write(encodeSerializedReply(id, result.json));
+      return;
+    }
     this.write(encodeFrame({ id, result }));
   }
 

@@ -111,6 +111,11 @@ export function parseFrame(frame: Buffer): Result<unknown, 'not-json'> {
   }
 }
 
+/** `{"id": id, "result": <json>}` with the result's JSON text spliced in as it is. */
+export function encodeSerializedReply(id: string | number, resultJson: string): Buffer {
+  return Buffer.from(`{"id":${JSON.stringify(id)},"result":${resultJson}}\n`, 'utf8');
+}
+
 export function encodeFrame(message: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
 }

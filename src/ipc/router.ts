@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { apiError, isErrorCode, type ApiError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Logger } from '../platform/logger.js';
+import { SerializedResult } from './serialized.js';
 import { METHODS, SERVER_METHODS, type Access, type HandledMethodName, type MethodDef, type ParamsOf, type ResultOf } from './protocol.js';
 
 // The route table (Tailscale's localapi): method name -> params check -> handler -> result.
@@ -15,7 +16,7 @@ export interface CallContext {
   signal: AbortSignal;
 }
 
-export type Handler<M extends HandledMethodName> = (params: ParamsOf<M>, ctx: CallContext) => Promise<Result<ResultOf<M>, ApiError>>;
+export type Handler<M extends HandledMethodName> = (params: ParamsOf<M>, ctx: CallContext) => Promise<Result<ResultOf<M> | SerializedResult<ResultOf<M>>, ApiError>>;
 
 /** What the daemon implements: one handler per method of the table, typed from it. */
 export type Handlers = { [M in HandledMethodName]: Handler<M> };
@@ -82,7 +83,8 @@ export function createRouter(options: RouterOptions): Router {
         return err(apiError('INTERNAL', 'internal error'));
       }
       if (validateResults) {
-        const checked = def.result.safeParse(outcome.value);
+        const value = outcome.value instanceof SerializedResult ? parseSerialized(outcome.value) : outcome.value;
+        const checked = def.result.safeParse(value);
         if (!checked.success) {
           log.error({ method, paths: checked.error.issues.map((issue) => issue.path.join('.')) }, 'IPC result does not match its schema');
           return err(apiError('INTERNAL', 'internal error'));
@@ -91,6 +93,15 @@ export function createRouter(options: RouterOptions): Router {
       return outcome;
     },
   };
+}
+
+/** A serialized result that is not JSON fails its schema check like any other wrong result. */
+function parseSerialized(result: SerializedResult<unknown>): unknown {
+  try {
+    return JSON.parse(result.json);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

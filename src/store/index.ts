@@ -3,6 +3,7 @@ export { openVault, Vault, type OpenVaultOptions } from './vault.js';
 export type { PageCursor, PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity, WindowKey } from './vaultTypes.js';
 export { searchAcross, SNIPPET_MARKS, type SearchableVault } from './vaultSearch.js';
 export { MAX_PAGE_LIMIT, type ListQuery, type Page } from './paging.js';
+export type { JsonPage } from './vaultRead.js';
 export { vaultFiles } from './sqlite.js';
 export { openControl, ControlDb, type OpenControlOptions } from './control.js';
 export { ACCOUNT_STATES, type Accounts, type Account, type AccountState, type NewAccount } from './controlAccounts.js';

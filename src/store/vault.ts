@@ -6,7 +6,7 @@ import { loadMigrations, type Migration } from './migrations.js';
 import type { ListQuery, Page } from './paging.js';
 import { checkpointAndClose, openDatabase, type Db } from './sqlite.js';
 import { AccountRows } from './vaultAccount.js';
-import { HistoryReader } from './vaultRead.js';
+import { HistoryReader, type JsonPage } from './vaultRead.js';
 import { RetentionSweeper } from './vaultRetention.js';
 import { VaultSearch, type SearchableVault } from './vaultSearch.js';
 import type { PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity } from './vaultTypes.js';
@@ -162,6 +162,16 @@ export class Vault implements SearchableVault {
 
   listCalls(q: ListQuery): Result<Page<CallRecord>, StoreError> {
     return this.reader.listCalls(q);
+  }
+
+  /** `listMeetings` as JSON text, each meeting tagged with `accountKey` (for IPC replies). */
+  listMeetingsJson(q: ListQuery, accountKey: string): Result<JsonPage, StoreError> {
+    return this.reader.listMeetingsJson(q, accountKey);
+  }
+
+  /** `listCalls` as JSON text, each call tagged with `accountKey`. */
+  listCallsJson(q: ListQuery, accountKey: string): Result<JsonPage, StoreError> {
+    return this.reader.listCallsJson(q, accountKey);
   }
 
   /** Full-text search of topics, participant names and emails, and call parties: the newest matches first. */

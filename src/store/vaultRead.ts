@@ -1,27 +1,73 @@
 import type { CallRecord, MeetingDetail, MeetingRecord, ParticipantRecord, RecordingFileRecord, RecordingRecord } from '../core/records.js';
 import { ok, type Result } from '../core/result.js';
 import type { StoreError } from './errors.js';
-import { pageBounds, toPage, type ListQuery, type Page, type PageBounds } from './paging.js';
+import { encodeCursor, pageBounds, toPage, type CursorKind, type ListQuery, type Page, type PageBounds } from './paging.js';
 import type { Db } from './sqlite.js';
 import type { ParticipantsDue, VaultCounts } from './vaultTypes.js';
 
+/** Record field -> column, for the lists that can also be read as JSON text. */
+type FieldColumns<R> = ReadonlyArray<readonly [field: keyof R & string, column: string]>;
+
+const MEETING_FIELDS: FieldColumns<MeetingRecord> = [
+  ['uuid', 'uuid'],
+  ['meetingId', 'meeting_id'],
+  ['hostId', 'host_id'],
+  ['topic', 'topic'],
+  ['type', 'type'],
+  ['startTime', 'start_time'],
+  ['durationMinutes', 'duration_minutes'],
+  ['timezone', 'timezone'],
+  ['endTime', 'end_time'],
+  ['participantsCount', 'participants_count'],
+  ['source', 'source'],
+];
+const CALL_FIELDS: FieldColumns<CallRecord> = [
+  ['id', 'history_id'],
+  ['callId', 'call_id'],
+  ['direction', 'direction'],
+  ['callerName', 'caller_name'],
+  ['callerNumber', 'caller_number'],
+  ['calleeName', 'callee_name'],
+  ['calleeNumber', 'callee_number'],
+  ['startTime', 'start_time'],
+  ['answerTime', 'answer_time'],
+  ['endTime', 'end_time'],
+  ['result', 'result'],
+  ['talkTimeSeconds', 'talk_time_seconds'],
+  ['recordingId', 'recording_id'],
+];
+
 // Columns are aliased to the record fields, so rows are records as they come.
-const MEETING_COLUMNS = `uuid, meeting_id AS meetingId, host_id AS hostId, topic, type, start_time AS startTime,
-  duration_minutes AS durationMinutes, timezone, end_time AS endTime, participants_count AS participantsCount, source`;
+const aliased = <R>(fields: FieldColumns<R>): string => fields.map(([field, column]) => (field === column ? column : `${column} AS ${field}`)).join(', ');
+/** Each row as one JSON object of the record's fields plus `accountKey` (@accountKey). */
+const asJsonObject = <R>(fields: FieldColumns<R>): string =>
+  `json_object(${fields.map(([field, column]) => `'${field}', ${column}`).join(', ')}, 'accountKey', @accountKey)`;
+
+const MEETING_COLUMNS = aliased(MEETING_FIELDS);
 const PARTICIPANT_COLUMNS = `meeting_uuid AS meetingUuid, key, participant_id AS participantId, user_id AS userId, name, email,
   join_time AS joinTime, leave_time AS leaveTime, duration_seconds AS durationSeconds`;
 const RECORDING_COLUMNS = `id AS rowId, meeting_uuid AS meetingUuid, meeting_id AS meetingId, topic, start_time AS startTime,
   duration_minutes AS durationMinutes, total_size AS totalSize`;
 const FILE_COLUMNS = `recording_id AS rowId, file_id AS id, file_type AS fileType, recording_type AS recordingType,
   recording_start AS recordingStart, recording_end AS recordingEnd, file_size AS fileSize`;
-const CALL_COLUMNS = `history_id AS id, call_id AS callId, direction, caller_name AS callerName, caller_number AS callerNumber,
-  callee_name AS calleeName, callee_number AS calleeNumber, start_time AS startTime, answer_time AS answerTime,
-  end_time AS endTime, result, talk_time_seconds AS talkTimeSeconds, recording_id AS recordingId`;
+const CALL_COLUMNS = aliased(CALL_FIELDS);
 
 /** Rows with from <= start_time < to that come after the cursor, newest first. */
 const PAGE_WHERE = (id: string): string =>
   `WHERE start_time >= @from AND start_time < @to AND (start_time, ${id}) < (@afterTime, @afterId)
    ORDER BY start_time DESC, ${id} DESC LIMIT @take`;
+
+/**
+ * A page as JSON text: `itemsJson` is the array of the page's records, each with `accountKey`, as
+ * SQLite wrote it. The same rows and cursor as the object form; for the IPC reply, which would
+ * otherwise build every row as an object only to stringify it again.
+ */
+export interface JsonPage {
+  itemsJson: string;
+  nextCursor: string | null;
+}
+
+type JsonRow = [json: string, time: number, id: string];
 
 type RecordingRow = Omit<RecordingRecord, 'files'> & { rowId: number };
 type FileRow = RecordingFileRecord & { rowId: number };
@@ -35,6 +81,8 @@ export class HistoryReader {
   private readonly recordingsPage;
   private readonly filesOf;
   private readonly callsPage;
+  private readonly meetingsJson;
+  private readonly callsJson;
   private readonly due;
   private readonly countAll;
 
@@ -49,6 +97,10 @@ export class HistoryReader {
       `SELECT ${FILE_COLUMNS} FROM recording_files WHERE recording_id IN (SELECT value FROM json_each(?)) ORDER BY recording_id, position`,
     );
     this.callsPage = db.prepare<PageBounds, CallRecord>(`SELECT ${CALL_COLUMNS} FROM calls ${PAGE_WHERE('history_id')}`);
+    const jsonPage = <R>(table: string, fields: FieldColumns<R>, id: string) =>
+      db.prepare<PageBounds & { accountKey: string }, JsonRow>(`SELECT ${asJsonObject(fields)}, start_time, ${id} FROM ${table} ${PAGE_WHERE(id)}`).raw();
+    this.meetingsJson = jsonPage('meetings', MEETING_FIELDS, 'uuid');
+    this.callsJson = jsonPage('calls', CALL_FIELDS, 'history_id');
     this.due = db.prepare<[number], DueRow>(`
       SELECT uuid, meeting_id AS meetingId, start_time AS startTime, end_time AS endTime, duration_minutes AS durationMinutes, source
       FROM meetings WHERE participants_state IS NULL ORDER BY start_time DESC, uuid DESC LIMIT ?`);
@@ -61,6 +113,10 @@ export class HistoryReader {
     const bounds = pageBounds('meetings', q);
     if (!bounds.ok) return bounds;
     return ok(toPage('meetings', this.meetingsPage.all(bounds.value), bounds.value, (m) => [m.startTime, m.uuid]));
+  }
+
+  listMeetingsJson(q: ListQuery, accountKey: string): Result<JsonPage, StoreError> {
+    return jsonPageOf('meetings', this.meetingsJson, q, accountKey);
   }
 
   getMeeting(uuid: string): MeetingDetail | null {
@@ -87,6 +143,10 @@ export class HistoryReader {
     return ok(toPage('calls', this.callsPage.all(bounds.value), bounds.value, (c) => [c.startTime, c.id]));
   }
 
+  listCallsJson(q: ListQuery, accountKey: string): Result<JsonPage, StoreError> {
+    return jsonPageOf('calls', this.callsJson, q, accountKey);
+  }
+
   meetingsNeedingParticipants(limit: number): ParticipantsDue[] {
     return this.due.all(limit).map(({ durationMinutes, ...m }) => ({ ...m, endsAt: m.endTime ?? m.startTime + durationMinutes * 60_000 }));
   }
@@ -96,4 +156,19 @@ export class HistoryReader {
     if (!counts) throw new Error('count query returned no row');
     return counts;
   }
+}
+
+function jsonPageOf(
+  kind: CursorKind,
+  statement: { all(bounds: PageBounds & { accountKey: string }): unknown[] },
+  q: ListQuery,
+  accountKey: string,
+): Result<JsonPage, StoreError> {
+  const bounds = pageBounds(kind, q);
+  if (!bounds.ok) return bounds;
+  const rows = statement.all({ ...bounds.value, accountKey }) as JsonRow[];
+  const kept = rows.slice(0, bounds.value.limit);
+  const last = kept.at(-1);
+  const nextCursor = rows.length > bounds.value.limit && last !== undefined ? encodeCursor(kind, [last[1], last[2]]) : null;
+  return ok({ itemsJson: `[${kept.map((row) => row[0]).join(',')}]`, nextCursor });
 }

@@ -127,7 +127,7 @@ export class InProcessDaemon {
     const config = this.home.config();
     if (!config.ok) throw new Error('config');
     const log = createLogger({ dir: this.home.paths.logs, name: 'daemon', level: 'debug' });
-    const started = await startDaemon({ paths: this.home.paths, config: config.value, log, clock: options.clock, syncAtStart: options.syncAtStart ?? false });
+    const started = await startDaemon({ paths: this.home.paths, config: config.value, log, clock: options.clock, syncAtStart: options.syncAtStart ?? false, validateResults: true });
     if (!started.ok) throw new Error(`daemon did not start: ${started.error.message}`);
     this.daemon = started.value;
   }
