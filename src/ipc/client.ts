@@ -18,7 +18,7 @@
  *   await client.close();
  */
 import { connect, type Socket } from 'node:net';
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { apiError, type ApiError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import { readServerMessage } from './envelope.js';
@@ -169,7 +169,8 @@ function dial(settings: Settings): Promise<Result<Socket, ClientError>> {
 
 interface Pending {
   resolve: (outcome: Result<unknown, ApiError>) => void;
-  cancelTimer: () => void;
+  /** When the call gives up waiting, on the clock's monotonic time. */
+  deadline: number;
 }
 
 /** One socket: frames, request ids and the calls waiting for an answer. */
@@ -178,6 +179,8 @@ class Session {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  /** One timer for the earliest deadline, not one per call: a call then costs no timer work. */
+  private deadlineTimer: TimerHandle | null = null;
   timedOut = false;
   onEvent: (topic: string, data: unknown) => void = () => {};
   onClose: () => void = () => {};
@@ -195,14 +198,25 @@ class Session {
     if (this.closed) return Promise.resolve(err(apiError('UNAVAILABLE', 'not connected to the daemon')));
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = this.settings.clock.setTimeout(() => {
-        this.pending.delete(id);
-        this.timedOut = true;
-        resolve(err(apiError('UNAVAILABLE', `no answer from the daemon within ${this.settings.timeoutMs} ms`)));
-      }, this.settings.timeoutMs);
-      this.pending.set(id, { resolve, cancelTimer: () => timer.cancel() });
+      this.pending.set(id, { resolve, deadline: this.settings.clock.monotonic() + this.settings.timeoutMs });
+      this.deadlineTimer ??= this.settings.clock.setTimeout(() => this.expire(), this.settings.timeoutMs);
       this.socket.write(encodeFrame({ id, method, params }));
     });
+  }
+
+  /** Fails the calls past their deadline, then waits for the earliest left (Map order is call order). */
+  private expire(): void {
+    this.deadlineTimer = null;
+    const now = this.settings.clock.monotonic();
+    for (const [id, waiting] of this.pending) {
+      if (waiting.deadline > now) {
+        this.deadlineTimer = this.settings.clock.setTimeout(() => this.expire(), waiting.deadline - now);
+        return;
+      }
+      this.pending.delete(id);
+      this.timedOut = true;
+      waiting.resolve(err(apiError('UNAVAILABLE', `no answer from the daemon within ${this.settings.timeoutMs} ms`)));
+    }
   }
 
   destroy(): void {
@@ -235,13 +249,14 @@ class Session {
     const waiting = this.pending.get(id);
     if (!waiting) return;
     this.pending.delete(id);
-    waiting.cancelTimer();
     waiting.resolve(outcome);
   }
 
   private shutdown(): void {
     if (this.closed) return;
     this.closed = true;
+    this.deadlineTimer?.cancel();
+    this.deadlineTimer = null;
     for (const id of [...this.pending.keys()]) this.settle(id, err(apiError('UNAVAILABLE', 'the connection to the daemon closed')));
     this.onClose();
   }

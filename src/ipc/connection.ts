@@ -183,12 +183,12 @@ export class Connection {
 
   private dispatch(id: RequestId, def: MethodDef, params: unknown): void {
     this.inFlight++;
-    void this.options.router
-      .call(def, params, { connectionId: this.id, signal: this.aborter.signal })
-      .then((outcome) => (outcome.ok ? this.reply(id, outcome.value) : this.replyError(id, outcome.error)))
-      .finally(() => {
-        this.inFlight--;
-      });
+    void this.options.router.call(def, params, { connectionId: this.id, signal: this.aborter.signal }).then((outcome) => {
+      // The router turns every throw into INTERNAL, so this runs for every call.
+      this.inFlight--;
+      if (outcome.ok) this.reply(id, outcome.value);
+      else this.replyError(id, outcome.error);
+    });
   }
 
   private subscribe(id: RequestId, params: ParamsOf<'subscribe'>): void {
