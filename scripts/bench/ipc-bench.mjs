@@ -447,13 +447,32 @@ async function largeVaultReads(home, account, span, work, ownPids) {
   const [one] = await clients(home, 1);
   await load([one], 200, list);
   const single = { list: await load([one], 1_000, list), search: await load([one], 100, search), status: await load([one], 200, status) };
+  const pageBytes = JSON.stringify({ id: 1, result: await list(one, 0) }).length;
   await one.close();
   const many = await clients(home, CONCURRENT_CLIENTS);
   await load(many, 400, list);
   const open = { list: await paced(many, LIST_PER_CLIENT, LIST_RATE_PER_CLIENT, list), search: await paced(many, SEARCH_PER_CLIENT, SEARCH_RATE_PER_CLIENT, search) };
   const closed = { list: await load(many, LIST_REQUESTS, list), search: await load(many, SEARCH_REQUESTS, search) };
   await Promise.all(many.map((c) => c.close()));
-  return { single, open, closed, echoClosed: await echoClosedLoop(work, ownPids) };
+  return { single, open, closed, echoClosed: await echoClosedLoop(work, ownPids), pageBytes, echoPage: await echoOfSize(work, ownPids, pageBytes) };
+}
+
+/** One client's round trip through the bare echo server with a message of `bytes` (sent and parsed back). */
+async function echoOfSize(dir, ownPids, bytes) {
+  const echo = await startEcho(dir, ownPids);
+  try {
+    const client = await echoClient(echo.socketPath);
+    const filler = 'x'.repeat(Math.max(0, bytes - 60));
+    const callEcho = (c, n) => c.request({ id: n, method: 'meetings.list', params: { filler } });
+    await load([client], 200, callEcho);
+    const result = await load([client], 1_000, callEcho);
+    client.close();
+    return result;
+  } finally {
+    const exited = new Promise((resolve) => echo.child.once('exit', resolve));
+    echo.child.kill('SIGTERM');
+    await exited;
+  }
 }
 
 /** The bare echo server under the closed loop of 20 clients: the latency floor of that loop. */
@@ -577,6 +596,7 @@ export async function runIpcBench() {
     rows.push(
       { name: `meetings.list(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.listP50), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.list.p50), unit: 'ms' },
+      { name: `bare node-ipc echo p50 of a message that size (${(reads.pageBytes / 1024).toFixed(1)} KB each way, parsed), 1 client`, value: round3(reads.echoPage.p50), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients, ${LIST_RATE_PER_CLIENT * CONCURRENT_CLIENTS} req/s in all (open loop)`, value: round3(reads.open.list.p50), unit: 'ms', target: '<= 0.5' },
       { name: `meetings.list(limit ${LIMIT}) p99, the same`, value: round3(reads.open.list.p99), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients flat out (closed loop: capacity)`, value: Math.round(reads.closed.list.perSecond), unit: 'req/s' },
