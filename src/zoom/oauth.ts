@@ -139,7 +139,6 @@ async function postForm(url: string, form: Record<string, string>, options: OAut
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
-      redirect: 'error',
     },
     { clock: options.clock, timeoutMs: options.timeoutMs ?? DEFAULT_OAUTH_TIMEOUT_MS, signal: options.signal },
   );

@@ -108,7 +108,7 @@ export class ZoomApi {
     const base = tokens.apiBase() ?? this.o.apiUrl.replace(/\/+$/, '');
     const response = await timedFetch(
       `${base}${a.path}`,
-      { headers: { Authorization: `Bearer ${token.value}`, Accept: 'application/json' }, redirect: 'error' },
+      { headers: { Authorization: `Bearer ${token.value}`, Accept: 'application/json' } },
       { clock, timeoutMs: this.o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, signal: a.signal },
     );
     if (!response.ok) {
