@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createRng } from '../../dist/sim/random.js';
 import { openVault } from '../../dist/store/index.js';
 import { printWhenRunDirectly } from './table.mjs';
 
@@ -32,17 +33,8 @@ const FIRST_NAMES = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Elif', 'Farid', 'Greta
 const LAST_NAMES = ['Almeida', 'Bauer', 'Chen', 'Dubois', 'Eriksen', 'Fischer', 'García', 'Horvath', 'Ivanova', 'Jansen', 'Kowalski', 'Larsen', 'Moreau', 'Nakamura', 'Okafor', 'Petrov', 'Quinn', 'Rossi', 'Schmidt', 'Tanaka', 'Ueda', 'Varga', 'Weber', 'Yilmaz', 'Zimmermann'];
 const SEARCHES = ['roadmap', 'budget review', 'kowalski', 'priya', 'tanaka hiro', 'onboard', 'quarterly plan', 'zimmer', 'incident retro', 'lucia garcia'];
 
-/** A small deterministic generator (mulberry32), so every run writes the same rows. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded generator, so every run writes the same rows. */
+const random = (seed) => createRng(`store-bench/${seed}`).next;
 
 const pick = (rand, list) => list[Math.floor(rand() * list.length)];
 

@@ -18,6 +18,7 @@
  *   await client.close();
  */
 import { connect, type Socket } from 'node:net';
+import { equalJitterDelay } from '../core/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { apiError, type ApiError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -363,7 +364,8 @@ class Client implements IpcClient {
     try {
       for (let attempt = 0; this.state === 'reconnecting'; attempt++) {
         try {
-          await this.settings.clock.sleep(backoffMs(attempt), this.stopping.signal);
+          // Doubling from 100 ms to 5 s, jittered: clients of a restarted daemon do not return in step.
+          await this.settings.clock.sleep(equalJitterDelay(attempt, BACKOFF_FIRST_MS, BACKOFF_MAX_MS), this.stopping.signal);
         } catch {
           return;
         }
@@ -400,8 +402,3 @@ class Client implements IpcClient {
   }
 }
 
-/** Doubling from 100 ms to 5 s, with jitter so clients of a restarted daemon do not return in step. */
-function backoffMs(attempt: number): number {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.min(attempt, 16));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}

@@ -1,3 +1,5 @@
+import { equalJitterDelay } from '../core/backoff.js';
+
 export const DEFAULT_BACKOFF_BASE_MS = 1_000;
 export const DEFAULT_BACKOFF_MAX_MS = 5 * 60_000;
 
@@ -11,12 +13,7 @@ export function backoffPolicy(options: { baseMs?: number; maxMs?: number } = {})
   return { baseMs, maxMs: Math.max(baseMs, options.maxMs ?? DEFAULT_BACKOFF_MAX_MS) };
 }
 
-/**
- * The wait before retry number `attempt` (0-based): the cap doubles each time up to maxMs, and the
- * wait is drawn from the upper half of it, so devices that lost the relay together spread out
- * without any of them retrying at once.
- */
+/** The wait before retry number `attempt` (0-based): devices that lost the relay together spread out. */
 export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 40));
-  return Math.round(cap / 2 + (random() * cap) / 2);
+  return equalJitterDelay(attempt, policy.baseMs, policy.maxMs, random);
 }

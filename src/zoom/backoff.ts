@@ -1,4 +1,6 @@
-// Jittered, capped exponential backoff: clients that failed together do not retry together.
+import { equalJitterDelay } from '../core/backoff.js';
+
+// How often and how long the Zoom client retries a transient failure.
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -9,11 +11,7 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000, attempts: 6 };
 
-/**
- * The wait before retry number `retry` (0 for the first retry): "equal jitter", half of the
- * exponential step fixed and half random, so a wait is never near zero.
- */
+/** The wait before retry number `retry` (0 for the first retry). */
 export function backoffDelay(retry: number, policy: Pick<BackoffPolicy, 'baseMs' | 'capMs'>, random: () => number = Math.random): number {
-  const step = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, retry));
-  return Math.round(step / 2 + random() * (step / 2));
+  return equalJitterDelay(retry, policy.baseMs, policy.capMs, random);
 }

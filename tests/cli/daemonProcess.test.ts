@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { Home, client, connectAccount, exited, simConfig, spawnDaemon, syncAndWait } from '../helpers/daemonHarness.js';
-import { ChildDaemon, CliRunner, filesText, requireBuild, waitUntil, zoomSecrets, type RunningCli } from './helpers.js';
+import { ChildDaemon, Home, client, connectAccount, exited, simConfig, spawnDaemon, syncAndWait } from '../helpers/daemonHarness.js';
+import { CliRunner, filesText, requireBuild, waitUntil, zoomSecrets, type RunningCli } from './helpers.js';
 
 // `callvault daemon` as a child process: refusing a bad config, a second start, and SIGTERM.
 

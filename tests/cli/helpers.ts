@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simulator } from '../../src/sim/index.js';
-import { BIN, REPO, exited, spawnDaemon, type Home } from '../helpers/daemonHarness.js';
+import { BIN, REPO, type Home } from '../helpers/daemonHarness.js';
 
 /** What one run of the real `callvault` command did. */
 export interface CliRun {
@@ -103,49 +103,6 @@ export class RunningCli {
   /** Resolves with the exit code, or null when the child is still running after `timeoutMs`. */
   async exitWithin(timeoutMs: number): Promise<number | null | 'running'> {
     return Promise.race([this.exit, sleep(timeoutMs).then(() => 'running' as const)]);
-  }
-
-  kill(): void {
-    killQuietly(this.child);
-  }
-}
-
-/** `callvault daemon` as a child process, started and ready to serve. */
-export class ChildDaemon {
-  stdout = '';
-  stderr = '';
-  private constructor(readonly child: ChildProcess) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
-  }
-
-  get pid(): number {
-    if (this.child.pid === undefined) throw new Error('daemon has no pid');
-    return this.child.pid;
-  }
-
-  /** Spawns the daemon and waits for its "running" line (printed once the socket serves). */
-  static async start(home: Home): Promise<ChildDaemon> {
-    const daemon = new ChildDaemon(spawnDaemon(home));
-    const deadline = Date.now() + 20_000;
-    while (!daemon.stdout.includes('callvault daemon running')) {
-      if (daemon.child.exitCode !== null || Date.now() > deadline) {
-        daemon.kill();
-        throw new Error(`daemon did not start (exit ${daemon.child.exitCode}): ${daemon.stdout} ${daemon.stderr}`);
-      }
-      await sleep(20);
-    }
-    return daemon;
-  }
-
-  /** SIGTERM by pid, then the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    this.child.kill('SIGTERM');
-    const code = await Promise.race([exited(this.child), sleep(20_000).then(() => 'stuck' as const)]);
-    if (code !== 'stuck') return code;
-    this.kill();
-    throw new Error('daemon did not stop within 20 s of SIGTERM');
   }
 
   kill(): void {

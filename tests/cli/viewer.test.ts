@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcClient } from '../../src/ipc/client.js';
 import type { Simulator, SimUser } from '../../src/sim/index.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { Home, client, connectAccount, simConfig, syncAndWait } from '../helpers/daemonHarness.js';
-import { ChildDaemon, CliRunner, filesText, hasScriptCommand, requireBuild, sleep, waitUntil, zoomSecrets } from './helpers.js';
+import { ChildDaemon, Home, client, connectAccount, simConfig, syncAndWait } from '../helpers/daemonHarness.js';
+import { CliRunner, filesText, hasScriptCommand, requireBuild, sleep, waitUntil, zoomSecrets } from './helpers.js';
 import { parseTable } from './table.js';
 
 // The real `callvault` command, as child processes, against a real daemon (also a child) that

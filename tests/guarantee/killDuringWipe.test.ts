@@ -15,9 +15,9 @@ import type { IpcClient } from '../../src/ipc/client.js';
 import type { ReceiptView } from '../../src/ipc/schemas.js';
 import { openVault, vaultFiles } from '../../src/store/index.js';
 import { fillVault } from '../fixtures/guarantee-vault.mjs';
-import { Home } from '../helpers/daemonHarness.js';
-import { ChildDaemon, Snapshot, pauseSync, requireBuild, seedAccount, tracesOf, withControl } from './support.js';
-import { seeded } from '../helpers/seeded.js';
+import { ChildDaemon, Home } from '../helpers/daemonHarness.js';
+import { Snapshot, pauseSync, requireBuild, seedAccount, tracesOf, withControl } from './support.js';
+import { createRng } from '../../src/sim/random.js';
 
 /** Kills that land inside a wipe (journaled, not finished). */
 const KILLS_INSIDE_WIPE = 20;
@@ -82,7 +82,7 @@ describe('SIGKILL during a wipe', () => {
   it(`at ${KILLS_INSIDE_WIPE}+ random points: each restart finishes the wipe before serving, one receipt each, the rest intact`, async () => {
     const seed = Number(process.env.CALLVAULT_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
     process.stdout.write(`SIGKILL-during-wipe seed: ${seed} (repeat with CALLVAULT_KILL_SEED=${seed})\n`);
-    const rand = seeded(seed);
+    const rand = createRng(String(seed)).next;
     const start = async (): Promise<{ daemon: ChildDaemon; c: IpcClient }> => {
       const daemon = new ChildDaemon(home);
       daemons.push(daemon);

@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiptView } from '../../src/ipc/schemas.js';
-import { Home } from '../helpers/daemonHarness.js';
-import { ChildDaemon, expectNoTraceOf, expectReceiptsVerify, expectTraceOf, logLines, requireBuild, runCallvault, syncedAccounts, withControl } from './support.js';
+import { ChildDaemon, Home } from '../helpers/daemonHarness.js';
+import { expectNoTraceOf, expectReceiptsVerify, expectTraceOf, logLines, requireBuild, runCallvault, syncedAccounts, withControl } from './support.js';
 
 describe('the lease, while no daemon runs', () => {
   beforeAll(requireBuild);

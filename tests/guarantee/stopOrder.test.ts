@@ -3,8 +3,8 @@
 // that stop too, not the default death by signal.
 import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Home, waitFor } from '../helpers/daemonHarness.js';
-import { ChildDaemon, requireBuild } from './support.js';
+import { ChildDaemon, Home, waitFor } from '../helpers/daemonHarness.js';
+import { requireBuild } from './support.js';
 
 describe('the stop order', () => {
   beforeAll(requireBuild);

@@ -1,7 +1,7 @@
 // What the deletion-guarantee tests share: the trace scan run after every wipe, receipts checked
 // the way a viewer checks them, a child daemon connected to the instant it serves, and looks at
 // the files a killed daemon left behind that do not disturb them.
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -11,12 +11,12 @@ import { newAccountKey } from '../../src/core/ids.js';
 import { publicKeyFromBase64, verifyReceipt, type SignedReceipt } from '../../src/core/receipt.js';
 import { vaultFileOf } from '../../src/daemon/accounts.js';
 import { DAY_MS } from '../../src/guard/leases.js';
-import { connectIpc, type IpcClient } from '../../src/ipc/client.js';
+import type { IpcClient } from '../../src/ipc/client.js';
 import type { ReceiptView } from '../../src/ipc/schemas.js';
 import type { SimUser, Simulator } from '../../src/sim/index.js';
 import { openControl, openVault, vaultFiles, type ControlDb } from '../../src/store/index.js';
 import { fillVault } from '../fixtures/guarantee-vault.mjs';
-import { BIN, InProcessDaemon, REPO, client, connectAccount, exited, spawnDaemon, syncAndWait, type Home } from '../helpers/daemonHarness.js';
+import { BIN, InProcessDaemon, REPO, client, connectAccount, syncAndWait, type Home } from '../helpers/daemonHarness.js';
 
 /** The child-process tests run the compiled daemon: `npm test` builds it, alone run `node scripts/build.mjs`. */
 export function requireBuild(): void {
@@ -116,72 +116,6 @@ export async function expectReceiptsVerify(c: IpcClient): Promise<ReceiptView[]>
     for (const copy of tampered) expect(verifyReceipt(copy, key!)).toBe(false);
   }
   return listed.value.receipts;
-}
-
-/** `callvault daemon` as a child process: output kept for diagnostics, ended only by its own pid. */
-export class ChildDaemon {
-  stdout = '';
-  stderr = '';
-  readonly exit: Promise<number | null>;
-
-  constructor(
-    readonly home: Home,
-    readonly child: ChildProcess = spawnDaemon(home),
-  ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
-    this.exit = exited(child);
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /**
-   * Connects the moment the daemon serves: the socket path is polled every millisecond and dialled
-   * as soon as it exists. A socket file left by a killed daemon refuses connections; that is
-   * retried too, until the new daemon listens.
-   */
-  async connectTheInstantItServes(timeoutMs = 20_000): Promise<IpcClient> {
-    const { socketPath, tokenFile } = this.home.endpoint();
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!this.running) throw new Error(`daemon exited (${this.child.exitCode ?? this.child.signalCode}) before serving: ${this.stderr}`);
-      if (existsSync(socketPath)) {
-        const connected = await connectIpc({ socketPath, tokenFile, reconnect: false, timeoutMs: 10_000 });
-        if (connected.ok) return connected.value;
-        if (connected.error.kind !== 'not-running') throw new Error(`cannot connect: ${JSON.stringify(connected.error)}`);
-      }
-      if (Date.now() > deadline) throw new Error(`the daemon did not serve within ${timeoutMs} ms: ${this.stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-  }
-
-  /** SIGKILL, and waits until the process is gone. */
-  async kill(): Promise<void> {
-    if (this.running) this.child.kill('SIGKILL');
-    await this.exit;
-  }
-
-  /**
-   * SIGTERM (the daemon's fixed stop order), then the exit code; a daemon stuck for 20 s is killed.
-   * The daemon handles SIGTERM only from a moment after it prints its "running" line: a signal
-   * before that kills it outright (stopOrder.test.ts shows it), so this waits for the line and a
-   * little more.
-   */
-  async stop(): Promise<number | null> {
-    if (!this.running) return this.child.exitCode;
-    while (this.running && !this.stdout.includes('callvault daemon running')) await new Promise((resolve) => setTimeout(resolve, 5));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    if (!this.running) return this.child.exitCode;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    try {
-      return await this.exit;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 }
 
 export interface SeededAccount {

@@ -155,3 +155,91 @@ export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
+
+/** What `callvault daemon` prints once its socket serves. */
+const RUNNING_LINE = 'callvault daemon running';
+
+/** `callvault daemon` as a child process: output kept for diagnostics, ended only by its own pid. */
+export class ChildDaemon {
+  stdout = '';
+  stderr = '';
+  readonly exit: Promise<number | null>;
+
+  constructor(
+    readonly home: Home,
+    readonly child: ChildProcess = spawnDaemon(home),
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    this.exit = exited(child);
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('daemon has no pid');
+    return this.child.pid;
+  }
+
+  /** Spawns the daemon and waits for its "running" line (printed once the socket serves). */
+  static async start(home: Home): Promise<ChildDaemon> {
+    const daemon = new ChildDaemon(home);
+    const deadline = Date.now() + 20_000;
+    while (!daemon.stdout.includes(RUNNING_LINE)) {
+      if (!daemon.running || Date.now() > deadline) {
+        await daemon.kill();
+        throw new Error(`daemon did not start (exit ${daemon.child.exitCode}): ${daemon.stdout} ${daemon.stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return daemon;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /**
+   * Connects the moment the daemon serves: the socket path is polled every millisecond and dialled
+   * as soon as it exists. A socket file left by a killed daemon refuses connections; that is
+   * retried too, until the new daemon listens.
+   */
+  async connectTheInstantItServes(timeoutMs = 20_000): Promise<IpcClient> {
+    const { socketPath, tokenFile } = this.home.endpoint();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`daemon exited (${this.child.exitCode ?? this.child.signalCode}) before serving: ${this.stderr}`);
+      if (existsSync(socketPath)) {
+        const connected = await connectIpc({ socketPath, tokenFile, reconnect: false, timeoutMs: 10_000 });
+        if (connected.ok) return connected.value;
+        if (connected.error.kind !== 'not-running') throw new Error(`cannot connect: ${JSON.stringify(connected.error)}`);
+      }
+      if (Date.now() > deadline) throw new Error(`the daemon did not serve within ${timeoutMs} ms: ${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /** SIGKILL, and waits until the process is gone. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exit;
+  }
+
+  /**
+   * SIGTERM (the daemon's fixed stop order), then the exit code; a daemon stuck for 20 s is killed.
+   * The daemon handles SIGTERM only from a moment after it prints its "running" line: a signal
+   * before that kills it outright (stopOrder.test.ts shows it), so this waits for the line and a
+   * little more.
+   */
+  async stop(): Promise<number | null> {
+    if (!this.running) return this.child.exitCode;
+    while (this.running && !this.stdout.includes(RUNNING_LINE)) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!this.running) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    try {
+      return await this.exit;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -17,7 +17,7 @@ import { openVault, vaultFiles } from '../../src/store/index.js';
 import { unwrap } from '../store/fixtures.js';
 import { connectVault, expectedIds, storedIds } from './simAccount.js';
 import { historyRows, vaultHealth } from './vaultDump.js';
-import { seeded } from '../helpers/seeded.js';
+import { createRng } from '../../src/sim/random.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/sync-child.mjs', import.meta.url));
 const DIST_ENGINE = fileURLToPath(new URL('../../dist/sync/engine.js', import.meta.url));
@@ -178,7 +178,7 @@ describe('a sync killed with SIGKILL at random points', () => {
     }
 
     const crashed = await connectedVault('crashed');
-    const random = seeded(SEED);
+    const random = createRng(String(SEED)).next;
     const kills: string[] = [];
     /** Kills before a run first got to the end: those that hit the first sync of the history. */
     let killsInFirstSync: number | null = null;
