@@ -23,10 +23,14 @@ export interface Page<T> {
 /** Which list a cursor belongs to, so that a cursor of one list is refused by another. */
 export type CursorKind = 'meetings' | 'recordings' | 'calls';
 
-/** The SQL bounds of one page: rows with from <= time < to and (time, id) < after, newest first. */
+/** The SQL bounds of one page: rows with from <= time < before and (time, id) < after, newest first. */
 export interface PageBounds {
   from: number;
-  to: number;
+  /**
+   * `to`, or just past the cursor's time when that is earlier: the index range of the page. With
+   * only `to` there, a page deep in the history would scan every row newer than its cursor.
+   */
+  before: number;
   afterTime: number;
   afterId: string;
   /** One more than asked for, to learn whether another page follows. */
@@ -71,7 +75,8 @@ export function pageBounds(kind: CursorKind, q: ListQuery): Result<PageBounds, S
   }
   return ok({
     from: q.from ?? Number.MIN_SAFE_INTEGER,
-    to: q.to ?? Number.MAX_SAFE_INTEGER,
+    // Times are integers, so time <= afterTime is time < afterTime + 1 (exact up to 2^53).
+    before: Math.min(q.to ?? Number.MAX_SAFE_INTEGER, after[0] + 1),
     afterTime: after[0],
     afterId: after[1],
     take: q.limit + 1,

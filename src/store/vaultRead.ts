@@ -52,10 +52,10 @@ const FILE_COLUMNS = `recording_id AS rowId, file_id AS id, file_type AS fileTyp
   recording_start AS recordingStart, recording_end AS recordingEnd, file_size AS fileSize`;
 const CALL_COLUMNS = aliased(CALL_FIELDS);
 
-/** Rows with from <= start_time < to that come after the cursor, newest first. */
+/** Rows with from <= start_time < before that come after the cursor, newest first. */
 const PAGE_WHERE = (id: string): string =>
-  `WHERE start_time >= @from AND start_time < @to AND (start_time, ${id}) < (@afterTime, @afterId)
-   ORDER BY start_time DESC, ${id} DESC LIMIT @take`;
+  `WHERE start_time >= @from AND start_time < @before AND (start_time, ${id}) < (@afterTime, @afterId)
+   ORDER BY start_time DESC, ${id} DESC`;
 
 /**
  * A page as JSON text: `itemsJson` is the array of the page's records, each with `accountKey`, as
@@ -67,7 +67,17 @@ export interface JsonPage {
   nextCursor: string | null;
 }
 
-type JsonRow = [json: string, time: number, id: string];
+type EdgeRow = [time: number, id: string];
+
+/**
+ * The two statements of a JSON page. `items` joins the page's rows into one text inside SQLite:
+ * handing 50 rows to JS one by one costs more than making them. The aggregate sees the rows in
+ * the subquery's order because a subquery with LIMIT is run as a co-routine, never flattened into
+ * an aggregate (SQLite's flattening rules); the page tests compare every page with the object
+ * form, order included. `edge` reads the last row of the page and the one after it from the index
+ * alone, for the cursor. Both run in one read transaction, so they see the same rows.
+ */
+type JsonPageRead = (bounds: PageBounds & { accountKey: string }) => { items: string | null; edge: EdgeRow[] };
 
 type RecordingRow = Omit<RecordingRecord, 'files'> & { rowId: number };
 type FileRow = RecordingFileRecord & { rowId: number };
@@ -87,18 +97,25 @@ export class HistoryReader {
   private readonly countAll;
 
   constructor(db: Db) {
-    this.meetingsPage = db.prepare<PageBounds, MeetingRecord>(`SELECT ${MEETING_COLUMNS} FROM meetings ${PAGE_WHERE('uuid')}`);
+    this.meetingsPage = db.prepare<PageBounds, MeetingRecord>(`SELECT ${MEETING_COLUMNS} FROM meetings ${PAGE_WHERE('uuid')} LIMIT @take`);
     this.meetingByUuid = db.prepare<[string], MeetingRecord>(`SELECT ${MEETING_COLUMNS} FROM meetings WHERE uuid = ?`);
     this.participantsOf = db.prepare<[string], ParticipantRecord>(
       `SELECT ${PARTICIPANT_COLUMNS} FROM participants WHERE meeting_uuid = ? ORDER BY join_time, key`,
     );
-    this.recordingsPage = db.prepare<PageBounds, RecordingRow>(`SELECT ${RECORDING_COLUMNS} FROM recordings ${PAGE_WHERE('meeting_uuid')}`);
+    this.recordingsPage = db.prepare<PageBounds, RecordingRow>(`SELECT ${RECORDING_COLUMNS} FROM recordings ${PAGE_WHERE('meeting_uuid')} LIMIT @take`);
     this.filesOf = db.prepare<[string], FileRow>(
       `SELECT ${FILE_COLUMNS} FROM recording_files WHERE recording_id IN (SELECT value FROM json_each(?)) ORDER BY recording_id, position`,
     );
-    this.callsPage = db.prepare<PageBounds, CallRecord>(`SELECT ${CALL_COLUMNS} FROM calls ${PAGE_WHERE('history_id')}`);
-    const jsonPage = <R>(table: string, fields: FieldColumns<R>, id: string) =>
-      db.prepare<PageBounds & { accountKey: string }, JsonRow>(`SELECT ${asJsonObject(fields)}, start_time, ${id} FROM ${table} ${PAGE_WHERE(id)}`).raw();
+    this.callsPage = db.prepare<PageBounds, CallRecord>(`SELECT ${CALL_COLUMNS} FROM calls ${PAGE_WHERE('history_id')} LIMIT @take`);
+    const jsonPage = <R>(table: string, fields: FieldColumns<R>, id: string): JsonPageRead => {
+      const items = db
+        .prepare<PageBounds & { accountKey: string }, string | null>(
+          `SELECT group_concat(item, ',') FROM (SELECT ${asJsonObject(fields)} AS item FROM ${table} ${PAGE_WHERE(id)} LIMIT @limit)`,
+        )
+        .pluck();
+      const edge = db.prepare<PageBounds, EdgeRow>(`SELECT start_time, ${id} FROM ${table} ${PAGE_WHERE(id)} LIMIT 2 OFFSET @limit - 1`).raw();
+      return db.transaction((bounds) => ({ items: items.get(bounds) ?? null, edge: edge.all(bounds) }));
+    };
     this.meetingsJson = jsonPage('meetings', MEETING_FIELDS, 'uuid');
     this.callsJson = jsonPage('calls', CALL_FIELDS, 'history_id');
     this.due = db.prepare<[number], DueRow>(`
@@ -158,17 +175,11 @@ export class HistoryReader {
   }
 }
 
-function jsonPageOf(
-  kind: CursorKind,
-  statement: { all(bounds: PageBounds & { accountKey: string }): unknown[] },
-  q: ListQuery,
-  accountKey: string,
-): Result<JsonPage, StoreError> {
+function jsonPageOf(kind: CursorKind, read: JsonPageRead, q: ListQuery, accountKey: string): Result<JsonPage, StoreError> {
   const bounds = pageBounds(kind, q);
   if (!bounds.ok) return bounds;
-  const rows = statement.all({ ...bounds.value, accountKey }) as JsonRow[];
-  const kept = rows.slice(0, bounds.value.limit);
-  const last = kept.at(-1);
-  const nextCursor = rows.length > bounds.value.limit && last !== undefined ? encodeCursor(kind, [last[1], last[2]]) : null;
-  return ok({ itemsJson: `[${kept.map((row) => row[0]).join(',')}]`, nextCursor });
+  const { items, edge } = read({ ...bounds.value, accountKey });
+  const [last] = edge;
+  const nextCursor = edge.length > 1 && last !== undefined ? encodeCursor(kind, last) : null;
+  return ok({ itemsJson: `[${items ?? ''}]`, nextCursor });
 }
