@@ -182,13 +182,22 @@ export class Connection {
   }
 
   private dispatch(id: RequestId, def: MethodDef, params: unknown): void {
+    const answer = this.options.router.call(def, params, { connectionId: this.id, signal: this.aborter.signal });
+    if (!(answer instanceof Promise)) {
+      this.answer(id, answer);
+      return;
+    }
     this.inFlight++;
-    void this.options.router.call(def, params, { connectionId: this.id, signal: this.aborter.signal }).then((outcome) => {
-      // The router turns every throw into INTERNAL, so this runs for every call.
+    // The router turns every throw and rejection into INTERNAL, so this runs for every call.
+    void answer.then((outcome) => {
       this.inFlight--;
-      if (outcome.ok) this.reply(id, outcome.value);
-      else this.replyError(id, outcome.error);
+      this.answer(id, outcome);
     });
+  }
+
+  private answer(id: RequestId, outcome: Result<unknown, ApiError>): void {
+    if (outcome.ok) this.reply(id, outcome.value);
+    else this.replyError(id, outcome.error);
   }
 
   private subscribe(id: RequestId, params: ParamsOf<'subscribe'>): void {

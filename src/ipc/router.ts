@@ -16,7 +16,13 @@ export interface CallContext {
   signal: AbortSignal;
 }
 
-export type Handler<M extends HandledMethodName> = (params: ParamsOf<M>, ctx: CallContext) => Promise<Result<ResultOf<M> | SerializedResult<ResultOf<M>>, ApiError>>;
+type HandlerOutcome<M extends HandledMethodName> = Result<ResultOf<M> | SerializedResult<ResultOf<M>>, ApiError>;
+
+/**
+ * A handler answers at once (a plain Result: the reply goes out in the same turn, as for `status`)
+ * or later (a Promise).
+ */
+export type Handler<M extends HandledMethodName> = (params: ParamsOf<M>, ctx: CallContext) => HandlerOutcome<M> | Promise<HandlerOutcome<M>>;
 
 /** What the daemon implements: one handler per method of the table, typed from it. */
 export type Handlers = { [M in HandledMethodName]: Handler<M> };
@@ -32,7 +38,8 @@ export interface Router {
   /** The definition of `name`, or a BAD_REQUEST naming it; prototype names are unknown like any other. */
   lookup(name: string): Result<MethodDef, ApiError>;
   validateParams(def: MethodDef, params: unknown): Result<unknown, ApiError>;
-  call(def: MethodDef, params: unknown, ctx: Omit<CallContext, 'method' | 'access'>): Promise<Result<unknown, ApiError>>;
+  /** A plain Result when the handler answered at once; never throws, never rejects. */
+  call(def: MethodDef, params: unknown, ctx: Omit<CallContext, 'method' | 'access'>): Result<unknown, ApiError> | Promise<Result<unknown, ApiError>>;
 }
 
 const serverMethods: ReadonlySet<string> = new Set(SERVER_METHODS);
@@ -40,7 +47,8 @@ const MAX_NAME_IN_MESSAGE = 64;
 const MAX_ISSUES = 5;
 const MAX_ISSUE_CHARS = 160;
 
-type AnyHandler = (params: unknown, ctx: CallContext) => Promise<Result<unknown, ApiError>>;
+type AnyOutcome = Result<unknown, ApiError>;
+type AnyHandler = (params: unknown, ctx: CallContext) => AnyOutcome | Promise<AnyOutcome>;
 
 export function createRouter(options: RouterOptions): Router {
   const { log, validateResults = false } = options;
@@ -65,32 +73,38 @@ export function createRouter(options: RouterOptions): Router {
       return err(apiError('BAD_REQUEST', `${def.name}: ${describeIssues(parsed.error)}`));
     },
 
-    async call(def, params, ctx) {
+    call(def, params, ctx) {
       const handler = handlers.get(def.name);
       if (!handler) return err(apiError('BAD_REQUEST', `${def.name} is answered by the server itself`));
       const method = def.name as HandledMethodName;
-      let outcome: Result<unknown, ApiError>;
-      try {
-        outcome = await handler(params, { ...ctx, method, access: def.access });
-      } catch (error) {
+      const threw = (error: unknown): AnyOutcome => {
         // The stack says where; the params may hold Zoom content and are never logged.
         log.error({ err: error, method, connectionId: ctx.connectionId }, 'IPC handler threw');
         return err(apiError('INTERNAL', 'internal error'));
-      }
-      if (!outcome.ok) {
-        if (isErrorCode(outcome.error.code) && typeof outcome.error.message === 'string') return outcome;
-        log.error({ method, connectionId: ctx.connectionId }, 'IPC handler returned an error outside the closed set');
-        return err(apiError('INTERNAL', 'internal error'));
-      }
-      if (validateResults) {
-        const value = outcome.value instanceof SerializedResult ? parseSerialized(outcome.value) : outcome.value;
-        const checked = def.result.safeParse(value);
-        if (!checked.success) {
-          log.error({ method, paths: checked.error.issues.map((issue) => issue.path.join('.')) }, 'IPC result does not match its schema');
+      };
+      const checked = (outcome: AnyOutcome): AnyOutcome => {
+        if (!outcome.ok) {
+          if (isErrorCode(outcome.error.code) && typeof outcome.error.message === 'string') return outcome;
+          log.error({ method, connectionId: ctx.connectionId }, 'IPC handler returned an error outside the closed set');
           return err(apiError('INTERNAL', 'internal error'));
         }
+        if (validateResults) {
+          const value = outcome.value instanceof SerializedResult ? parseSerialized(outcome.value) : outcome.value;
+          const result = def.result.safeParse(value);
+          if (!result.success) {
+            log.error({ method, paths: result.error.issues.map((issue) => issue.path.join('.')) }, 'IPC result does not match its schema');
+            return err(apiError('INTERNAL', 'internal error'));
+          }
+        }
+        return outcome;
+      };
+      let answer: AnyOutcome | Promise<AnyOutcome>;
+      try {
+        answer = handler(params, { ...ctx, method, access: def.access });
+      } catch (error) {
+        return threw(error);
       }
-      return outcome;
+      return answer instanceof Promise ? answer.then(checked, threw) : checked(answer);
     },
   };
 }

@@ -195,7 +195,7 @@ describe('IPC server and typed client', () => {
       expect((await socket.waitFor(1))[0]).toMatchObject({ id: 'still-up', result: { daemonVersion: '0.1.0-test' } });
     });
 
-    it('turns a throwing handler into INTERNAL, logs its stack but never its params', async () => {
+    it('turns a throwing handler into INTERNAL, logs its stack but never its params, whether it answers at once or later', async () => {
       let logged = '';
       const sink = new Writable({
         write(chunk: Buffer, _encoding, done) {
@@ -214,10 +214,20 @@ describe('IPC server and typed client', () => {
             'sync.now': async () => err({ code: 'TEAPOT' as ErrorCode, message: 'odd' }),
             'meetings.get': async () => err(apiError('NOT_FOUND', 'no such meeting')),
             'calls.list': async () => ok({ items: [{ id: 1 }], nextCursor: null } as never),
+            // The same mistakes in handlers that answer at once.
+            'recordings.list': () => {
+              throw new Error('boom in recordings');
+            },
+            'accounts.list': () => err({ code: 'TEAPOT' as ErrorCode, message: 'odd' }),
+            'meetings.list': () => ok({ items: [{ uuid: 1 }], nextCursor: null } as never),
           }),
         }),
       );
       const viewer = await client();
+      expect(await viewer.call('recordings.list')).toEqual(err({ code: 'INTERNAL', message: 'internal error' }));
+      expect(await viewer.call('accounts.list')).toEqual(err({ code: 'INTERNAL', message: 'internal error' }));
+      expect(await viewer.call('meetings.list')).toEqual(err({ code: 'INTERNAL', message: 'internal error' }));
+      expect(logged).toContain('boom in recordings');
       expect(await viewer.call('search', { q: 'SECRET-QUERY-budget' })).toEqual(err({ code: 'INTERNAL', message: 'internal error' }));
       expect(await viewer.call('sync.now')).toEqual(err({ code: 'INTERNAL', message: 'internal error' }));
       expect(await viewer.call('meetings.get', { uuid: 'u' })).toEqual(err({ code: 'NOT_FOUND', message: 'no such meeting' }));
