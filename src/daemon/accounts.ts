@@ -11,6 +11,7 @@ import { openVault, vaultFiles, type Account, type ControlDb, type Vault, type V
 import { emptyReport, type SyncReport } from '../sync/engine.js';
 import { CoalescingRunner } from '../sync/runner.js';
 import { zoomAccount, type ZoomAccount } from '../sync/zoomSource.js';
+import type { Changes } from './changes.js';
 
 /** What the daemon shows about a running sync. */
 export interface SyncActivity {
@@ -18,25 +19,69 @@ export interface SyncActivity {
   progress: number;
 }
 
-/** One connected account while the daemon runs: its open vault, its Zoom client, its sync loop. */
+/**
+ * One connected account while the daemon runs: its open vault, its Zoom client, its sync loop.
+ * Setting any of the fields `status` shows counts as a change (see changes.ts); the objects it
+ * holds are readonly, so a change is always a new value.
+ */
 export class LiveAccount {
-  lastSyncAt: number | null = null;
-  lastError: string | null = null;
-  throttledUntil: number | null = null;
-  syncing: SyncActivity | null = null;
-  /**
-   * Row counts for `status`, which viewers (the tray) ask for often: COUNT(*) over a large vault
-   * takes tens of milliseconds. Only a sync (with its retention sweep) changes them.
-   */
-  counts: VaultCounts;
+  private state: {
+    lastSyncAt: number | null;
+    lastError: string | null;
+    throttledUntil: number | null;
+    syncing: Readonly<SyncActivity> | null;
+    /**
+     * Row counts for `status`, which viewers (the tray) ask for often: COUNT(*) over a large vault
+     * takes tens of milliseconds. Only a sync (with its retention sweep) changes them.
+     */
+    counts: Readonly<VaultCounts>;
+  };
 
   constructor(
     readonly accountKey: string,
     readonly vault: Vault,
     readonly zoom: ZoomAccount,
     readonly runner: CoalescingRunner<SyncReport>,
+    private readonly changes: Changes,
   ) {
-    this.counts = vault.counts();
+    this.state = { lastSyncAt: null, lastError: null, throttledUntil: null, syncing: null, counts: vault.counts() };
+  }
+
+  get lastSyncAt(): number | null {
+    return this.state.lastSyncAt;
+  }
+  set lastSyncAt(value: number | null) {
+    this.set('lastSyncAt', value);
+  }
+  get lastError(): string | null {
+    return this.state.lastError;
+  }
+  set lastError(value: string | null) {
+    this.set('lastError', value);
+  }
+  get throttledUntil(): number | null {
+    return this.state.throttledUntil;
+  }
+  set throttledUntil(value: number | null) {
+    this.set('throttledUntil', value);
+  }
+  get syncing(): Readonly<SyncActivity> | null {
+    return this.state.syncing;
+  }
+  set syncing(value: Readonly<SyncActivity> | null) {
+    this.set('syncing', value);
+  }
+  get counts(): Readonly<VaultCounts> {
+    return this.state.counts;
+  }
+  set counts(value: Readonly<VaultCounts>) {
+    this.set('counts', value);
+  }
+
+  private set<K extends keyof LiveAccount['state']>(field: K, value: LiveAccount['state'][K]): void {
+    if (this.state[field] === value) return;
+    this.state[field] = value;
+    this.changes.bump();
   }
 }
 
@@ -50,6 +95,8 @@ export interface AccountHostOptions {
   onGrantAlive: (accountKey: string) => void;
   /** Runs one sync of an account; the host wraps it in the account's coalescing runner. */
   sync: (account: LiveAccount, signal: AbortSignal) => Promise<SyncReport>;
+  /** Told of every account opened or closed and every change to one's sync fields. */
+  changes: Changes;
 }
 
 export function vaultFileOf(paths: AppPaths, accountKey: string): string {
@@ -97,8 +144,9 @@ export class AccountHost implements LiveAccounts {
     const cancelled = (): SyncReport => emptyReport(account.accountKey, this.o.clock.now(), 'aborted');
     let liveAccount: LiveAccount | undefined;
     const runner = new CoalescingRunner<SyncReport>((signal) => this.o.sync(liveAccount!, signal), cancelled);
-    liveAccount = new LiveAccount(account.accountKey, vault.value, zoom, runner);
+    liveAccount = new LiveAccount(account.accountKey, vault.value, zoom, runner, this.o.changes);
     this.live.set(account.accountKey, liveAccount);
+    this.o.changes.bump();
     this.blocked.delete(account.accountKey);
     return liveAccount;
   }
@@ -139,6 +187,7 @@ export class AccountHost implements LiveAccounts {
     if (!live) return;
     live.vault.close();
     this.live.delete(accountKey);
+    this.o.changes.bump();
   }
 
   vaultFiles(accountKey: string): string[] {

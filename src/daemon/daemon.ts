@@ -16,6 +16,7 @@ import { revokeToken } from '../zoom/index.js';
 import { AccountHost } from './accounts.js';
 import { EventBus } from './events.js';
 import { Guardian } from './guardian.js';
+import { Changes } from './changes.js';
 import { createHandlers } from './handlers.js';
 import { Logins } from './logins.js';
 import type { RelayService } from './relayService.js';
@@ -79,7 +80,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Result<Daemon
 async function compose(options: DaemonOptions & { clock: Clock }, instance: InstanceHandle, control: ControlDb): Promise<Daemon> {
   const { paths, config, log, clock } = options;
   const startedAt = clock.now();
-  const events = new EventBus();
+  const changes = new Changes();
+  const events = new EventBus(changes);
   let relay: RelayService | null = null;
   let syncPaused = control.getMeta('sync.paused') === 'true';
 
@@ -95,6 +97,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
     log,
     onGrantAlive: (accountKey) => guardian.recordProof(accountKey, 'zoom'),
     sync: (account, signal) => syncs.run(account, signal),
+    changes,
   });
   guardian = new Guardian({
     control,
@@ -190,6 +193,9 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
       startedAt,
       version: VERSION,
       protocol: PROTOCOL_VERSION,
+      clock,
+      changes: () => changes.count,
+      trustedNow: () => guardian.time.now(),
       link: () => relay?.state ?? { state: 'disabled', since: null },
       syncPaused: () => syncPaused,
       setSyncPaused: (paused) => {

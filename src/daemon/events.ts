@@ -1,4 +1,5 @@
 import type { EventDataOf, Topic } from '../ipc/protocol.js';
+import type { Changes } from './changes.js';
 
 /**
  * Where the daemon's parts publish events. Until the IPC server is listening there is nobody to
@@ -6,6 +7,9 @@ import type { EventDataOf, Topic } from '../ipc/protocol.js';
  */
 export class EventBus {
   private sink: (<T extends Topic>(topic: T, data: EventDataOf<T>) => void) | null = null;
+
+  /** Every event tells of a change `status` may show (the link's state, a sync's progress, a wipe). */
+  constructor(private readonly changes: Changes) {}
 
   attach(sink: <T extends Topic>(topic: T, data: EventDataOf<T>) => void): void {
     this.sink = sink;
@@ -16,6 +20,7 @@ export class EventBus {
   }
 
   emit<T extends Topic>(topic: T, data: EventDataOf<T>): void {
+    this.changes.bump();
     this.sink?.(topic, data);
   }
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js';
 import type { ApiError } from '../core/errors.js';
 import { apiError } from '../core/errors.js';
 import type { ReceiptBody } from '../core/receipt.js';
@@ -5,13 +6,19 @@ import { err, ok, type Result } from '../core/result.js';
 import type { Handlers } from '../ipc/router.js';
 import { SerializedResult } from '../ipc/serialized.js';
 import type { AccountStatus, ReceiptView } from '../ipc/schemas.js';
-import { toApiError, searchAcross, type ControlDb, type JsonPage, type Page, type StoreError } from '../store/index.js';
+import { toApiError, searchAcross, type Account, type ControlDb, type JsonPage, type Page, type StoreError } from '../store/index.js';
 import type { AccountHost, LiveAccount } from './accounts.js';
+import { replyMemo } from './replyMemo.js';
 
 /** What the IPC handlers need from the running daemon. */
 export interface DaemonState {
   control: ControlDb;
   host: AccountHost;
+  clock: Clock;
+  /** The count of in-memory changes `status` shows (changes.ts). */
+  changes(): number;
+  /** The guard's trusted time, which decides when a lease has run out. */
+  trustedNow(): number;
   startedAt: number;
   version: string;
   protocol: number;
@@ -29,6 +36,9 @@ export interface DaemonState {
 }
 
 type Tagged<T> = T & { accountKey: string };
+
+/** How long `status` may be served from memory without a look at its inputs' sources. */
+const STATUS_MAX_AGE_MS = 1_000;
 
 /** The IPC method table's handlers over the daemon's state. Reads check leases before touching a vault. */
 export function createHandlers(d: DaemonState): Handlers {
@@ -69,60 +79,77 @@ export function createHandlers(d: DaemonState): Handlers {
     return mergedPage(accounts.value, range, query.limit, query.cursor, read, tieBreak);
   };
 
+  /** Expired: the lease ran out (asking enforces it at once), and the account is not already going. */
+  const isExpired = (account: Account): boolean => account.state !== 'wiped' && account.state !== 'wiping' && !d.servable(account.accountKey).ok;
+  const leaseDeadlineOf = (account: Account): number | null => (account.state === 'wiped' ? null : d.leaseDeadline(account.accountKey));
+
   const accountStatuses = (): AccountStatus[] =>
     d.control.accounts.list().map((account) => {
       const live = d.host.get(account.accountKey);
-      const expired = account.state !== 'wiped' && account.state !== 'wiping' && !d.servable(account.accountKey).ok;
       return {
         accountKey: account.accountKey,
         zoomAccountId: account.zoomAccountId,
         zoomUserId: account.zoomUserId,
-        state: expired && account.state !== 'wiped' ? 'expired' : account.state,
+        state: isExpired(account) ? 'expired' : account.state,
         lastSyncAt: live?.lastSyncAt ?? null,
         nextSyncAt: live && !d.syncPaused() ? d.nextSyncAt() : null,
         syncing: live?.syncing ?? null,
         lastError: live?.lastError ?? null,
         throttledUntil: live?.throttledUntil ?? null,
         counts: live?.counts ?? { meetings: 0, participants: 0, recordings: 0, calls: 0 },
-        leaseDeadline: account.state === 'wiped' ? null : d.leaseDeadline(account.accountKey),
+        leaseDeadline: leaseDeadlineOf(account),
       };
     });
 
+  // What moves when anything status shows may have changed: the daemon's in-memory changes and
+  // control.db's version (each a counter), what the scheduler and the link report, how many leases
+  // have run out by trusted time, and the clock's second, so that anything missed here is at most
+  // a second stale.
+  const statusInputs = (): unknown[] => {
+    const link = d.link();
+    const now = d.trustedNow();
+    let runOut = 0;
+    for (const lease of d.control.leases.list()) if (lease.deadline <= now) runOut++;
+    return [d.changes(), d.control.version(), d.nextSyncAt(), d.syncPaused(), link.state, link.since, runOut, Math.floor(d.clock.monotonic() / STATUS_MAX_AGE_MS)];
+  };
+  const status = replyMemo(statusInputs, () => ({
+    daemonVersion: d.version,
+    protocol: d.protocol,
+    pid: process.pid,
+    startedAt: d.startedAt,
+    devicePublicKey: d.control.device().publicKeyDer.toString('base64'),
+    deviceId: d.control.device().deviceId,
+    link: d.link(),
+    syncPaused: d.syncPaused(),
+    accounts: accountStatuses(),
+  }));
+
+  // Reads answer at once (in the turn their request arrived); only what waits on Zoom, the relay or
+  // a wipe returns a promise.
   return {
-    status: async () =>
-      ok({
-        daemonVersion: d.version,
-        protocol: d.protocol,
-        pid: process.pid,
-        startedAt: d.startedAt,
-        devicePublicKey: d.control.device().publicKeyDer.toString('base64'),
-        deviceId: d.control.device().deviceId,
-        link: d.link(),
-        syncPaused: d.syncPaused(),
-        accounts: accountStatuses(),
-      }),
-    'accounts.list': async () => ok({ accounts: accountStatuses() }),
+    status: () => ok(status()),
+    'accounts.list': () => ok({ accounts: accountStatuses() }),
     'accounts.connect': async () => d.connect(),
     'accounts.disconnect': async ({ account }) => {
       const receipt = await d.disconnect(account);
       return receipt.ok ? ok({ receiptId: receipt.value }) : receipt;
     },
-    'meetings.list': async (p) =>
+    'meetings.list': (p) =>
       list(
         p,
         (a, q) => a.vault.listMeetings(q),
         (m) => m.uuid,
         (a, q) => a.vault.listMeetingsJson(q, a.accountKey),
       ),
-    'calls.list': async (p) =>
+    'calls.list': (p) =>
       list(
         p,
         (a, q) => a.vault.listCalls(q),
         (c) => c.id,
         (a, q) => a.vault.listCallsJson(q, a.accountKey),
       ),
-    'recordings.list': async (p) => list(p, (a, q) => a.vault.listRecordings(q), (r) => r.meetingUuid),
-    'meetings.get': async ({ account, uuid }) => {
+    'recordings.list': (p) => list(p, (a, q) => a.vault.listRecordings(q), (r) => r.meetingUuid),
+    'meetings.get': ({ account, uuid }) => {
       const accounts = readable(account);
       if (!accounts.ok) return accounts;
       for (const live of accounts.value) {
@@ -131,7 +158,7 @@ export function createHandlers(d: DaemonState): Handlers {
       }
       return err(apiError('NOT_FOUND', 'no meeting with that uuid'));
     },
-    search: async ({ q, account, limit }) => {
+    search: ({ q, account, limit }) => {
       const accounts = readable(account);
       if (!accounts.ok) return accounts;
       const hits = searchAcross(
@@ -141,11 +168,11 @@ export function createHandlers(d: DaemonState): Handlers {
       );
       return hits.ok ? ok({ hits: hits.value }) : err(toApiError(hits.error));
     },
-    'sync.now': async ({ account }) => {
+    'sync.now': ({ account }) => {
       const started = d.triggerSync(account);
       return started.ok ? ok({ started: started.value }) : started;
     },
-    'sync.pause': async ({ paused }) => {
+    'sync.pause': ({ paused }) => {
       d.setSyncPaused(paused);
       return ok({ paused: d.syncPaused() });
     },
@@ -164,7 +191,7 @@ export function createHandlers(d: DaemonState): Handlers {
       }
       return ok({ receiptIds });
     },
-    'receipts.list': async ({ account }) => {
+    'receipts.list': ({ account }) => {
       const wipes = new Map(d.control.receipts.list().map((r) => [r.id, r]));
       const accountOf = (wipeId: string): string | null => d.control.wipes.get(wipeId)?.accountKey ?? null;
       const receipts: ReceiptView[] = [];

@@ -19,7 +19,7 @@ function controlMigrations(): Migration[] {
 }
 
 export interface OpenControlOptions {
-  /** Stamps the device identity's creation time on the first open. */
+  /** Stamps the device identity's creation time on the first open; paces the look for other writers' commits. */
   clock?: Clock;
 }
 
@@ -27,8 +27,9 @@ export interface OpenControlOptions {
 export function openControl(file: string, options: OpenControlOptions = {}): Result<ControlDb, StoreError> {
   const db = openDatabase(file, { create: true, secureDelete: false, migrations: controlMigrations() });
   if (!db.ok) return db;
-  const device = loadOrCreateDevice(db.value, (options.clock ?? systemClock).now());
-  return ok(new ControlDb(file, db.value, device));
+  const clock = options.clock ?? systemClock;
+  const device = loadOrCreateDevice(db.value, clock.now());
+  return ok(new ControlDb(file, db.value, device, clock));
 }
 
 /** control.db: device identity, accounts, leases, the wipe journal, receipts. No Zoom content. */
@@ -47,9 +48,10 @@ export class ControlDb {
     readonly file: string,
     db: Db,
     private readonly identity: DeviceIdentity,
+    clock: Clock,
   ) {
     this.db = db;
-    this.freshness = new ReadFreshness(db);
+    this.freshness = new ReadFreshness(db, clock);
     this.accounts = new Accounts(db, this.freshness);
     this.leases = new Leases(db, this.freshness);
     this.wipes = new Wipes(db, this.freshness);
@@ -66,6 +68,11 @@ export class ControlDb {
 
   device(): DeviceIdentity {
     return this.identity;
+  }
+
+  /** Moves whenever a cached read (accounts, leases, wipes, the high-water mark) may answer differently. */
+  version(): number {
+    return this.freshness.stamp();
   }
 
   /** The latest time this device has seen (0 before the first). */

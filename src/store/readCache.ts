@@ -1,4 +1,8 @@
+import type { Clock } from '../core/clock.js';
 import type { Db } from './sqlite.js';
+
+/** How often a commit by another connection is looked for. */
+export const EXTERNAL_CHECK_MS = 1_000;
 
 /**
  * Answers repeated reads of control.db from memory until something may have changed it. `status`
@@ -7,45 +11,49 @@ import type { Db } from './sqlite.js';
  *
  * A cached answer is stale after a write through this connection (`bump`, which every write
  * method calls, and every transaction on both ends, so a rolled-back transaction leaves nothing
- * behind), or after a commit by another connection (SQLite's `data_version`, e.g. a test or an
- * operator's sqlite3 shell; the daemon's instance lock makes it the only writer otherwise).
- * `data_version` is asked once per turn of the event loop: the pragma costs as much as the reads
- * it saves, and within one turn the reads then see one consistent state.
+ * behind): seen at once. The daemon's instance lock makes it the only writer; a commit by another
+ * connection all the same (an operator's sqlite3 shell, a test) is seen within
+ * `EXTERNAL_CHECK_MS`: SQLite's `data_version` is asked at most that often, because asking it on
+ * every request cost a tenth of a `status` round trip.
  */
 export class ReadFreshness {
-  private writes = 0;
-  private external = 0;
-  private externalKnown = false;
-  private readonly dataVersion;
-  private readonly forgetExternal = (): void => {
-    this.externalKnown = false;
-  };
+  private version = 0;
+  private dataVersion: number | null = null;
+  private checkedAt = Number.NEGATIVE_INFINITY;
+  private readonly readDataVersion;
 
-  constructor(db: Db) {
-    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  constructor(
+    db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.readDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
   }
 
   bump(): void {
-    this.writes++;
+    this.version++;
   }
 
   /** Changes whenever a cached read may be stale. */
-  stamp(): string {
-    if (!this.externalKnown) {
-      this.external = this.dataVersion.get() ?? 0;
-      this.externalKnown = true;
-      setImmediate(this.forgetExternal);
+  stamp(): number {
+    const now = this.clock.monotonic();
+    if (now - this.checkedAt >= EXTERNAL_CHECK_MS || now < this.checkedAt) {
+      this.checkedAt = now;
+      const dataVersion = this.readDataVersion.get() ?? 0;
+      if (dataVersion !== this.dataVersion) {
+        this.dataVersion = dataVersion;
+        this.version++;
+      }
     }
-    return `${this.writes}:${this.external}`;
+    return this.version;
   }
 }
 
 /**
  * `read` memoized until the freshness stamp changes. Results are frozen: callers share them.
- * One `stamp()` (a pragma, no table access) replaces the query.
+ * One `stamp()` (a counter, and now and then a pragma) replaces the query.
  */
 export function cachedRead<T>(freshness: ReadFreshness, read: () => T): () => T {
-  let stampAt: string | null = null;
+  let stampAt: number | null = null;
   let value: T;
   return () => {
     const stamp = freshness.stamp();
@@ -59,7 +67,7 @@ export function cachedRead<T>(freshness: ReadFreshness, read: () => T): () => T 
 
 /** `cachedRead` for a lookup by key, e.g. one account's lease. */
 export function cachedLookup<T>(freshness: ReadFreshness, read: (key: string) => T): (key: string) => T {
-  let stampAt: string | null = null;
+  let stampAt: number | null = null;
   const values = new Map<string, T>();
   return (key) => {
     const stamp = freshness.stamp();

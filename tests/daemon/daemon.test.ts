@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/core/clock.js';
 import { verifyReceipt, publicKeyFromBase64, type SignedReceipt } from '../../src/core/receipt.js';
+import type { ResultOf } from '../../src/ipc/protocol.js';
+import type { AccountStatus } from '../../src/ipc/schemas.js';
 import { startDaemon } from '../../src/daemon/daemon.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { InProcessDaemon, client, connectAccount, syncAndWait, waitFor } from '../helpers/daemonHarness.js';
@@ -50,6 +53,46 @@ describe('daemon', () => {
     const deviceId = status.ok ? status.value.deviceId : '';
     expect(verifyReceipt({ ...rest, v: 1, deviceId } satisfies SignedReceipt, key!)).toBe(true);
     expect(verifyReceipt({ ...rest, v: 1, deviceId, bytesRemoved: rest.bytesRemoved + 1 }, key!)).toBe(false);
+    await c.close();
+  });
+
+  it('status shows each change at once, though it is kept as JSON between changes', async () => {
+    h = await InProcessDaemon.start();
+    const [first] = h.sim.admin.users();
+    let c = await client(h.home);
+    const account = await connectAccount(c, h.sim, first!.userId);
+    expect((await syncAndWait(c, account)).error).toBeNull();
+    await c.close();
+    await h.stop();
+
+    // A clock that stands still: nothing below is shown merely because a second went by.
+    const clock = new FakeClock(Date.now());
+    await h.startDaemon({ clock });
+    c = await client(h.home);
+    const status = async (): Promise<ResultOf<'status'>> => {
+      const answered = await c.call('status');
+      if (!answered.ok) throw new Error(answered.error.message);
+      return answered.value;
+    };
+    const shown = async (): Promise<AccountStatus> => (await status()).accounts.find((a) => a.accountKey === account)!;
+    const before = await shown();
+    expect(before).toMatchObject({ state: 'active', lastSyncAt: null, syncing: null });
+    expect(await shown()).toEqual(before);
+
+    // A sync that writes nothing to control.db (its lease proof is under a minute old).
+    expect((await syncAndWait(c, account)).error).toBeNull();
+    const synced = await shown();
+    expect(synced.lastSyncAt).toBe(clock.now());
+    expect(synced.counts.meetings).toBeGreaterThan(0);
+
+    expect((await c.call('sync.pause', { paused: true })).ok).toBe(true);
+    expect(await status()).toMatchObject({ syncPaused: true, accounts: [{ accountKey: account, nextSyncAt: null }] });
+    expect((await c.call('sync.pause', { paused: false })).ok).toBe(true);
+    expect((await status()).syncPaused).toBe(false);
+
+    // The lease runs out by the clock alone: no write, no event, and status says so at once.
+    clock.jumpTo(synced.leaseDeadline! + 1);
+    expect((await shown()).state).not.toBe('active');
     await c.close();
   });
 
