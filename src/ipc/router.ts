@@ -100,7 +100,8 @@ export function createRouter(options: RouterOptions): Router {
       };
       let answer: AnyOutcome | Promise<AnyOutcome>;
       try {
-        answer = handler(params, { ...ctx, method, access: def.access });
+        // Spelled out: spreading ctx (it holds an AbortSignal) cost V8 several microseconds per call.
+        answer = handler(params, { connectionId: ctx.connectionId, signal: ctx.signal, method, access: def.access });
       } catch (error) {
         return threw(error);
       }
