@@ -6,9 +6,10 @@
 // 1. Cold start (spawn to the first answered `status`) and idle RSS, on an empty home.
 // 2. A daemon making a full sync of the simulator's 'year' dataset, then left alone with no client:
 //    its RSS, and its CPU over 60 s (utime + stime from /proc/<pid>/stat).
-// 3. On that daemon, `status` round trips (p50, p99, requests per second) through the IPC server
-//    and client, next to a bare node-ipc 9.2.1 echo server (rawBuffer, newline framing) in a child
-//    process, in the same run. Then its cold start with the synced account.
+// 3. On that daemon, `status` round trips (p50, p99, requests per second) next to a bare node-ipc
+//    9.2.1 echo server (rawBuffer, newline framing) in a child process, in the same run: with the
+//    bare client the echo is measured with (so that only the server differs), and with the typed
+//    client. Then its cold start with the synced account.
 // 4. A vault of 100,000 meetings and 1,000,000 participants (raw inserts into a vault the daemon
 //    created), served by a daemon: meetings.list(limit 50) and search through IPC, next to the
 //    same reads made directly on the vault file: one client; 20 concurrent clients each sending
@@ -16,7 +17,8 @@
 //    see); and 20 clients each sending its next request the moment the last is answered (a closed
 //    loop: the daemon's capacity). In a closed loop a request waits behind the other 19, so its
 //    latency is about 20 / throughput whatever the server does (Little's law); the bare echo
-//    server in the same loop shows that floor.
+//    server in the same loop shows that floor. The bare echo server also runs the open loop with
+//    page-sized messages: the floor of the open-loop meetings.list row.
 // The machine is shared: the output says how busy it was and with what.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -313,48 +315,61 @@ async function startEcho(dir, ownPids) {
   return { child, socketPath };
 }
 
-/** A newline-framed JSON client for the echo server: one request in flight. */
+/** A newline-framed JSON client for the echo server; answers come back in the order sent. */
 function echoClient(socketPath) {
   return new Promise((resolve, reject) => {
     const socket = connect({ path: socketPath });
-    let pending = null;
+    const waiting = [];
     let buffered = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk) => {
       buffered += chunk;
-      const end = buffered.indexOf('\n');
-      if (end === -1) return;
-      const frame = buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-      pending(JSON.parse(frame));
+      for (let end = buffered.indexOf('\n'); end !== -1; end = buffered.indexOf('\n')) {
+        const frame = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        waiting.shift()(JSON.parse(frame));
+      }
     });
     socket.once('error', reject);
     socket.once('connect', () =>
       resolve({
-        request: (message) => new Promise((answer) => ((pending = answer), socket.write(`${JSON.stringify(message)}\n`))),
+        request: (message) => new Promise((answer) => (waiting.push(answer), socket.write(`${JSON.stringify(message)}\n`))),
         close: () => socket.destroy(),
       }),
     );
   });
 }
 
+/**
+ * `status` next to the bare echo server. The echo is measured with a bare newline-JSON client; so
+ * is one `status` series (after its hello), which makes that pair differ only in the server. The
+ * typed client's series is what the CLI and the tray see.
+ */
 async function statusVersusEcho(dir, home, ownPids) {
   const echo = await startEcho(dir, ownPids);
   try {
     const [daemonClient] = await clients(home, 1);
+    const bareToDaemon = await echoClient(home.endpoint.socketPath);
+    const token = readFileSync(home.endpoint.tokenFile, 'utf8').trim();
+    must(await bareToDaemon.request({ id: 0, method: 'hello', params: { token, protocol: 1 } }).then((m) => (m.result ? { ok: true } : { ok: false, error: m.error })), 'hello');
     const echoOne = await echoClient(echo.socketPath);
     const callStatus = async (client) => must(await client.call('status'), 'status');
+    const callBareStatus = async (client, n) => must(await client.request({ id: n + 1, method: 'status', params: {} }).then((m) => (m.result ? { ok: true } : { ok: false, error: m.error })), 'status');
     const callEcho = (client, n) => client.request({ id: n, method: 'status', params: {} });
-    // Alternating rounds, so both see the same machine.
-    const status = [];
+    // Alternating rounds, so all three see the same machine.
+    const typed = [];
     const bare = [];
+    const echoed = [];
     for (let round = 0; round < 2; round++) {
       await load([daemonClient], STATUS_WARMUP, callStatus);
-      status.push(await load([daemonClient], STATUS_RUNS / 2, callStatus));
+      typed.push(await load([daemonClient], STATUS_RUNS / 2, callStatus));
+      await load([bareToDaemon], STATUS_WARMUP, callBareStatus);
+      bare.push(await load([bareToDaemon], STATUS_RUNS / 2, callBareStatus));
       await load([echoOne], STATUS_WARMUP, callEcho);
-      bare.push(await load([echoOne], STATUS_RUNS / 2, callEcho));
+      echoed.push(await load([echoOne], STATUS_RUNS / 2, callEcho));
     }
     await daemonClient.close();
+    bareToDaemon.close();
     echoOne.close();
     const many = await clients(home, THROUGHPUT_CLIENTS);
     const statusRate = await load(many, THROUGHPUT_REQUESTS, callStatus);
@@ -363,7 +378,7 @@ async function statusVersusEcho(dir, home, ownPids) {
     const echoRate = await load(echoes, THROUGHPUT_REQUESTS, callEcho);
     for (const e of echoes) e.close();
     const best = (runs) => runs.reduce((a, b) => (a.p50 <= b.p50 ? a : b));
-    return { status: best(status), bare: best(bare), statusRate, echoRate };
+    return { status: best(typed), bareStatus: best(bare), echo: best(echoed), statusRate, echoRate };
   } finally {
     const exited = new Promise((resolve) => echo.child.once('exit', resolve));
     echo.child.kill('SIGTERM');
@@ -457,7 +472,10 @@ async function largeVaultReads(home, account, span, work, ownPids) {
   return { single, open, closed, echoClosed: await echoClosedLoop(work, ownPids), pageBytes, echoPage: await echoOfSize(work, ownPids, pageBytes) };
 }
 
-/** One client's round trip through the bare echo server with a message of `bytes` (sent and parsed back). */
+/**
+ * The bare echo server with a message of `bytes` (sent and parsed back): one client's round trip,
+ * and 20 clients in the open loop of the meetings.list row, whose floor it is.
+ */
 async function echoOfSize(dir, ownPids, bytes) {
   const echo = await startEcho(dir, ownPids);
   try {
@@ -465,9 +483,13 @@ async function echoOfSize(dir, ownPids, bytes) {
     const filler = 'x'.repeat(Math.max(0, bytes - 60));
     const callEcho = (c, n) => c.request({ id: n, method: 'meetings.list', params: { filler } });
     await load([client], 200, callEcho);
-    const result = await load([client], 1_000, callEcho);
+    const single = await load([client], 1_000, callEcho);
     client.close();
-    return result;
+    const echoes = await Promise.all(Array.from({ length: CONCURRENT_CLIENTS }, () => echoClient(echo.socketPath)));
+    await load(echoes, 400, callEcho);
+    const open = await paced(echoes, LIST_PER_CLIENT, LIST_RATE_PER_CLIENT, callEcho);
+    for (const e of echoes) e.close();
+    return { single, open };
   } finally {
     const exited = new Promise((resolve) => echo.child.once('exit', resolve));
     echo.child.kill('SIGTERM');
@@ -557,11 +579,14 @@ export async function runIpcBench() {
     // 3. status round trips on that daemon, next to the bare echo server.
     const rt = await statusVersusEcho(work, year, ownPids);
     rows.push(
-      { name: 'status round trip p50 (1 client, 1 in flight)', value: round3(rt.status.p50), unit: 'ms' },
-      { name: 'status round trip p99', value: round3(rt.status.p99), unit: 'ms' },
-      { name: 'bare node-ipc echo round trip p50 (the status request echoed, same run)', value: round3(rt.bare.p50), unit: 'ms' },
-      { name: 'bare node-ipc echo round trip p99', value: round3(rt.bare.p99), unit: 'ms' },
-      { name: 'status p50 / echo p50', value: Math.round((rt.status.p50 / rt.bare.p50) * 100) / 100, unit: 'x', target: '<= 1.3' },
+      { name: 'bare node-ipc echo round trip p50 (the status request echoed by a bare server, bare newline-JSON client)', value: round3(rt.echo.p50), unit: 'ms' },
+      { name: 'bare node-ipc echo round trip p99', value: round3(rt.echo.p99), unit: 'ms' },
+      { name: 'status round trip p50, the same bare client (1 in flight)', value: round3(rt.bareStatus.p50), unit: 'ms' },
+      { name: 'status round trip p99, the same bare client', value: round3(rt.bareStatus.p99), unit: 'ms' },
+      { name: 'status p50 / echo p50, the same client: what the server adds', value: Math.round((rt.bareStatus.p50 / rt.echo.p50) * 100) / 100, unit: 'x', target: '<= 1.3' },
+      { name: 'status round trip p50, the typed client (what the CLI and tray use)', value: round3(rt.status.p50), unit: 'ms' },
+      { name: 'status round trip p99, the typed client', value: round3(rt.status.p99), unit: 'ms' },
+      { name: 'status p50 with the typed client / echo p50', value: Math.round((rt.status.p50 / rt.echo.p50) * 100) / 100, unit: 'x' },
       { name: `status requests per second (${THROUGHPUT_CLIENTS} clients)`, value: Math.round(rt.statusRate.perSecond), unit: 'req/s' },
       { name: `bare echo requests per second (${THROUGHPUT_CLIENTS} clients)`, value: Math.round(rt.echoRate.perSecond), unit: 'req/s' },
     );
@@ -596,8 +621,9 @@ export async function runIpcBench() {
     rows.push(
       { name: `meetings.list(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.listP50), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.list.p50), unit: 'ms' },
-      { name: `bare node-ipc echo p50 of a message that size (${(reads.pageBytes / 1024).toFixed(1)} KB each way, parsed), 1 client`, value: round3(reads.echoPage.p50), unit: 'ms' },
+      { name: `bare node-ipc echo p50 of a message that size (${(reads.pageBytes / 1024).toFixed(1)} KB each way, parsed), 1 client`, value: round3(reads.echoPage.single.p50), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients, ${LIST_RATE_PER_CLIENT * CONCURRENT_CLIENTS} req/s in all (open loop)`, value: round3(reads.open.list.p50), unit: 'ms', target: '<= 0.5' },
+      { name: `bare node-ipc echo p50 of a message that size in the same open loop (the floor of the row above)`, value: round3(reads.echoPage.open.p50), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) p99, the same`, value: round3(reads.open.list.p99), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients flat out (closed loop: capacity)`, value: Math.round(reads.closed.list.perSecond), unit: 'req/s' },
       { name: `meetings.list(limit ${LIMIT}) p50 in that closed loop (waits behind the other ${CONCURRENT_CLIENTS - 1})`, value: round3(reads.closed.list.p50), unit: 'ms' },
