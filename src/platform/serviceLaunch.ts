@@ -9,14 +9,19 @@ export interface CallvaultLaunch {
 }
 
 /**
- * Node's options for the long-lived daemon. V8 grows the young generation up to 16 MiB per
- * semi-space while a sync allocates fast, and keeps it afterwards: about 50 MB of an idle daemon's
- * memory. A 1 MiB semi-space keeps the idle daemon near its start-up size and did not slow a full
- * sync (which waits on Zoom's rate limits, not on the garbage collector). V8 reads these options
- * only at start, so whatever starts the daemon passes them: the login services, the demo, the
- * benchmark. A `callvault daemon` typed in a terminal runs with Node's defaults.
+ * Node's options for the long-lived daemon, each measured on an idle daemon after a full sync:
+ * - `--max-semi-space-size=1`: V8 grows the young generation up to 16 MiB per semi-space while a
+ *   sync allocates fast, and keeps it afterwards: about 50 MB of an idle daemon's memory. A 1 MiB
+ *   semi-space keeps it near its start-up size and did not slow a full sync (which waits on Zoom's
+ *   rate limits, not on the garbage collector).
+ * - `--v8-pool-size=1`: one V8 background thread (garbage collection, compiling) instead of one per
+ *   core; each held memory of its own (about 2 MB in all on two cores) for a daemon that is idle
+ *   almost always.
+ * V8 reads these options only at start, so whatever starts the daemon passes them: the login
+ * services, the demo, the benchmark. A `callvault daemon` typed in a terminal runs with Node's
+ * defaults.
  */
-export const DAEMON_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1'];
+export const DAEMON_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1'];
 
 /** The command line that starts the daemon: node, its options, the script, `daemon`. */
 export function daemonCommand(launch: CallvaultLaunch): string[] {
