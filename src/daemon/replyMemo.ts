@@ -1,14 +1,14 @@
 import { SerializedResult } from '../ipc/serialized.js';
 
 /**
- * A reply kept as JSON text and rebuilt only when one of its inputs changed. `inputs` lists every
- * value the reply is made from that can change, compared with `===`: primitives, and objects that
- * are replaced rather than mutated (control.db's cached reads, a sync's progress). `build` makes
- * the reply from them.
+ * A reply kept as JSON text and rebuilt only when one of its inputs changed. `inputs` gives values
+ * compared with `===` that together move whenever anything the reply shows may have changed: the
+ * values themselves, or counters of their changes (handlers.ts gives `status` counters). `build`
+ * makes the reply.
  *
- * For `status`, which viewers ask for all the time (the tray polls it, scripts loop on it): its
- * inputs change a few times a minute, and building and serializing it each time cost more than
- * the IPC round trip around it.
+ * For `status`, which viewers ask for all the time (the tray polls it, scripts loop on it): what it
+ * shows changes a few times a minute, and building and serializing it each time cost more than the
+ * IPC round trip around it.
  */
 export function replyMemo<T>(inputs: () => readonly unknown[], build: () => T): () => SerializedResult<T> {
   let seen: readonly unknown[] = [];

@@ -5,7 +5,8 @@ import type { CallRecord, MeetingRecord, ParticipantRecord, RecordingRecord } fr
 import type { Result } from '../../src/core/result.js';
 import { openVault, type Vault } from '../../src/store/index.js';
 
-export const DAY = 24 * 60 * 60 * 1000;
+export const HOUR = 60 * 60 * 1000;
+export const DAY = 24 * HOUR;
 export const T0 = Date.UTC(2026, 0, 1);
 
 /** A temp folder and everything opened in it, closed and removed by `cleanup`. */

@@ -3,7 +3,7 @@ import type { JsonPage, Page, Vault } from '../../src/store/index.js';
 import type { ListQuery } from '../../src/store/paging.js';
 import type { Result } from '../../src/core/result.js';
 import type { StoreError } from '../../src/store/errors.js';
-import { call, meeting, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { call, HOUR, meeting, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
 
 // The IPC reply for one account's meetings or calls is the JSON SQLite writes. It must say exactly
 // what the object form says: same records, same order, same cursors, awkward text included.
@@ -16,7 +16,6 @@ beforeEach(() => {
 });
 afterEach(() => scratch.cleanup());
 
-const HOUR = 60 * 60 * 1000;
 const ACCOUNT = 'a_0123456789abcdef01234567';
 /** Quotes, backslashes, control characters, non-BMP characters, line separators, a JSON lookalike. */
 const AWKWARD = ['say "hi"\\ there', 'tab\there\nnewline\u0001', 'Zoë 🙂 数据', 'sep\u2028arator', '{"topic":1}', ''];

@@ -3,7 +3,7 @@ import type { Page, Vault } from '../../src/store/index.js';
 import type { ListQuery } from '../../src/store/paging.js';
 import type { Result } from '../../src/core/result.js';
 import type { StoreError } from '../../src/store/errors.js';
-import { call, meeting, recording, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { call, HOUR, meeting, recording, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
 
 let scratch: Scratch;
 let vault: Vault;
@@ -13,7 +13,6 @@ beforeEach(() => {
 });
 afterEach(() => scratch.cleanup());
 
-const HOUR = 60 * 60 * 1000;
 
 /** Follows nextCursor to the end and returns every item in the order served. */
 function walk<T>(list: (q: ListQuery) => Result<Page<T>, StoreError>, q: Omit<ListQuery, 'cursor'>): T[] {
