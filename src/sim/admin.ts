@@ -2,17 +2,18 @@
 // out). Both call the same functions.
 
 import { z } from 'zod';
+import { callHistoryCompleted, callHistoryDeleted, meetingEnded, recordingCompleted, recordingRemoved } from './events.js';
 import { faultPlanSchema } from './faults.js';
 import { HORIZON_MONTHS, meJson } from './history.js';
 import { json, type Reply } from './reply.js';
 import type { SimState } from './state.js';
 import type { GroundTruth, Horizons, MeetingTruth, ServedEndpoints, SimAdmin } from './types.js';
-import type { SimMeeting } from './userData.js';
+import { MEETING_KINDS, idExpiresAt, type MeetingKind, type SimMeeting, type UserData } from './userData.js';
+import type { ZoomEventJson } from './zoomJson.js';
 import { monthsBack } from './zoomTime.js';
 
 function horizonsAt(now: number): Horizons {
   return {
-    previousMeetings: monthsBack(now, HORIZON_MONTHS.previousMeetings),
     report: monthsBack(now, HORIZON_MONTHS.report),
     pastMeetings: monthsBack(now, HORIZON_MONTHS.pastMeetings),
     instances: monthsBack(now, HORIZON_MONTHS.instances),
@@ -20,19 +21,42 @@ function horizonsAt(now: number): Horizons {
   };
 }
 
-function meetingTruth(m: SimMeeting, horizons: Horizons): MeetingTruth {
+/** The meeting IDs of the recordings Zoom lists now. */
+const recordedIds = (data: UserData): ReadonlySet<number> => new Set(data.recordings.map((r) => r.json.id));
+
+function meetingTruth(m: SimMeeting, data: UserData, now: number, recorded = recordedIds(data)): MeetingTruth {
+  const horizons = horizonsAt(now);
+  const meetingId = data.meetingId(m.id);
+  const inPreviousMeetings = meetingId !== undefined && meetingId.listType !== null && idExpiresAt(meetingId) > now;
+  const idKnowable = m.kind === 'pmi' || inPreviousMeetings || recorded.has(m.id);
   return {
-    meeting: m.listItem,
+    kind: m.kind,
+    recorded: m.recorded,
     pastMeeting: m.past,
     reportMeeting: m.report,
     participants: m.participants,
-    inPreviousMeetings: m.type !== 1 && m.startMs >= horizons.previousMeetings,
+    inPreviousMeetings,
     inReport: m.report !== null && m.startMs >= horizons.report,
     inPastMeetings: m.startMs >= horizons.pastMeetings,
+    inInstances: m.startMs >= horizons.instances,
+    discoverable: idKnowable && m.startMs >= horizons.instances && m.startMs >= horizons.pastMeetings,
   };
 }
 
 export function createAdmin(state: SimState): SimAdmin {
+  /** Tells the app's endpoint (when there is one) and returns the events. */
+  const notified = <E extends ZoomEventJson>(events: E[]): E[] => {
+    for (const event of events) state.notify(event);
+    return events;
+  };
+  const hold: SimAdmin['holdMeeting'] = (userId, kind, options = {}) => {
+    const entry = state.require(userId);
+    const now = state.now();
+    const { meeting, recording } = entry.generator.hold(entry.data, now, kind, options);
+    const events: ZoomEventJson[] = [meetingEnded(entry.profile, meeting, now)];
+    if (recording) events.push(recordingCompleted(entry.profile, recording, now));
+    return { meeting: meetingTruth(meeting, entry.data, now), events: notified(events) };
+  };
   return {
     users: () => state.entries.map((e) => ({ ...e.profile.user, canaries: [...e.profile.user.canaries] })),
     groundTruth(userId: string): GroundTruth {
@@ -43,17 +67,20 @@ export function createAdmin(state: SimState): SimAdmin {
         previousMeetings: true,
         pastMeetings: true,
         participants: paid,
-        report: paid && user.admin,
+        report: paid && state.appType === 'admin-managed',
         recordings: paid,
-        callHistory: user.phone,
+        callHistory: paid && user.phone === true,
       };
-      const horizons = horizonsAt(state.now());
+      const now = state.now();
+      const horizons = horizonsAt(now);
+      const ids = recordedIds(data);
       return {
         user: { ...user, canaries: [...user.canaries] },
         me: meJson(profile),
         serves,
         horizons,
-        meetings: data.meetings.map((m) => meetingTruth(m, horizons)),
+        previousMeetings: data.previousMeetings(now),
+        meetings: data.meetings.map((m) => meetingTruth(m, data, now, ids)),
         recordings: data.recordings.map((r) => r.json),
         calls: data.calls.map((c) => ({ log: c.log, inCallHistory: c.startMs >= horizons.callHistory })),
       };
@@ -79,10 +106,34 @@ export function createAdmin(state: SimState): SimAdmin {
     deauthorize: (userId) => state.deauthorize(userId),
     addMeetings(userId, n) {
       if (!Number.isInteger(n) || n < 0) throw new Error('addMeetings: n must be a non-negative integer');
+      state.require(userId);
+      return Array.from({ length: n }, () => hold(userId, 'scheduled').meeting);
+    },
+    holdMeeting: hold,
+    deleteRecording(userId, meetingUuid, how) {
       const entry = state.require(userId);
+      const removed = entry.data.removeRecording(meetingUuid);
+      return removed ? (notified([recordingRemoved(how, entry.profile, removed, state.now())])[0] ?? null) : null;
+    },
+    deleteCalls(userId, callIds) {
+      const entry = state.require(userId);
+      const removed = entry.data.removeCalls(callIds);
+      return removed.length > 0 ? (notified([callHistoryDeleted(entry.profile, removed, state.now())])[0] ?? null) : null;
+    },
+    addCalls(userId, n) {
+      if (!Number.isInteger(n) || n < 0) throw new Error('addCalls: n must be a non-negative integer');
+      const entry = state.require(userId);
+      if (entry.profile.user.phone !== true) throw new Error('addCalls: the user has no Zoom Phone licence');
       const now = state.now();
-      const horizons = horizonsAt(now);
-      return entry.generator.addMeetings(entry.data, now, n).map((m) => meetingTruth(m, horizons));
+      const calls = Array.from({ length: n }, () => entry.generator.holdCall(entry.data, now));
+      return {
+        calls: calls.map((c) => ({ log: c.log, inCallHistory: true })),
+        events: notified(calls.map((c) => callHistoryCompleted(entry.profile, c.log, now))),
+      };
+    },
+    setGrantFault(userId, fault) {
+      state.require(userId);
+      state.grants.setFault(userId, fault === 'clear' ? null : fault);
     },
     advanceClock: (ms) => state.advanceClock(ms),
     issuedTokens: (userId) => {
@@ -148,6 +199,27 @@ const ROUTES: Record<string, Handler> = {
   'POST /__admin/add-meetings': withBody(z.strictObject({ userId: z.string().min(1), n: z.number().int().min(0).max(10_000) }), (admin, { userId, n }, state) => {
     return knownUser(state, userId) ?? json(200, admin.addMeetings(userId, n));
   }),
+  'POST /__admin/hold-meeting': withBody(
+    z.strictObject({ userId: z.string().min(1), kind: z.enum(MEETING_KINDS as [MeetingKind, ...MeetingKind[]]), recorded: z.boolean().optional() }),
+    (admin, { userId, kind, recorded }, state) => knownUser(state, userId) ?? json(200, admin.holdMeeting(userId, kind, { recorded: recorded ?? false })),
+  ),
+  'POST /__admin/delete-recording': withBody(
+    z.strictObject({ userId: z.string().min(1), meetingUuid: z.string().min(1), how: z.enum(['trash', 'delete']) }),
+    (admin, { userId, meetingUuid, how }, state) => knownUser(state, userId) ?? json(200, { event: admin.deleteRecording(userId, meetingUuid, how) }),
+  ),
+  'POST /__admin/delete-calls': withBody(
+    z.strictObject({ userId: z.string().min(1), callIds: z.array(z.string().min(1)).min(1).max(1_000) }),
+    (admin, { userId, callIds }, state) => knownUser(state, userId) ?? json(200, { event: admin.deleteCalls(userId, callIds) }),
+  ),
+  'POST /__admin/grant-fault': withBody(
+    z.strictObject({ userId: z.string().min(1), fault: z.union([z.literal(4737), z.literal(4738), z.literal('clear')]) }),
+    (admin, { userId, fault }, state) => {
+      const unknown = knownUser(state, userId);
+      if (unknown) return unknown;
+      admin.setGrantFault(userId, fault);
+      return OK;
+    },
+  ),
   'POST /__admin/advance-clock': withBody(z.strictObject({ ms: z.number().min(0) }), (admin, { ms }) => {
     try {
       admin.advanceClock(ms);

@@ -2,6 +2,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { matchRoute } from './endpoints.js';
+import { grantsScope } from './grants.js';
 import type { RequestContext } from './history.js';
 import { CATEGORY_HEADER } from './rateLimits.js';
 import { zoomError, type Reply } from './reply.js';
@@ -59,6 +60,9 @@ export function handleApi(state: SimState, method: string, rawPath: string, quer
     const reply = zoomError(429, rate.body.code, rate.body.message);
     return { label, reply: state.rateLimitHeaders === 'full' ? withHeaders(reply, rate.headers) : reply };
   }
+  if (!grantsScope(caller.scopes, endpoint.scope)) {
+    return { label, reply: withHeaders(zoomError(400, 4700, `Invalid access token, does not contain scopes:[${endpoint.scope}].`), rate.headers) };
+  }
   if (params.userId !== undefined && !isSelf(params.userId, entry)) {
     const shown = params.userId.includes('%40') || params.userId.includes('@') ? '' : `: ${params.userId}`;
     return { label, reply: withHeaders(zoomError(404, 1001, `User does not exist${shown}.`), rate.headers) };
@@ -69,7 +73,6 @@ export function handleApi(state: SimState, method: string, rawPath: string, quer
     now,
     query,
     params,
-    scopes: caller.scopes,
     paging: state.paging,
     emptyParticipants: state.faults.emptyParticipants,
   };

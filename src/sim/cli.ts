@@ -14,9 +14,10 @@ export interface SimCommandIo {
 
 const USAGE = `usage: callvault sim [--port N] [--seed S] [--plan free|pro|business] [--dataset small|year]
                     [--users N] [--webhook-url URL --webhook-secret SECRET] [--client-id ID]
+                    [--app-type user-managed|admin-managed]
 `;
 
-const FLAGS = ['--port', '--seed', '--plan', '--dataset', '--users', '--webhook-url', '--webhook-secret', '--client-id'] as const;
+const FLAGS = ['--port', '--seed', '--plan', '--dataset', '--users', '--webhook-url', '--webhook-secret', '--client-id', '--app-type'] as const;
 type Flag = (typeof FLAGS)[number];
 
 type Parsed = { ok: true; options: SimOptions } | { ok: false; message: string } | { ok: 'help' };
@@ -59,6 +60,8 @@ function parseSimArgs(argv: string[]): Parsed {
   if (!['free', 'pro', 'business'].includes(plan)) return { ok: false, message: '--plan must be free, pro or business' };
   const dataset = values.get('--dataset') ?? 'small';
   if (dataset !== 'small' && dataset !== 'year') return { ok: false, message: '--dataset must be small or year' };
+  const appType = values.get('--app-type') ?? 'user-managed';
+  if (appType !== 'user-managed' && appType !== 'admin-managed') return { ok: false, message: '--app-type must be user-managed or admin-managed' };
   const webhookUrl = values.get('--webhook-url');
   const webhookSecret = values.get('--webhook-secret');
   if ((webhookUrl === undefined) !== (webhookSecret === undefined)) {
@@ -67,6 +70,7 @@ function parseSimArgs(argv: string[]): Parsed {
   if (webhookUrl !== undefined && !isHttpUrl(webhookUrl)) return { ok: false, message: '--webhook-url must be an http(s) URL' };
   const options: SimOptions = {
     port,
+    appType,
     seed: values.get('--seed') ?? 1,
     accounts: [{ plan: plan as SimPlan, users: Array.from({ length: users }, () => ({ dataset })) }],
   };

@@ -1,18 +1,19 @@
-// The seeded generator of a user's history: meetings (scheduled, recurring, instant) with their
-// participants, cloud recordings and Zoom Phone calls. Every content string carries the user's
-// canary and every phone number the user's digit run, so a test can find any copy of it later.
+// The seeded generator of a user's history, with the mix a real user has: one-off scheduled
+// meetings, weekly recurring series (some still running, some ended long ago), instant meetings on
+// the personal meeting ID (PMI) and on random IDs, recorded and unrecorded ones, their participants,
+// and Zoom Phone calls. Every content string carries the user's canary and every phone number the
+// user's digit run, so a test can find any copy of it later.
 
 import { callLog } from './callLogs.js';
 import { createKit, newMeetingId, newUuid, uuidLike, type Kit, type Person, type UuidForm } from './contentKit.js';
 import type { UserProfile } from './directory.js';
 import { createRng, type Rng } from './random.js';
-import { UserData, type SimMeeting } from './userData.js';
-import { DAY_MS, MINUTE_MS, SECOND_MS, zoomIso } from './zoomTime.js';
-import type { ParticipantJson, RecordingFileJson, RecordingMeetingJson } from './zoomJson.js';
+import { MEETING_KINDS, UserData, type MeetingKind, type SimCall, type SimMeeting, type SimMeetingId, type SimRecording } from './userData.js';
+import { DAY_MS, MINUTE_MS, SECOND_MS, utcDay, zoomIso } from './zoomTime.js';
+import type { ParticipantJson, PastMeetingJson, RecordingFileJson, RecordingMeetingJson } from './zoomJson.js';
 
 const TOPICS = [
   'Quarterly planning',
-  'Weekly sync',
   'Design review',
   'Customer onboarding',
   'Sprint retrospective',
@@ -28,23 +29,28 @@ const TOPICS = [
   'Board prep',
   'Support escalations',
 ];
-const SERIES_TOPICS = ['Weekly sync', 'Team standup', 'Monthly all-hands', '1:1', 'Sprint planning', 'Ops review'];
+const SERIES_TOPICS = ['Weekly sync', 'Team standup', 'Ops review', '1:1', 'Sprint planning', 'Design crit'];
 
-interface Series {
-  id: number;
-  type: 3 | 8;
-  topic: string;
-  createdMs: number;
+/** Of all meetings: occurrences of recurring series, instant meetings on the PMI and on random IDs; one-off scheduled meetings are the rest. */
+const SHARES = { recurring: 0.35, pmi: 0.2, instant: 0.15 } as const;
+/** Occurrences per recurring series, on average. */
+const OCCURRENCES_PER_SERIES = 10;
+const WEEK_MS = 7 * DAY_MS;
+
+/** Zoom's meeting types: 1 instant, 2 scheduled, 3 recurring with no fixed time, 4 on the PMI, 8 recurring with a fixed time. */
+function pastType(meetingId: SimMeetingId): 1 | 2 | 3 | 4 | 8 {
+  if (meetingId.kind === 'pmi') return 4;
+  if (meetingId.kind === 'instant') return 1;
+  return meetingId.listType ?? 2;
 }
 
-interface MeetingShape {
-  type: number;
-  id: number;
-  topic: string;
+interface Occurrence {
+  meetingId: SimMeetingId;
   startMs: number;
-  scheduledMinutes: number;
   actualMinutes: number;
-  createdMs: number;
+}
+
+interface MeetingShape extends Occurrence {
   attendees: number;
   rejoin: boolean;
   uuidForm: UuidForm;
@@ -83,17 +89,18 @@ function participantRows(kit: Kit, rng: Rng, shape: MeetingShape, startMs: numbe
 
 function buildMeeting(kit: Kit, rng: Rng, shape: MeetingShape): SimMeeting {
   const { profile, host } = kit;
+  const { meetingId } = shape;
   const uuid = newUuid(kit, rng, shape.uuidForm);
   const startMs = shape.startMs;
   const endMs = startMs + shape.actualMinutes * MINUTE_MS;
   const rows = participantRows(kit, rng, shape, startMs, endMs);
   const totalMinutes = Math.round(rows.reduce((sum, r) => sum + r.duration, 0) / 60);
-  const past = {
+  const past: PastMeetingJson = {
     uuid,
-    id: shape.id,
+    id: meetingId.id,
     host_id: profile.user.userId,
-    type: shape.type,
-    topic: shape.topic,
+    type: pastType(meetingId),
+    topic: meetingId.topic,
     user_name: host.name,
     user_email: host.email,
     start_time: zoomIso(startMs),
@@ -105,35 +112,41 @@ function buildMeeting(kit: Kit, rng: Rng, shape: MeetingShape): SimMeeting {
   };
   return {
     uuid,
-    id: shape.id,
-    type: shape.type,
+    id: meetingId.id,
+    kind: meetingId.kind,
     startMs,
-    listItem: {
-      uuid,
-      id: shape.id,
-      host_id: profile.user.userId,
-      topic: shape.topic,
-      type: shape.type,
-      start_time: zoomIso(startMs),
-      duration: shape.scheduledMinutes,
-      timezone: profile.timezone,
-      created_at: zoomIso(shape.createdMs),
-      join_url: `https://zoom.us/j/${shape.id}`,
-    },
     past,
     report:
       shape.attendees >= 2
-        ? { ...past, has_recording: shape.recorded, has_screen_share: rng.chance(0.5), has_chat: rng.chance(0.4), meeting_encryption_status: 1 }
+        ? {
+            uuid,
+            id: meetingId.id,
+            type: pastType(meetingId),
+            topic: past.topic,
+            user_name: past.user_name,
+            user_email: past.user_email,
+            start_time: past.start_time,
+            end_time: past.end_time,
+            duration: past.duration,
+            total_minutes: totalMinutes,
+            participants_count: shape.attendees,
+            source: 'Zoom',
+            has_recording: shape.recorded,
+            has_screen_share: rng.chance(0.5),
+            has_chat: rng.chance(0.4),
+            meeting_encryption_status: 1,
+          }
         : null,
     participants: shape.attendees >= 2 ? rows : [],
+    recorded: shape.recorded,
   };
 }
 
-function recordingOf(kit: Kit, rng: Rng, meeting: SimMeeting): RecordingMeetingJson {
+function recordingOf(kit: Kit, rng: Rng, meeting: SimMeeting): SimRecording {
   const startMs = meeting.startMs + 30 * SECOND_MS;
   const endMs = Date.parse(meeting.past.end_time);
   const seconds = Math.round((endMs - startMs) / SECOND_MS);
-  const file = (fileType: string, extension: string, recordingType: string, size: number): RecordingFileJson => {
+  const file = (fileType: RecordingFileJson['file_type'], extension: RecordingFileJson['file_extension'], recordingType: RecordingFileJson['recording_type'], size: number): RecordingFileJson => {
     const id = uuidLike(rng);
     return {
       id,
@@ -155,39 +168,48 @@ function recordingOf(kit: Kit, rng: Rng, meeting: SimMeeting): RecordingMeetingJ
   ];
   if (rng.chance(0.5)) files.push(file('TRANSCRIPT', 'VTT', 'audio_transcript', seconds * rng.int(15, 30)));
   if (rng.chance(0.4)) files.push(file('CHAT', 'TXT', 'chat_file', rng.int(300, 9_000)));
-  return {
+  const json: RecordingMeetingJson = {
     uuid: meeting.uuid,
     id: meeting.id,
     account_id: kit.profile.user.accountId,
     host_id: kit.profile.user.userId,
     topic: meeting.past.topic,
-    type: String(meeting.type),
+    type: String(meeting.past.type) as RecordingMeetingJson['type'],
     start_time: zoomIso(startMs),
-    timezone: kit.profile.timezone,
     duration: meeting.past.duration,
     total_size: files.reduce((sum, f) => sum + f.file_size, 0),
     recording_count: files.length,
-    share_url: `https://zoom.us/rec/share/${rng.hex(32)}`,
     recording_files: files,
   };
+  return { startMs: meeting.startMs, json, shareUrl: `https://zoom.us/rec/share/${rng.hex(32)}`, timezone: kit.profile.timezone };
 }
 
-/** Even spacing over [start, end) with jitter, so the history covers the whole span. */
+/** Even spacing over [start, start + span) with jitter, so the history covers the whole span. */
 function slotStart(rng: Rng, start: number, span: number, index: number, count: number): number {
   const slot = span / Math.max(1, count);
   return start + index * slot + rng.next() * slot * 0.6;
 }
 
+const fiveMinutes = (ms: number): number => Math.floor(ms / (5 * MINUTE_MS)) * 5 * MINUTE_MS;
+
+/** `count` of `total`, spread evenly over `indexes`. */
+function spread(indexes: readonly number[], count: number): number[] {
+  const n = Math.min(count, indexes.length);
+  return Array.from({ length: n }, (_, j) => indexes[Math.floor(((j + 0.5) * indexes.length) / n)] as number);
+}
+
 /**
- * Generates a user's history ending before `t0`. Free accounts get no cloud recordings and users
- * without a Phone licence get no calls: real Zoom would hold none for them either.
+ * Generates a user's history ending before `t0`, and the meetings held later (`hold`). Free
+ * accounts get no cloud recordings and users without a Phone licence get no calls: real Zoom would
+ * hold none for them either.
  */
 export class HistoryGenerator {
   private readonly kit: Kit;
-  private added = 0;
+  private held = 0;
 
   constructor(private readonly profile: UserProfile) {
     this.kit = createKit(profile, createRng(`${profile.seedKey}/contacts`));
+    this.kit.usedMeetingIds.add(profile.pmi);
   }
 
   generate(t0: number): UserData {
@@ -196,55 +218,53 @@ export class HistoryGenerator {
     const data = new UserData();
     const rng = createRng(`${profile.seedKey}/meetings`);
     const span = size.days * DAY_MS;
+    const first = t0 - span;
     const latestEnd = t0 - MINUTE_MS;
-    const seriesCount = Math.max(1, Math.round(size.meetings / 25));
-    const series: Series[] = Array.from({ length: seriesCount }, (_, s) => ({
-      id: newMeetingId(kit, rng),
-      type: s % 4 === 3 ? 3 : 8,
-      topic: `${SERIES_TOPICS[s % SERIES_TOPICS.length]} ${profile.canary} #${s + 1}`,
-      createdMs: t0 - span - rng.int(1, 30) * DAY_MS,
-    }));
-    const recordingCount = profile.user.plan === 'free' ? 0 : Math.min(size.recordings, size.meetings);
-    const recordedIndexes = new Set(Array.from({ length: recordingCount }, (_, j) => Math.floor(((j + 0.5) * size.meetings) / recordingCount)));
-    const recorded = new Set<SimMeeting>();
-    const participants = size.participantsPerMeeting;
-    for (let i = 0; i < size.meetings; i++) {
-      // A few UUIDs per user that must be double-encoded; they are scheduled meetings with
-      // attendees, so every endpoint serves them.
-      const uuidForm = i % 11 === 1 ? 'leading-slash' : i % 11 === 4 ? 'double-slash' : 'plain';
+    const total = size.meetings;
+    const pmiId = this.registerPmi(data, first);
+
+    const occurrences: Occurrence[] = this.series(data, rng, t0, first, Math.floor(total * SHARES.recurring));
+    const pmiCount = Math.floor(total * SHARES.pmi);
+    const instantCount = Math.floor(total * SHARES.instant);
+    const scheduledCount = total - occurrences.length - pmiCount - instantCount;
+    const spaced = (count: number, meetingIdOf: (startMs: number, index: number) => SimMeetingId, minutes: () => number): void => {
+      for (let i = 0; i < count; i++) {
+        const actualMinutes = minutes();
+        let startMs = fiveMinutes(slotStart(rng, first, span, i, count));
+        if (startMs + actualMinutes * MINUTE_MS > latestEnd) startMs = Math.floor((latestEnd - actualMinutes * MINUTE_MS) / MINUTE_MS) * MINUTE_MS;
+        occurrences.push({ meetingId: meetingIdOf(startMs, i), startMs, actualMinutes });
+      }
+    };
+    spaced(pmiCount, () => pmiId, () => rng.int(10, 70));
+    spaced(instantCount, (startMs) => this.registerInstant(data, rng, startMs), () => rng.int(10, 70));
+    spaced(
+      scheduledCount,
+      (startMs, i) => this.registerScheduled(data, rng, startMs - rng.int(1, 14) * DAY_MS, i + 1),
+      () => Math.max(5, rng.pick([30, 30, 45, 60, 60, 90]) + rng.int(-10, 10)),
+    );
+    occurrences.sort((a, b) => a.startMs - b.startMs || a.meetingId.id - b.meetingId.id);
+
+    const recordingCount = profile.user.plan === 'free' ? 0 : Math.min(size.recordings, total);
+    const recorded = this.recordedIndexes(occurrences, recordingCount);
+    occurrences.forEach((occurrence, i) => {
+      // A few UUIDs per user that must be double-encoded; they have attendees, so every endpoint serves them.
+      const uuidForm: UuidForm = i % 11 === 1 ? 'leading-slash' : i % 11 === 4 ? 'double-slash' : 'plain';
       const special = uuidForm !== 'plain';
-      const roll = rng.next();
-      const kind = special ? 'scheduled' : roll < 0.15 ? 'instant' : roll < 0.4 ? 'series' : 'scheduled';
-      const scheduledMinutes = rng.pick([30, 30, 45, 60, 60, 90]);
-      const actualMinutes = Math.max(5, scheduledMinutes + rng.int(-10, 10));
-      let startMs = Math.floor(slotStart(rng, t0 - span, span, i, size.meetings) / (5 * MINUTE_MS)) * 5 * MINUTE_MS;
-      if (startMs + actualMinutes * MINUTE_MS > latestEnd) startMs = Math.floor((latestEnd - actualMinutes * MINUTE_MS) / MINUTE_MS) * MINUTE_MS;
-      const ofSeries = kind === 'series' ? rng.pick(series) : null;
-      const attendees = !special && i % 9 === 5 ? 1 : participants;
       const meeting = buildMeeting(kit, rng, {
-        type: ofSeries ? ofSeries.type : kind === 'instant' ? 1 : 2,
-        id: ofSeries ? ofSeries.id : newMeetingId(kit, rng),
-        topic: ofSeries ? ofSeries.topic : `${rng.pick(TOPICS)} ${profile.canary} #${i + 1}`,
-        startMs,
-        scheduledMinutes,
-        actualMinutes,
-        createdMs: ofSeries ? ofSeries.createdMs : startMs - (kind === 'instant' ? 0 : rng.int(1, 14) * DAY_MS),
-        attendees,
+        ...occurrence,
+        attendees: !special && i % 9 === 5 ? 1 : size.participantsPerMeeting,
         rejoin: i % 6 === 2,
         uuidForm,
-        recorded: recordedIndexes.has(i),
+        recorded: recorded.has(i),
       });
       data.addMeeting(meeting);
-      if (recordedIndexes.has(i)) recorded.add(meeting);
-    }
+    });
     const recordingRng = createRng(`${profile.seedKey}/recordings`);
-    for (const meeting of data.meetings) {
-      if (recorded.has(meeting)) data.addRecording({ startMs: meeting.startMs, json: recordingOf(kit, recordingRng, meeting) });
-    }
-    if (profile.user.phone) {
+    for (const meeting of data.meetings) if (meeting.recorded) data.addRecording(recordingOf(kit, recordingRng, meeting));
+    if (profile.user.phone === true) {
       const callRng = createRng(`${profile.seedKey}/calls`);
       for (let j = 0; j < size.calls; j++) {
-        const startMs = Math.min(Math.floor(slotStart(callRng, t0 - span, span, j, size.calls) / SECOND_MS) * SECOND_MS, latestEnd - 2 * 60 * MINUTE_MS);
+        const startMs = Math.min(Math.floor(slotStart(callRng, first, span, j, size.calls) / SECOND_MS) * SECOND_MS, latestEnd - 2 * 60 * MINUTE_MS);
         const log = callLog(kit, callRng, startMs);
         data.addCall({ startMs: Date.parse(log.start_time), log });
       }
@@ -252,29 +272,152 @@ export class HistoryGenerator {
     return data;
   }
 
-  /** `n` scheduled meetings with attendees that ended at `now`, oldest start first; deterministic for the call order. */
-  addMeetings(data: UserData, now: number, n: number): SimMeeting[] {
-    const rng = createRng(`${this.profile.seedKey}/added/${this.added++}`);
-    const out: SimMeeting[] = [];
-    for (let k = 0; k < n; k++) {
-      const actualMinutes = rng.int(15, 60);
-      const startMs = Math.floor(now / SECOND_MS) * SECOND_MS - actualMinutes * MINUTE_MS;
-      const meeting = buildMeeting(this.kit, rng, {
-        type: 2,
-        id: newMeetingId(this.kit, rng),
-        topic: `${rng.pick(TOPICS)} ${this.profile.canary} #${data.meetings.length + 1}`,
-        startMs,
-        scheduledMinutes: 30,
-        actualMinutes,
-        createdMs: startMs - DAY_MS,
-        attendees: Math.max(2, this.profile.size.participantsPerMeeting),
-        rejoin: false,
-        uuidForm: 'plain',
-        recorded: false,
+  /**
+   * A meeting of `kind` that ended at `now`, with its recording when `recorded`: a new ID for a
+   * scheduled or instant meeting, the PMI, or the next occurrence of a running recurring series.
+   * Deterministic for the call order.
+   */
+  hold(data: UserData, now: number, kind: MeetingKind, options: { recorded?: boolean; attendees?: number } = {}): { meeting: SimMeeting; recording: SimRecording | null } {
+    const rng = createRng(`${this.profile.seedKey}/added/${this.held++}`);
+    const actualMinutes = rng.int(15, 60);
+    const startMs = Math.floor(now / SECOND_MS) * SECOND_MS - actualMinutes * MINUTE_MS;
+    let meetingId: SimMeetingId;
+    if (kind === 'pmi') meetingId = data.meetingId(this.profile.pmi) ?? this.registerPmi(data, startMs);
+    else if (kind === 'instant') meetingId = this.registerInstant(data, rng, startMs);
+    else if (kind === 'scheduled') meetingId = this.registerScheduled(data, rng, startMs - DAY_MS, data.meetings.length + 1);
+    else meetingId = this.runningSeries(data, now, rng, startMs);
+    const meeting = buildMeeting(this.kit, rng, {
+      meetingId,
+      startMs,
+      actualMinutes,
+      attendees: options.attendees ?? Math.max(2, this.profile.size.participantsPerMeeting),
+      rejoin: false,
+      uuidForm: 'plain',
+      recorded: options.recorded ?? false,
+    });
+    data.addMeeting(meeting);
+    const recording = meeting.recorded ? recordingOf(this.kit, rng, meeting) : null;
+    if (recording) data.addRecording(recording);
+    return { meeting, recording };
+  }
+
+  /** A call that ended just now (at most `now`); deterministic for the call order. */
+  holdCall(data: UserData, now: number): SimCall {
+    const rng = createRng(`${this.profile.seedKey}/added-call/${this.held++}`);
+    const log = callLog(this.kit, rng, Math.floor(now / SECOND_MS) * SECOND_MS - 40 * MINUTE_MS);
+    const call = { startMs: Date.parse(log.start_time), log };
+    data.addCall(call);
+    return call;
+  }
+
+  private registerPmi(data: UserData, createdMs: number): SimMeetingId {
+    const { profile } = this;
+    return data.addMeetingId({
+      id: profile.pmi,
+      kind: 'pmi',
+      listType: null,
+      // Zoom's own name for meetings on the PMI.
+      topic: `${profile.displayName}'s Personal Meeting Room`,
+      timezone: profile.timezone,
+      createdMs: createdMs - 30 * DAY_MS,
+      scheduledMinutes: 60,
+    });
+  }
+
+  private registerInstant(data: UserData, rng: Rng, startMs: number): SimMeetingId {
+    const { profile, kit } = this;
+    return data.addMeetingId({
+      id: newMeetingId(kit, rng),
+      kind: 'instant',
+      listType: null,
+      topic: `${profile.displayName}'s Zoom Meeting`,
+      timezone: profile.timezone,
+      createdMs: startMs,
+      scheduledMinutes: 60,
+    });
+  }
+
+  private registerScheduled(data: UserData, rng: Rng, createdMs: number, n: number): SimMeetingId {
+    const { profile, kit } = this;
+    return data.addMeetingId({
+      id: newMeetingId(kit, rng),
+      kind: 'scheduled',
+      listType: 2,
+      topic: `${rng.pick(TOPICS)} ${profile.canary} #${n}`,
+      timezone: profile.timezone,
+      createdMs,
+      scheduledMinutes: rng.pick([30, 30, 45, 60, 60, 90]),
+    });
+  }
+
+  /**
+   * Recurring series with `target` occurrences in all, within [first, t0): weekly at a fixed time
+   * (type 8), or every 3 to 12 days with no fixed time (type 3, one series in four). Half of them are
+   * still running; the others ended 40 days or more ago, so their IDs have expired.
+   */
+  private series(data: UserData, rng: Rng, t0: number, first: number, target: number): Occurrence[] {
+    const { profile, kit } = this;
+    const count = target > 0 ? Math.max(1, Math.round(target / OCCURRENCES_PER_SERIES)) : 0;
+    const occurrences: Occurrence[] = [];
+    for (let k = 0; k < count; k++) {
+      const wanted = Math.floor(target / count) + (k < target % count ? 1 : 0);
+      const listType = k % 4 === 3 ? 3 : 8;
+      const minutes = rng.pick([15, 30, 30, 45, 60]);
+      const timeOfDay = rng.int(8, 17) * 60 * MINUTE_MS + (rng.chance(0.5) ? 30 * MINUTE_MS : 0);
+      const running = k % 2 === 0;
+      const daysBack = running ? rng.int(1, 6) : rng.int(40, Math.max(41, Math.min(150, Math.floor((t0 - first) / DAY_MS / 2))));
+      let startMs = utcDay(t0 - daysBack * DAY_MS) + timeOfDay;
+      if (startMs + minutes * MINUTE_MS >= t0) startMs -= DAY_MS;
+      const starts: number[] = [];
+      while (starts.length < wanted && startMs >= first) {
+        // A skipped week (a holiday) now and then.
+        if (listType === 3 || !rng.chance(0.08)) starts.push(startMs);
+        startMs -= listType === 3 ? rng.int(3, 12) * DAY_MS : WEEK_MS;
+      }
+      if (starts.length === 0) continue;
+      const meetingId = data.addMeetingId({
+        id: newMeetingId(kit, rng),
+        kind: 'recurring',
+        listType,
+        topic: `${SERIES_TOPICS[k % SERIES_TOPICS.length]} ${profile.canary} #${k + 1}`,
+        timezone: profile.timezone,
+        createdMs: (starts.at(-1) as number) - rng.int(1, 20) * DAY_MS,
+        scheduledMinutes: minutes,
       });
-      data.addMeeting(meeting);
-      out.push(meeting);
+      for (const start of starts) occurrences.push({ meetingId, startMs: start, actualMinutes: Math.max(5, minutes + rng.int(-5, 10)) });
     }
-    return out.sort((a, b) => a.startMs - b.startMs);
+    return occurrences;
+  }
+
+  /** The running series whose turn it is, or a new weekly series when none runs. */
+  private runningSeries(data: UserData, now: number, rng: Rng, startMs: number): SimMeetingId {
+    const running = [...data.meetingIds()].filter((m) => m.kind === 'recurring' && m.listType === 8 && (m.instances.at(-1)?.startMs ?? 0) > now - 30 * DAY_MS);
+    if (running.length > 0) return running[this.held % running.length] as SimMeetingId;
+    return data.addMeetingId({
+      id: newMeetingId(this.kit, rng),
+      kind: 'recurring',
+      listType: 8,
+      topic: `${rng.pick(SERIES_TOPICS)} ${this.profile.canary} #${data.meetings.length + 1}`,
+      timezone: this.profile.timezone,
+      createdMs: startMs - DAY_MS,
+      scheduledMinutes: 30,
+    });
+  }
+
+  /** Which occurrences (by index) are recorded: `count` in all, a share of every kind, spread over the year. */
+  private recordedIndexes(occurrences: readonly Occurrence[], count: number): Set<number> {
+    const byKind = new Map<MeetingKind, number[]>(MEETING_KINDS.map((k) => [k, []]));
+    occurrences.forEach((o, i) => byKind.get(o.meetingId.kind)?.push(i));
+    const chosen = new Set<number>();
+    let left = count;
+    MEETING_KINDS.forEach((kind, k) => {
+      const quota = Math.floor(count / MEETING_KINDS.length) + (k < count % MEETING_KINDS.length ? 1 : 0);
+      for (const i of spread(byKind.get(kind) ?? [], quota)) chosen.add(i);
+    });
+    left -= chosen.size;
+    // A kind with fewer meetings than its quota leaves the rest to the others, evenly.
+    const rest = occurrences.map((_, i) => i).filter((i) => !chosen.has(i));
+    for (const i of spread(rest, left)) chosen.add(i);
+    return chosen;
   }
 }

@@ -1,14 +1,14 @@
 // The `from`/`to` query of Zoom's windowed endpoints: UTC calendar days, inclusive (Zoom Phone
 // also takes 'YYYY-MM-DDTHH:mm:ssZ'), at most one month, within a horizon of N months back.
 //
-// Where Zoom does not document the behaviour: "one month" is at most 31 days from `from` to `to`;
-// a window that straddles the horizon is clamped to it, one that ends before it is refused.
+// Where Zoom does not document the behaviour: "a month" is read as strictly as it can be, one
+// calendar month (from the 15th, `to` may be the 14th of the next month at the latest; from the
+// 1st, the last day of the same month); a window that straddles the horizon is clamped to it, one
+// that ends before it is refused.
 
 import { err, ok, type Result } from '../core/result.js';
 import { zoomError, type Reply } from './reply.js';
 import { DAY_MS, SECOND_MS, monthsBack, parseDate, parseDateTime } from './zoomTime.js';
-
-const MAX_WINDOW_DAYS = 31;
 
 export interface DateWindow {
   from: number;
@@ -40,10 +40,18 @@ export function parseWindow(query: URLSearchParams, allowDateTime: boolean): Res
   return ok({ from: from.start, to: to.end, toStart: to.start, fromText, toText });
 }
 
+/** The same day of the next calendar month, or its last day when it is shorter (Jan 31 -> Feb 28). */
+function oneMonthAfter(ms: number): number {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  const month = d.getUTCMonth();
+  const daysInNext = new Date(Date.UTC(year, month + 2, 0)).getUTCDate();
+  return Date.UTC(year, month + 1, Math.min(d.getUTCDate(), daysInNext));
+}
+
+/** A 400 when `to` is not before the same day of the next month. */
 export function checkOneMonth(window: DateWindow): Reply | null {
-  return window.toStart - window.from > MAX_WINDOW_DAYS * DAY_MS
-    ? zoomError(400, 300, `The date range can only be one month (at most ${MAX_WINDOW_DAYS} days).`)
-    : null;
+  return window.toStart >= oneMonthAfter(window.from) ? zoomError(400, 300, 'The date range can only be one month.') : null;
 }
 
 /** A window of at most a month reaching into the last `months` months, its `from` clamped to them. */

@@ -34,6 +34,8 @@ export interface UserProfile {
   canary: string;
   /** Every phone number in this user's content starts +1 and then this run. */
   digitRun: string;
+  /** The personal meeting ID: 10 digits, unlike the 11 of other meeting IDs. */
+  pmi: number;
 }
 
 export function zoomId(rng: Rng): string {
@@ -79,6 +81,7 @@ export function createDirectory(seed: string, accounts: SimAccountSpec[]): UserP
       digitRuns.add(digitRun);
       const lastName = `${surname} ${canary}`;
       const plan: SimPlan = account.plan;
+      const pmi = createRng(`${seedKey}/pmi`).int(2_000_000_000, 9_999_999_999);
       profiles.push({
         user: {
           accountId,
@@ -87,6 +90,7 @@ export function createDirectory(seed: string, accounts: SimAccountSpec[]): UserP
           plan,
           admin: spec.admin ?? false,
           phone: spec.phone ?? true,
+          pmi,
           canaries: [canary, digitRun],
         },
         accountIndex,
@@ -98,6 +102,7 @@ export function createDirectory(seed: string, accounts: SimAccountSpec[]): UserP
         timezone: rng.pick(TIMEZONES),
         canary,
         digitRun,
+        pmi,
       });
     });
   });

@@ -9,26 +9,53 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { err, ok, type Result } from '../core/result.js';
+import type { SimAppType } from './types.js';
 import { MINUTE_MS, SECOND_MS } from './zoomTime.js';
 
 const ACCESS_TOKEN_SECONDS = 3599;
 const CODE_TTL_MS = 5 * MINUTE_MS;
 
-const BASE_SCOPES = [
-  'user:read:user',
-  'meeting:read:list_meetings',
-  'meeting:read:past_meeting',
-  'meeting:read:list_past_instances',
-  'meeting:read:list_past_participants',
-  'cloud_recording:read:list_user_recordings',
-  'phone:read:list_call_logs',
-];
-/** Granted to admins only: the report API needs them. */
-export const REPORT_SCOPES = { meetings: 'report:read:user:admin', participants: 'report:read:list_meeting_participants:admin' } as const;
+/**
+ * The granular scopes of each endpoint the simulator serves, as Zoom's API reference names them.
+ * A user-managed app holds the user-level form; an admin-managed app the admin-level form
+ * (`…:admin`), which also serves `me`. The report API exists at admin level only.
+ */
+export const ENDPOINT_SCOPES = {
+  me: 'user:read:user',
+  listMeetings: 'meeting:read:list_meetings',
+  pastMeeting: 'meeting:read:past_meeting',
+  pastInstances: 'meeting:read:list_past_instances',
+  pastParticipants: 'meeting:read:list_past_participants',
+  recordings: 'cloud_recording:read:list_user_recordings',
+  callHistory: 'phone:read:list_call_logs',
+  reportMeetings: 'report:read:user:admin',
+  reportParticipants: 'report:read:list_meeting_participants:admin',
+} as const;
 
-export function scopesFor(admin: boolean): string[] {
-  return admin ? [...BASE_SCOPES, REPORT_SCOPES.meetings, REPORT_SCOPES.participants] : BASE_SCOPES;
+const adminLevel = (scope: string): string => (scope.endsWith(':admin') ? scope : `${scope}:admin`);
+
+/** Every scope a grant of `appType` holds: user-level only, or admin-level only (no app type combines both). */
+export function scopesFor(appType: SimAppType): string[] {
+  const all = Object.values(ENDPOINT_SCOPES);
+  return appType === 'admin-managed' ? all.map(adminLevel) : all.filter((scope) => !scope.endsWith(':admin'));
 }
+
+/** Whether `granted` lets a caller use an endpoint that needs `scope` (its user- or admin-level form). */
+export function grantsScope(granted: ReadonlySet<string>, scope: string): boolean {
+  return granted.has(scope) || granted.has(adminLevel(scope));
+}
+
+/**
+ * OAuth errors a grant can be put into (ZOOM.md section 7, Zoom's OAuth error table): 4737 "Can not
+ * find the authentication for the access token", 4738 "The token is disabled by admin". The body's
+ * `error` keyword is not documented for these; the simulator sends invalid_grant, the keyword Zoom
+ * uses for refresh tokens it refuses, so that a client must read the code.
+ */
+export type GrantFault = 4737 | 4738;
+const GRANT_FAULT_REASONS: Record<GrantFault, string> = {
+  4737: 'Can not find the authentication for the access token.',
+  4738: 'The token is disabled by admin.',
+};
 
 export interface TokenPair {
   access_token: string;
@@ -93,6 +120,7 @@ export class Grants {
   /** Every refresh token ever issued, to its grant: old ones are recognised and refused. */
   private readonly refreshTokens = new Map<string, Grant>();
   private readonly issued = new Map<string, string[]>();
+  private readonly faults = new Map<string, GrantFault>();
 
   constructor(private readonly o: GrantsOptions) {}
 
@@ -120,6 +148,8 @@ export class Grants {
     const grant = this.refreshTokens.get(refreshToken);
     if (!grant) return err(INVALID_TOKEN);
     if (this.o.isDeleted(grant.userId)) return err(oauthError(400, 'invalid_grant', 'Token owner no longer exists', 4735));
+    const fault = this.faults.get(grant.userId);
+    if (fault && !grant.ended) return err(oauthError(400, 'invalid_grant', GRANT_FAULT_REASONS[fault], fault));
     if (grant.ended === 'superseded') return err(oauthError(400, 'invalid_grant', 'Token has been revoked', 4741));
     if (grant.ended || grant.refreshToken !== refreshToken) return err(INVALID_TOKEN);
     return ok(this.issueTokens(grant));
@@ -137,10 +167,17 @@ export class Grants {
     for (const grant of this.grantsOfUser.get(userId) ?? []) if (!grant.ended) grant.ended = 'revoked';
   }
 
+  /** From now on the user's grants refresh into `fault` and their access tokens are refused; null clears it. */
+  setFault(userId: string, fault: GrantFault | null): void {
+    if (fault === null) this.faults.delete(userId);
+    else this.faults.set(userId, fault);
+  }
+
   /** The caller of an API request, when its access token is known, unexpired and its grant alive. */
   authenticate(accessToken: string): Authenticated | null {
     const entry = this.accessTokens.get(accessToken);
     if (!entry || entry.grant.ended || entry.expiresAt <= this.o.now() || this.o.isDeleted(entry.grant.userId)) return null;
+    if (this.faults.has(entry.grant.userId)) return null;
     return { userId: entry.grant.userId, scopes: entry.scopes };
   }
 

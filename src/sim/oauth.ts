@@ -11,6 +11,8 @@ export interface OAuthDeps {
   apiUrl: string;
   /** The user `sim_user` names (id or email), or the first user when it is absent; null if unknown or deleted. */
   consentingUser(simUser: string | null): string | null;
+  /** Whether the user may add the app: anyone for a user-managed app, admins only for an admin-managed one. */
+  mayAdd(userId: string): boolean;
   /** A live grant of `userId` was revoked through /oauth/revoke: Zoom then sends app_deauthorized. */
   onRevoked(userId: string): void;
 }
@@ -35,6 +37,12 @@ export function authorize(query: URLSearchParams, deps: OAuthDeps): Reply {
   if (query.get('code_challenge_method') !== 'S256') return badRequest('invalid_request', 'code_challenge_method must be S256');
   const userId = deps.consentingUser(query.get('sim_user'));
   if (!userId) return badRequest('invalid_request', 'Unknown sim_user');
+  if (!deps.mayAdd(userId)) {
+    // As any OAuth server does when consent is not given: back to the app with error=access_denied.
+    target.searchParams.set('error', 'access_denied');
+    target.searchParams.set('state', state);
+    return { status: 302, headers: { Location: target.toString() } };
+  }
   const code = deps.grants.issueCode(userId, redirectUri ?? '', challenge);
   target.searchParams.set('code', code);
   target.searchParams.set('state', state);

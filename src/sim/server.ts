@@ -21,6 +21,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     clock: options.clock ?? systemClock,
     ownsClock: options.clock === undefined,
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
+    appType: options.appType ?? 'user-managed',
     webhook: options.webhook,
   });
   const admin = createAdmin(state);
@@ -36,6 +37,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       const entry = state.lookup(ref);
       return entry && !entry.deleted ? entry.profile.user.userId : null;
     },
+    mayAdd: (userId) => state.mayAdd(userId),
     onRevoked: (userId) => void state.notifyDeauthorized(userId),
   });
 
@@ -113,7 +115,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       held.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await Promise.all([closed, state.notifier.close()]);
+      await Promise.all([closed, state.webhooks.close()]);
     })();
     return closing;
   };

@@ -9,9 +9,10 @@ import { Faults } from './faults.js';
 import { Grants, scopesFor } from './grants.js';
 import { PageTokens } from './paging.js';
 import { AccountLimits } from './rateLimits.js';
-import type { SimAccountSpec } from './types.js';
+import type { SimAccountSpec, SimAppType } from './types.js';
 import type { UserData } from './userData.js';
-import { DeauthorizationNotifier, type Delivery } from './webhook.js';
+import { WebhookPoster, deauthorizationBody, type Delivery } from './webhook.js';
+import type { ZoomEventJson } from './zoomJson.js';
 
 export interface UserEntry {
   profile: UserProfile;
@@ -27,17 +28,19 @@ export interface StateOptions {
   /** False when the caller passed its own clock: then only that clock moves time. */
   ownsClock: boolean;
   clientId: string;
+  appType: SimAppType;
   webhook: { url: string; secretToken: string } | undefined;
 }
 
 export class SimState {
   readonly clientId: string;
+  readonly appType: SimAppType;
   readonly entries: UserEntry[];
   readonly grants: Grants;
   readonly paging: PageTokens;
   readonly faults = new Faults();
   readonly counts = new RequestCounter();
-  readonly notifier: DeauthorizationNotifier;
+  readonly webhooks: WebhookPoster;
   rateLimitHeaders: 'full' | 'none' = 'full';
   private readonly byId = new Map<string, UserEntry>();
   private readonly limits = new Map<string, AccountLimits>();
@@ -45,6 +48,7 @@ export class SimState {
 
   constructor(private readonly o: StateOptions) {
     this.clientId = o.clientId;
+    this.appType = o.appType;
     const t0 = o.clock.now();
     this.entries = createDirectory(seedText(o.seed), o.accounts ?? DEFAULT_ACCOUNTS).map((profile) => {
       const generator = new HistoryGenerator(profile);
@@ -58,11 +62,11 @@ export class SimState {
     const now = (): number => this.now();
     this.grants = new Grants({
       now,
-      scopesOf: (userId) => scopesFor(this.byId.get(userId)?.profile.user.admin ?? false),
+      scopesOf: () => scopesFor(o.appType),
       isDeleted: (userId) => this.byId.get(userId)?.deleted ?? true,
     });
     this.paging = new PageTokens(now);
-    this.notifier = new DeauthorizationNotifier(o.webhook);
+    this.webhooks = new WebhookPoster(o.webhook);
   }
 
   now(): number {
@@ -109,6 +113,17 @@ export class SimState {
   /** POSTs app_deauthorized for the user, as Zoom does after a grant ends by Revoke or removal. */
   notifyDeauthorized(userId: string): Promise<Delivery> {
     const { profile } = this.require(userId);
-    return this.notifier.notify({ accountId: profile.user.accountId, userId, clientId: this.clientId, at: this.now() });
+    const at = this.now();
+    return this.webhooks.post(deauthorizationBody({ accountId: profile.user.accountId, userId, clientId: this.clientId, at }), at);
+  }
+
+  /** POSTs an event about a user's history (delivery is not awaited: Zoom does not wait either). */
+  notify(event: ZoomEventJson): void {
+    void this.webhooks.post(JSON.stringify(event), event.event_ts);
+  }
+
+  /** Whether the user may add this simulator's app: admins only when it is admin-managed. */
+  mayAdd(userId: string): boolean {
+    return this.appType === 'user-managed' || (this.find(userId)?.profile.user.admin ?? false);
   }
 }

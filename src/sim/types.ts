@@ -2,7 +2,18 @@
 // it by another engineer at the same time, so names and shapes here change only by agreement.
 
 import type { Clock } from '../core/clock.js';
-import type { CallLogJson, MeetingListItemJson, ParticipantJson, PastMeetingJson, RecordingMeetingJson, ReportMeetingJson, UserMeJson } from './zoomJson.js';
+import type { MeetingKind } from './userData.js';
+import type { CallLogJson, MeetingListItemJson, ParticipantJson, PastMeetingJson, RecordingMeetingJson, ReportMeetingJson, UserMeJson, ZoomEventJson } from './zoomJson.js';
+
+export type { MeetingKind } from './userData.js';
+
+/**
+ * Zoom's two kinds of OAuth app (developers.zoom.us/docs/build-flow/basic-info/app-mgmt/): a
+ * user-managed app is added by each user and may hold user-level scopes only; an admin-managed app
+ * is added by an admin for the whole account and holds admin-level scopes (among them the report
+ * API). "There's no app type that combines both."
+ */
+export type SimAppType = 'user-managed' | 'admin-managed';
 
 export type SimPlan = 'free' | 'pro' | 'business';
 
@@ -20,7 +31,9 @@ export interface SimOptions {
   clientId?: string;
   /** Default [{ plan: 'pro', users: [{}] }]. */
   accounts?: SimAccountSpec[];
-  /** Where app_deauthorized is POSTed. */
+  /** Default 'user-managed', as a desktop app logging its user in with PKCE is. */
+  appType?: SimAppType;
+  /** Where app_deauthorized and the subscribed events (meeting.ended, recordings, call history) are POSTed. */
   webhook?: { url: string; secretToken: string };
   /** How long a 'timeout' fault holds a request before destroying the socket; default 30_000. */
   faultDelayMs?: number;
@@ -34,10 +47,16 @@ export interface SimAccountSpec {
 export interface SimUserSpec {
   /** Default 'small'. */
   dataset?: 'small' | 'year' | DatasetSize;
-  /** Grants the report:read:user:admin scope, so the report API works; default false. */
+  /**
+   * The user's role at Zoom is Admin; default false. Only an admin may add an admin-managed app;
+   * for a user-managed app the role changes nothing.
+   */
   admin?: boolean;
-  /** Has a Zoom Phone licence; default true. */
-  phone?: boolean;
+  /**
+   * true (default): a Zoom Phone licence. false: none, and Zoom answers call history with 404 code
+   * 300 ("User does not exist"). 'not-enabled': the account has no Zoom Phone set up (403).
+   */
+  phone?: boolean | 'not-enabled';
 }
 
 export interface DatasetSize {
@@ -66,7 +85,9 @@ export interface SimUser {
   email: string;
   plan: SimPlan;
   admin: boolean;
-  phone: boolean;
+  phone: boolean | 'not-enabled';
+  /** The personal meeting ID (/users/me serves it as `pmi`). */
+  pmi: number;
   /** Distinctive strings embedded in this user's content: the canary token and the phone digit run. */
   canaries: string[];
 }
@@ -90,8 +111,30 @@ export interface SimAdmin {
   deleteUser(userId: string): void;
   /** Revokes every grant of the user, then POSTs a signed app_deauthorized webhook to options.webhook. */
   deauthorize(userId: string): Promise<{ delivered: boolean; status: number | null }>;
-  /** New meetings that ended just now (for incremental sync). */
+  /** New one-off scheduled meetings that ended just now (for incremental sync); meeting.ended is posted for each. */
   addMeetings(userId: string, n: number): MeetingTruth[];
+  /**
+   * A meeting of `kind` that ended just now (see HistoryGenerator.hold), and the events Zoom sends
+   * for it: meeting.ended, and recording.completed when recorded. The events are also POSTed to
+   * options.webhook when one is set.
+   */
+  holdMeeting(userId: string, kind: MeetingKind, options?: { recorded?: boolean; attendees?: number }): { meeting: MeetingTruth; events: ZoomEventJson[] };
+  /**
+   * The user moves a meeting's cloud recording to the trash ('trash', recording.trashed) or deletes
+   * it for good ('delete', recording.deleted): the listing no longer serves it. Null when the
+   * meeting has no recording.
+   */
+  deleteRecording(userId: string, meetingUuid: string, how: 'trash' | 'delete'): ZoomEventJson | null;
+  /** The user deletes calls from the call history (phone.call_history_deleted); the event, or null when none was there. */
+  deleteCalls(userId: string, callIds: string[]): ZoomEventJson | null;
+  /** New calls that ended just now, and their phone.caller/callee_call_history_completed events. */
+  addCalls(userId: string, n: number): { calls: CallTruth[]; events: ZoomEventJson[] };
+  /**
+   * From now on a refresh of the user's grant answers this OAuth error and the API refuses its
+   * access tokens: 4737 (Zoom cannot find the authentication) or 4738 (an admin disabled the token).
+   * 'clear' undoes it.
+   */
+  setGrantFault(userId: string, fault: 4737 | 4738 | 'clear'): void;
   /** Only when the simulator owns its clock (no options.clock given): an offset added to now. */
   advanceClock(ms: number): void;
   /** Every access and refresh token ever issued to the user (for canary scans). */
@@ -118,13 +161,13 @@ export interface FaultPlan {
   emptyParticipants?: boolean;
 }
 
-/** Which endpoints answer this user at all, given the plan, the Phone licence and the admin scope. */
+/** Which endpoints answer this user at all, given the app type, the plan and the Phone licence. */
 export interface ServedEndpoints {
   previousMeetings: boolean;
   pastMeetings: boolean;
   /** /past_meetings/{id}/participants: Pro and up. */
   participants: boolean;
-  /** /report/users/{userId}/meetings and /report/meetings/{id}/participants: Pro and up, admin scope. */
+  /** /report/users/{userId}/meetings and /report/meetings/{id}/participants: Pro and up, an admin-managed app. */
   report: boolean;
   /** /users/{userId}/recordings: Pro and up. */
   recordings: boolean;
@@ -134,7 +177,6 @@ export interface ServedEndpoints {
 
 /** Where each endpoint's horizon starts, as of the groundTruth() call (ms, UTC midnight). */
 export interface Horizons {
-  previousMeetings: number;
   report: number;
   pastMeetings: number;
   instances: number;
@@ -142,20 +184,30 @@ export interface Horizons {
 }
 
 export interface MeetingTruth {
-  /** The item as /users/{userId}/meetings?type=previous_meetings lists it. */
-  meeting: MeetingListItemJson;
-  /** As /past_meetings/{uuid} serves it. */
+  kind: MeetingKind;
+  /** It has a cloud recording (now: a deleted recording leaves this true). */
+  recorded: boolean;
+  /** As /past_meetings/{uuid} serves it: uuid, id, topic, type, start and end. */
   pastMeeting: PastMeetingJson;
   /** As /report/users/{userId}/meetings lists it; null when fewer than two people attended. */
   reportMeeting: ReportMeetingJson | null;
   /** What both participants endpoints serve (ordered by join time); empty when one person attended. */
   participants: ParticipantJson[];
-  /** Listed by previous_meetings now: not an instant meeting (type 1), within 6 months. */
+  /** Its meeting ID is listed by previous_meetings now: a scheduled or recurring ID that has not expired. */
   inPreviousMeetings: boolean;
   /** Listed by the report now: two or more participants, within 6 months. */
   inReport: boolean;
   /** /past_meetings/{uuid} and its participants answer now: within 1 year. */
   inPastMeetings: boolean;
+  /** Listed by /past_meetings/{its id}/instances now: within 15 months. */
+  inInstances: boolean;
+  /**
+   * A user-managed app can find it now without Zoom's events: its meeting ID is the PMI, is listed
+   * by previous_meetings, or is the ID of a cloud recording Zoom lists; and Zoom serves its instance
+   * and its details (inInstances and inPastMeetings). Instant meetings on other IDs are not, unless
+   * recorded.
+   */
+  discoverable: boolean;
 }
 
 export interface CallTruth {
@@ -170,6 +222,8 @@ export interface GroundTruth {
   me: UserMeJson;
   serves: ServedEndpoints;
   horizons: Horizons;
+  /** What previous_meetings lists now: one item per unexpired scheduled or recurring meeting ID. */
+  previousMeetings: MeetingListItemJson[];
   /** Ordered by start time, oldest first (the order every list endpoint uses). */
   meetings: MeetingTruth[];
   /** Recordings have no horizon: every one is listed by /users/{userId}/recordings when `serves.recordings`. */

@@ -44,7 +44,7 @@ export interface Delivery {
 
 /**
  * One delivery attempt. Zoom retries failed deliveries after 5, 20 and 60 minutes; the simulator
- * does not (a test that needs another attempt calls deauthorize again). `signal` aborts it when
+ * does not (a test that needs another attempt asks for the event again). `signal` aborts it when
  * the simulator closes.
  */
 export async function postWebhook(url: string, secretToken: string, rawBody: string, at: number, signal: AbortSignal): Promise<Delivery> {
@@ -67,16 +67,19 @@ export async function postWebhook(url: string, secretToken: string, rawBody: str
   }
 }
 
-/** Sends app_deauthorized to the configured endpoint, if any; close() aborts deliveries in flight. */
-export class DeauthorizationNotifier {
+/**
+ * Posts signed events (app_deauthorized, meeting.ended, …) to the app's event notification
+ * endpoint, if one is configured; close() aborts deliveries in flight.
+ */
+export class WebhookPoster {
   private readonly closing = new AbortController();
   private readonly inFlight = new Set<Promise<Delivery>>();
 
   constructor(private readonly target: { url: string; secretToken: string } | undefined) {}
 
-  notify(event: DeauthorizationEvent): Promise<Delivery> {
+  post(rawBody: string, at: number): Promise<Delivery> {
     if (!this.target || this.closing.signal.aborted) return Promise.resolve({ delivered: false, status: null });
-    const delivery = postWebhook(this.target.url, this.target.secretToken, deauthorizationBody(event), event.at, this.closing.signal);
+    const delivery = postWebhook(this.target.url, this.target.secretToken, rawBody, at, this.closing.signal);
     this.inFlight.add(delivery);
     void delivery.finally(() => this.inFlight.delete(delivery));
     return delivery;

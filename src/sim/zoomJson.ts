@@ -1,142 +1,111 @@
-// The JSON the simulator serves, field for field as Zoom names it (spec/zoom-openapi). Times are
-// ISO-8601 UTC without milliseconds ('2026-01-15T12:00:00Z'), as Zoom writes them.
+// The JSON the simulator serves and posts, typed with Zoom's own SDK (@zoom/rivet, a
+// devDependency: these imports are types only and leave no trace in dist/). Each type is Rivet's,
+// with the fields the simulator always sends made required: a field Rivet does not know, or a value
+// of another type, fails the type check, so the simulator cannot drift from Zoom's shapes unseen.
+// Times are ISO-8601 UTC without milliseconds ('2026-01-15T12:00:00Z'), as Zoom writes them.
 
-export interface UserMeJson {
-  id: string;
-  account_id: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  /** 1 Basic (Free), 2 Licensed. */
-  type: number;
-  role_name: string;
-  timezone: string;
-  status: 'active';
-}
+import type {
+  CloudRecordingListAllRecordingsResponse,
+  MeetingEndedEvent,
+  MeetingsGetPastMeetingDetailsResponse,
+  MeetingsGetPastMeetingParticipantsResponse,
+  MeetingsListMeetingsResponse,
+  MeetingsListPastMeetingInstancesResponse,
+  RecordingCompletedEvent,
+  RecordingDeletedEvent,
+  RecordingTrashedEvent,
+  ReportsGetMeetingReportsResponse,
+} from '@zoom/rivet/meetings';
+import type { CallLogsGetUsersCallHistoryResponse, PhoneCallHistoryDeletedEvent, PhoneCalleeCallHistoryCompletedEvent, PhoneCallerCallHistoryCompletedEvent } from '@zoom/rivet/phone';
+import type { UsersGetUserResponse } from '@zoom/rivet/users';
 
-/** An item of /users/{userId}/meetings. */
-export interface MeetingListItemJson {
-  uuid: string;
-  id: number;
-  host_id: string;
-  topic: string;
-  /** 1 instant, 2 scheduled, 3 recurring without a fixed time, 8 recurring with a fixed time. */
-  type: number;
-  start_time: string;
-  /** Scheduled minutes. */
-  duration: number;
-  timezone: string;
-  created_at: string;
-  join_url: string;
-}
+type ItemOf<List> = NonNullable<List> extends readonly (infer T)[] ? T : never;
+/** Rivet's `T` with the fields in `Always` required (and not undefined). */
+type Serves<T, Always extends keyof T> = Omit<T, Always> & { [K in Always]-?: Exclude<T[K], undefined> };
 
-/** /past_meetings/{meetingId}. */
-export interface PastMeetingJson {
-  uuid: string;
-  id: number;
-  host_id: string;
-  type: number;
-  topic: string;
-  user_name: string;
-  user_email: string;
-  start_time: string;
-  end_time: string;
-  /** Minutes. */
-  duration: number;
-  total_minutes: number;
-  participants_count: number;
-  source: string;
-}
+/** GET /users/me. */
+export type UserMeJson = Serves<UsersGetUserResponse, 'id' | 'account_id' | 'email' | 'first_name' | 'last_name' | 'type' | 'role_name' | 'timezone' | 'status' | 'pmi' | 'use_pmi'>;
 
-/** An item of /report/users/{userId}/meetings. */
-export interface ReportMeetingJson extends PastMeetingJson {
-  has_recording: boolean;
-  has_screen_share: boolean;
-  has_chat: boolean;
-  meeting_encryption_status: number;
-}
+/**
+ * An item of /users/{userId}/meetings: one per meeting ID. `start_time` is absent for a recurring
+ * meeting with no fixed time (type 3).
+ */
+export type MeetingListItemJson = Serves<ItemOf<MeetingsListMeetingsResponse['meetings']>, 'uuid' | 'id' | 'host_id' | 'topic' | 'type' | 'duration' | 'timezone' | 'created_at' | 'join_url'>;
 
-/** A row of /past_meetings/{id}/participants and /report/meetings/{id}/participants. */
-export interface ParticipantJson {
-  /** The participant's Zoom user id; '' for a guest without a Zoom account. */
-  id: string;
-  /** The per-meeting participant id. */
-  user_id: string;
-  name: string;
-  /** '' when the participant gave none. */
-  user_email: string;
-  join_time: string;
-  leave_time: string;
-  /** Seconds. */
-  duration: number;
-  failover: boolean;
-  status: 'in_meeting';
-  internal_user: boolean;
-}
+/** /past_meetings/{meetingId}. `type` 4 is a meeting on the personal meeting ID. */
+export type PastMeetingJson = Serves<
+  MeetingsGetPastMeetingDetailsResponse,
+  'uuid' | 'id' | 'host_id' | 'type' | 'topic' | 'user_name' | 'user_email' | 'start_time' | 'end_time' | 'duration' | 'total_minutes' | 'participants_count' | 'source'
+>;
 
-export interface RecordingFileJson {
-  id: string;
-  /** The meeting UUID. */
-  meeting_id: string;
-  recording_start: string;
-  recording_end: string;
-  file_type: string;
-  file_extension: string;
-  file_size: number;
-  play_url: string;
-  download_url: string;
-  status: 'completed';
-  recording_type: string;
-}
+/** An item of /past_meetings/{meetingId}/instances. */
+export type InstanceJson = Serves<ItemOf<MeetingsListPastMeetingInstancesResponse['meetings']>, 'uuid' | 'start_time'>;
 
-/** An item of /users/{userId}/recordings. */
-export interface RecordingMeetingJson {
-  uuid: string;
-  id: number;
-  account_id: string;
-  host_id: string;
-  topic: string;
-  /** A string in Zoom's recording schema ("1".."9", "99"), unlike the meeting list. */
-  type: string;
-  start_time: string;
-  timezone: string;
-  duration: number;
-  total_size: number;
-  recording_count: number;
-  share_url: string;
-  recording_files: RecordingFileJson[];
-}
+/** An item of /report/users/{userId}/meetings (admin-managed apps only). */
+export type ReportMeetingJson = Serves<
+  ItemOf<ReportsGetMeetingReportsResponse['meetings']>,
+  'uuid' | 'id' | 'type' | 'topic' | 'user_name' | 'user_email' | 'start_time' | 'end_time' | 'duration' | 'total_minutes' | 'participants_count' | 'source' | 'has_recording' | 'has_screen_share' | 'has_chat' | 'meeting_encryption_status'
+>;
 
-/** An item of /phone/users/{userId}/call_history. Fields absent for a call are left out. */
-export interface CallLogJson {
-  id: string;
-  call_path_id: string;
-  call_id: string;
-  connect_type: 'internal' | 'external';
-  call_type: 'general';
-  direction: 'inbound' | 'outbound';
-  hide_caller_id: boolean;
-  end_to_end: boolean;
-  caller_name: string;
-  caller_did_number: string;
-  caller_ext_number?: string;
-  caller_ext_type?: string;
-  caller_email?: string;
-  caller_number_type: string;
-  callee_name: string;
-  callee_did_number: string;
-  callee_ext_number?: string;
-  callee_ext_type?: string;
-  callee_email?: string;
-  callee_number_type: string;
-  start_time: string;
-  answer_time?: string;
-  end_time: string;
-  event: 'incoming' | 'outgoing';
-  result: 'answered' | 'voicemail' | 'hang_up' | 'no_answer';
-  talk_time: number;
-  hold_time: number;
-  wait_time: number;
-  recording_id?: string;
-  recording_type?: 'automatic' | 'ad-hoc';
-}
+/** A row of /past_meetings/{id}/participants (and of the report's participants). */
+export type ParticipantJson = Serves<
+  ItemOf<MeetingsGetPastMeetingParticipantsResponse['participants']>,
+  'id' | 'user_id' | 'name' | 'user_email' | 'join_time' | 'leave_time' | 'duration' | 'failover' | 'status' | 'internal_user'
+>;
+
+type ListedRecording = ItemOf<CloudRecordingListAllRecordingsResponse['meetings']>;
+
+type EventFileFields = 'file_type' | 'file_extension' | 'recording_type' | 'status';
+
+/** A recording file: as listed, and as the trashed and deleted events carry it (so typed as all three). */
+export type RecordingFileJson = Serves<
+  ItemOf<ListedRecording['recording_files']>,
+  'id' | 'meeting_id' | 'recording_start' | 'recording_end' | 'file_type' | 'file_extension' | 'file_size' | 'play_url' | 'download_url' | 'status' | 'recording_type'
+> &
+  Pick<ItemOf<RecordingTrashedEvent['payload']['object']['recording_files']>, EventFileFields> &
+  Pick<ItemOf<RecordingDeletedEvent['payload']['object']['recording_files']>, EventFileFields>;
+
+/** An item of /users/{userId}/recordings. Its `type` is a string, unlike the meeting list's. */
+export type RecordingMeetingJson = Omit<
+  Serves<ListedRecording, 'uuid' | 'id' | 'account_id' | 'host_id' | 'topic' | 'type' | 'start_time' | 'duration' | 'total_size' | 'recording_count'>,
+  'recording_files'
+> & { recording_files: RecordingFileJson[] };
+
+/**
+ * An item of /phone/users/{userId}/call_history. It must also be what Zoom's call-history
+ * completed events carry, so it is typed as both.
+ */
+export type CallLogJson = Serves<
+  ItemOf<CallLogsGetUsersCallHistoryResponse['call_logs']>,
+  | 'id'
+  | 'call_path_id'
+  | 'call_id'
+  | 'connect_type'
+  | 'call_type'
+  | 'direction'
+  | 'hide_caller_id'
+  | 'end_to_end'
+  | 'caller_name'
+  | 'caller_did_number'
+  | 'caller_number_type'
+  | 'callee_name'
+  | 'callee_did_number'
+  | 'callee_number_type'
+  | 'start_time'
+  | 'end_time'
+  | 'event'
+  | 'result'
+  | 'talk_time'
+  | 'hold_time'
+  | 'wait_time'
+> &
+  ItemOf<PhoneCallerCallHistoryCompletedEvent['payload']['object']['call_logs']>;
+
+// The events the simulator posts, exactly as Rivet types them.
+export type MeetingEndedJson = MeetingEndedEvent;
+export type RecordingCompletedJson = RecordingCompletedEvent;
+export type RecordingTrashedJson = RecordingTrashedEvent;
+export type RecordingDeletedJson = RecordingDeletedEvent;
+export type CallHistoryCompletedJson = PhoneCallerCallHistoryCompletedEvent | PhoneCalleeCallHistoryCompletedEvent;
+export type CallHistoryDeletedJson = PhoneCallHistoryDeletedEvent;
+export type ZoomEventJson = MeetingEndedJson | RecordingCompletedJson | RecordingTrashedJson | RecordingDeletedJson | CallHistoryCompletedJson | CallHistoryDeletedJson;

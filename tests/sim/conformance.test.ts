@@ -1,15 +1,13 @@
-// What the simulator serves has the shape Zoom publishes: every endpoint's responses (several pages
-// each) validate against the response schema in spec/zoom-openapi (responses -> 200 -> content ->
-// application/json -> schema, $refs resolved within the same document).
+// What the simulator serves and posts has Zoom's shapes: every endpoint's responses (several pages
+// each) and every event validate against spec/zoom-rivet (JSON Schema converted from Zoom's own
+// typed SDK, @zoom/rivet), with every object closed, so a field Zoom does not declare fails; call
+// history also against Zoom Phone's endpoints.json (spec/zoom-openapi).
 //
 // What had to be relaxed, and why:
-// - Nothing in the schemas themselves: the subsets mark no response field as required, so a schema
-//   alone would accept an empty object. This test adds the opposite check: the fields ZOOM.md's
-//   endpoint table lists as the ones callvault reads must be present (KEY_FIELDS below).
-// - Ajv runs with strict: false, because the OpenAPI documents carry keywords JSON Schema does not
-//   know ('example', 'x-ballerina-name', 'xml'); formats are checked (ajv-formats), including
-//   date-time, date, email and int64.
-// - /users/me is not in the subsets; its fields are checked against the brief's list.
+// - Rivet marks nearly every field optional, so a schema alone would accept an empty object. This
+//   test adds the opposite check: the fields callvault reads must be present (KEY_FIELDS below).
+// - Ajv runs with strict: false for the Phone document, which carries keywords JSON Schema does not
+//   know ('example', 'xml'); formats are checked there (ajv-formats).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,40 +16,48 @@ import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { startSimulator, type GroundTruth, type Simulator } from '../../src/sim/index.js';
+import { SPEC_FILE, specText } from '../../scripts/rivet-spec.mjs';
 import { DAY_MS, api, isoDay, login } from './helpers.js';
 
 type OpenApi = { paths: Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: object }> }> } }>; components: object };
+type RivetSpec = { rivetVersion: string; definitions: Record<string, object> };
 
-const specDir = join(import.meta.dirname, '../../spec/zoom-openapi');
-const meetingsSpec = JSON.parse(readFileSync(join(specDir, 'meetings-subset.json'), 'utf8')) as OpenApi;
-const phoneSpec = JSON.parse(readFileSync(join(specDir, 'phone-subset.json'), 'utf8')) as OpenApi;
+const specDir = join(import.meta.dirname, '../../spec');
+const rivet = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as RivetSpec;
+const phoneSpec = JSON.parse(readFileSync(join(specDir, 'zoom-openapi/phone-subset.json'), 'utf8')) as OpenApi;
 
 // ajv-formats is CommonJS: its default import is the plugin function, or a namespace holding it.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
 
-function responseValidator(spec: OpenApi, path: string): ValidateFunction {
-  const schema = spec.paths[path]?.get.responses['200']?.content?.['application/json']?.schema;
+function rivetValidator(name: string): ValidateFunction {
+  const schema = rivet.definitions[name];
+  if (!schema) throw new Error(`no Rivet schema ${name}`);
+  return ajv.compile(schema);
+}
+
+function phoneValidator(path: string): ValidateFunction {
+  const schema = phoneSpec.paths[path]?.get.responses['200']?.content?.['application/json']?.schema;
   if (!schema) throw new Error(`no 200 JSON schema for ${path}`);
   // Local $refs ('#/components/schemas/...') resolve against the root: give the root the components.
-  return ajv.compile({ ...schema, components: spec.components });
+  return ajv.compile({ ...schema, components: phoneSpec.components });
 }
 
 function expectValid(validate: ValidateFunction, body: unknown, what: string): void {
   const valid = validate(body);
-  expect(valid ? [] : (validate.errors ?? []).map((e) => `${what}: ${e.instancePath} ${e.message}`)).toEqual([]);
+  expect(valid ? [] : (validate.errors ?? []).map((e) => `${what}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)).toEqual([]);
 }
 
 const KEY_FIELDS = {
-  meeting: ['id', 'uuid', 'topic', 'type', 'start_time', 'duration', 'timezone', 'host_id'],
-  pastMeeting: ['id', 'uuid', 'host_id', 'topic', 'start_time', 'end_time', 'duration', 'total_minutes', 'participants_count'],
+  listed: ['id', 'uuid', 'type'],
+  pastMeeting: ['id', 'uuid', 'host_id', 'topic', 'type', 'start_time', 'end_time', 'duration', 'participants_count'],
+  instance: ['uuid', 'start_time'],
   participant: ['id', 'user_id', 'name', 'user_email', 'join_time', 'leave_time', 'duration'],
-  reportMeeting: ['uuid', 'id', 'topic', 'start_time', 'end_time', 'duration', 'participants_count', 'total_minutes', 'has_recording'],
-  recording: ['uuid', 'id', 'topic', 'start_time', 'duration', 'recording_files'],
-  recordingFile: ['id', 'file_type', 'recording_type', 'recording_start', 'recording_end', 'download_url'],
+  recording: ['uuid', 'id', 'topic', 'start_time', 'duration', 'total_size', 'recording_files'],
+  recordingFile: ['id', 'file_type', 'recording_type', 'recording_start', 'recording_end', 'file_size'],
   call: ['id', 'call_id', 'direction', 'caller_name', 'caller_did_number', 'callee_name', 'callee_did_number', 'start_time', 'end_time', 'result', 'talk_time'],
-  me: ['id', 'account_id', 'email', 'first_name', 'last_name', 'type', 'role_name', 'timezone', 'status'],
+  me: ['id', 'account_id', 'email', 'first_name', 'last_name', 'pmi'],
 };
 
 function expectKeys(item: unknown, keys: string[]): void {
@@ -60,16 +66,23 @@ function expectKeys(item: unknown, keys: string[]): void {
 
 const doubleEncoded = (uuid: string): string => encodeURIComponent(encodeURIComponent(uuid));
 
-describe('responses match Zoom OpenAPI schemas', () => {
+it('spec/zoom-rivet is what the pinned @zoom/rivet declares (regenerate with node scripts/rivet-spec.mjs)', () => {
+  expect(readFileSync(SPEC_FILE, 'utf8')).toBe(specText());
+  const pinned = (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@zoom/rivet'];
+  expect(rivet.rivetVersion).toBe(pinned);
+});
+
+describe('responses and events match Zoom\'s shapes', () => {
   const clock = new FakeClock(Date.UTC(2026, 2, 10, 15, 0, 0));
   let sim: Simulator;
   let token: string;
   let truth: GroundTruth;
+  let userId: string;
 
   beforeAll(async () => {
-    sim = await startSimulator({ clock, accounts: [{ plan: 'business', users: [{ admin: true }] }] });
-    const [user] = sim.admin.users();
-    truth = sim.admin.groundTruth(user?.userId ?? '');
+    sim = await startSimulator({ clock, accounts: [{ plan: 'business', users: [{}] }] });
+    userId = sim.admin.users()[0]?.userId ?? '';
+    truth = sim.admin.groundTruth(userId);
     token = (await login(sim)).access_token;
   });
   afterAll(() => sim.close());
@@ -89,66 +102,50 @@ describe('responses match Zoom OpenAPI schemas', () => {
     return items;
   }
 
+  it('GET /users/me', async () => {
+    const me = await api(sim, token, '/v2/users/me');
+    expectValid(rivetValidator('UsersGetUserResponse'), me.body, '/users/me');
+    expectKeys(me.body, KEY_FIELDS.me);
+    expect(me.body).toMatchObject({ id: truth.user.userId, account_id: truth.user.accountId, pmi: truth.user.pmi });
+  });
+
   it('GET /users/{userId}/meetings?type=previous_meetings', async () => {
-    const items = await validatePages(responseValidator(meetingsSpec, '/users/{userId}/meetings'), '/v2/users/me/meetings?type=previous_meetings', 'meetings');
-    expect(items).toHaveLength(15);
-    for (const item of items) expectKeys(item, KEY_FIELDS.meeting);
+    const items = await validatePages(rivetValidator('MeetingsListMeetingsResponse'), '/v2/users/me/meetings?type=previous_meetings', 'meetings');
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) expectKeys(item, KEY_FIELDS.listed);
   });
 
-  it('GET /past_meetings/{meetingId}, by UUID (double-encoded where needed) and by numeric id', async () => {
-    const validate = responseValidator(meetingsSpec, '/past_meetings/{meetingId}');
-    const sample = truth.meetings.filter((m) => m.inPastMeetings).slice(-12);
-    for (const m of sample) {
-      const byUuid = await api(sim, token, `/v2/past_meetings/${doubleEncoded(m.meeting.uuid)}`);
+  it('GET /past_meetings/{meetingId} by UUID (double-encoded where needed) and by numeric id, and /instances', async () => {
+    const details = rivetValidator('MeetingsGetPastMeetingDetailsResponse');
+    const instances = rivetValidator('MeetingsListPastMeetingInstancesResponse');
+    for (const m of truth.meetings.filter((t) => t.inPastMeetings).slice(-12)) {
+      const byUuid = await api(sim, token, `/v2/past_meetings/${doubleEncoded(m.pastMeeting.uuid)}`);
       expect(byUuid.status).toBe(200);
-      expectValid(validate, byUuid.body, m.meeting.uuid);
+      expectValid(details, byUuid.body, m.pastMeeting.uuid);
       expectKeys(byUuid.body, KEY_FIELDS.pastMeeting);
-      const byId = await api(sim, token, `/v2/past_meetings/${m.meeting.id}`);
-      expectValid(validate, byId.body, String(m.meeting.id));
+      expectValid(details, (await api(sim, token, `/v2/past_meetings/${m.pastMeeting.id}`)).body, String(m.pastMeeting.id));
+      const list = await api<{ meetings: unknown[] }>(sim, token, `/v2/past_meetings/${m.pastMeeting.id}/instances`);
+      expectValid(instances, list.body, `${m.pastMeeting.id} instances`);
+      for (const item of list.body.meetings) expectKeys(item, KEY_FIELDS.instance);
+      await clock.advance(1_000);
     }
   });
 
-  it('GET /past_meetings/{meetingId}/instances', async () => {
-    const validate = responseValidator(meetingsSpec, '/past_meetings/{meetingId}/instances');
-    const recurring = truth.meetings.filter((m) => m.meeting.type === 8);
-    expect(recurring.length).toBeGreaterThan(0);
-    for (const m of recurring.slice(0, 5)) {
-      const response = await api(sim, token, `/v2/past_meetings/${m.meeting.id}/instances`);
-      expect(response.status).toBe(200);
-      expectValid(validate, response.body, String(m.meeting.id));
-    }
-  });
-
-  it('GET /past_meetings/{meetingId}/participants and /report/meetings/{meetingId}/participants', async () => {
-    const past = responseValidator(meetingsSpec, '/past_meetings/{meetingId}/participants');
-    const report = responseValidator(meetingsSpec, '/report/meetings/{meetingId}/participants');
+  it('GET /past_meetings/{meetingId}/participants', async () => {
+    const validate = rivetValidator('MeetingsGetPastMeetingParticipantsResponse');
     const attended = truth.meetings.filter((m) => m.participants.length > 5 && m.inPastMeetings).slice(0, 3);
     expect(attended.length).toBeGreaterThan(0);
     for (const m of attended) {
-      const uuid = doubleEncoded(m.meeting.uuid);
-      const rows = await validatePages(past, `/v2/past_meetings/${uuid}/participants`, 'participants');
+      const rows = await validatePages(validate, `/v2/past_meetings/${doubleEncoded(m.pastMeeting.uuid)}/participants`, 'participants');
       for (const row of rows) expectKeys(row, KEY_FIELDS.participant);
-      await validatePages(report, `/v2/report/meetings/${uuid}/participants`, 'participants');
     }
   });
 
-  it('GET /report/users/{userId}/meetings', async () => {
-    const to = clock.now();
-    const items = await validatePages(
-      responseValidator(meetingsSpec, '/report/users/{userId}/meetings'),
-      `/v2/report/users/me/meetings?from=${isoDay(to - 30 * DAY_MS)}&to=${isoDay(to)}`,
-      'meetings',
-    );
-    expect(items.length).toBeGreaterThan(0);
-    for (const item of items) expectKeys(item, KEY_FIELDS.reportMeeting);
-  });
-
-  it('GET /users/{userId}/recordings', async () => {
-    const validate = responseValidator(meetingsSpec, '/users/{userId}/recordings');
+  it('GET /users/{userId}/recordings: recording_files included', async () => {
     const newest = truth.recordings.at(-1);
     if (!newest) throw new Error('the dataset has no recordings');
     const day = Date.parse(newest.start_time);
-    const items = await validatePages(validate, `/v2/users/me/recordings?from=${isoDay(day - 30 * DAY_MS)}&to=${isoDay(day)}`, 'meetings');
+    const items = await validatePages(rivetValidator('CloudRecordingListAllRecordingsResponse'), `/v2/users/me/recordings?from=${isoDay(day - 25 * DAY_MS)}&to=${isoDay(day)}`, 'meetings');
     expect(items.length).toBeGreaterThan(0);
     for (const item of items) {
       expectKeys(item, KEY_FIELDS.recording);
@@ -156,28 +153,37 @@ describe('responses match Zoom OpenAPI schemas', () => {
     }
   });
 
-  it('GET /phone/users/{userId}/call_history', async () => {
+  it('GET /phone/users/{userId}/call_history, against Rivet and Zoom Phone\'s endpoints.json', async () => {
     const to = clock.now();
-    const items = await validatePages(
-      responseValidator(phoneSpec, '/phone/users/{userId}/call_history'),
-      `/v2/phone/users/me/call_history?from=${isoDay(to - 30 * DAY_MS)}&to=${isoDay(to)}`,
-      'call_logs',
-    );
+    const path = `/v2/phone/users/me/call_history?from=${isoDay(to - 25 * DAY_MS)}&to=${isoDay(to)}`;
+    const items = await validatePages(rivetValidator('CallLogsGetUsersCallHistoryResponse'), path, 'call_logs');
+    await validatePages(phoneValidator('/phone/users/{userId}/call_history'), path, 'call_logs');
     expect(items.length).toBeGreaterThan(0);
     for (const item of items) expectKeys(item, KEY_FIELDS.call);
   });
 
-  it('GET /users/me (not in the subsets) has the fields the brief lists', async () => {
-    const me = await api(sim, token, '/v2/users/me');
-    expect(me.status).toBe(200);
-    expectKeys(me.body, KEY_FIELDS.me);
-    expect(me.body).toMatchObject({ id: truth.user.userId, account_id: truth.user.accountId, status: 'active' });
+  it('the events: meeting.ended, recording.completed / trashed / deleted, call history completed / deleted', () => {
+    const byName: Record<string, string> = {
+      'meeting.ended': 'MeetingEndedEvent',
+      'recording.completed': 'RecordingCompletedEvent',
+      'recording.trashed': 'RecordingTrashedEvent',
+      'recording.deleted': 'RecordingDeletedEvent',
+      'phone.caller_call_history_completed': 'PhoneCallerCallHistoryCompletedEvent',
+      'phone.callee_call_history_completed': 'PhoneCalleeCallHistoryCompletedEvent',
+      'phone.call_history_deleted': 'PhoneCallHistoryDeletedEvent',
+    };
+    const events = [...sim.admin.holdMeeting(userId, 'instant', { recorded: true }).events, ...sim.admin.addCalls(userId, 6).events];
+    const [first, second] = sim.admin.groundTruth(userId).recordings;
+    events.push(sim.admin.deleteRecording(userId, first?.uuid ?? '', 'trash')!, sim.admin.deleteRecording(userId, second?.uuid ?? '', 'delete')!);
+    events.push(sim.admin.deleteCalls(userId, [truth.calls[0]?.log.id ?? ''])!);
+    expect(new Set(events.map((e) => e.event))).toEqual(new Set(Object.keys(byName)));
+    for (const event of events) expectValid(rivetValidator(byName[event.event] ?? ''), event, event.event);
   });
 
   it('the validators do reject a wrong shape (the check can fail)', () => {
-    const validate = responseValidator(meetingsSpec, '/users/{userId}/meetings');
-    expect(validate({ meetings: [{ id: 'not-a-number', start_time: 'yesterday' }] })).toBe(false);
-    const calls = responseValidator(phoneSpec, '/phone/users/{userId}/call_history');
-    expect(calls({ call_logs: [{ direction: 'sideways' }] })).toBe(false);
+    expect(rivetValidator('MeetingsListMeetingsResponse')({ meetings: [{ id: 'not-a-number' }] })).toBe(false);
+    expect(rivetValidator('MeetingsGetPastMeetingDetailsResponse')({ uuid: 'x', a_field_zoom_lacks: 1 })).toBe(false);
+    expect(rivetValidator('MeetingEndedEvent')({ event: 'meeting.ended', event_ts: 1, payload: { account_id: 'a', object: { uuid: 'x' } } })).toBe(false);
+    expect(phoneValidator('/phone/users/{userId}/call_history')({ call_logs: [{ direction: 'sideways' }] })).toBe(false);
   });
 });

@@ -14,7 +14,8 @@ describe('faults', () => {
 
   beforeEach(async () => {
     clock = new FakeClock(Date.UTC(2026, 0, 15, 12, 0, 0));
-    sim = await startSimulator({ clock, faultDelayMs: 100, accounts: [{ plan: 'business', users: [{ admin: true }] }] });
+    // Admin-managed, so that the report's participants endpoint answers as well.
+    sim = await startSimulator({ clock, faultDelayMs: 100, appType: 'admin-managed', accounts: [{ plan: 'business', users: [{ admin: true }] }] });
     const tokens = await login(sim);
     token = tokens.access_token;
     refreshToken = tokens.refresh_token;
@@ -134,7 +135,7 @@ describe('faults', () => {
 
   it('emptyParticipants empties both participants endpoints', async () => {
     const meeting = sim.admin.groundTruth(userId).meetings.filter((m) => m.inPastMeetings && m.participants.length > 0).at(-1);
-    const uuid = encodeURIComponent(encodeURIComponent(meeting?.meeting.uuid ?? ''));
+    const uuid = encodeURIComponent(encodeURIComponent(meeting?.pastMeeting.uuid ?? ''));
     sim.admin.setFaults({ emptyParticipants: true });
     for (const path of [`/v2/past_meetings/${uuid}/participants`, `/v2/report/meetings/${uuid}/participants`]) {
       expect((await api(sim, token, path)).body).toMatchObject({ participants: [], total_records: 0 });

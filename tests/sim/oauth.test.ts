@@ -40,14 +40,50 @@ describe('OAuth (public PKCE client)', () => {
     expect((await exchange(sim, code, 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).status).toBe(200);
   });
 
-  it('consents as sim_user (by id or email) and grants the report scope to admins', async () => {
+  it('consents as sim_user (by id or email); a user-managed grant has user-level scopes only, an admin\'s too', async () => {
     const admin = sim.admin.users()[1];
     if (!admin) throw new Error('no second user');
     for (const ref of [admin.userId, admin.email.toUpperCase()]) {
       const tokens = await login(sim, ref);
-      expect(tokens.scope).toContain('report:read:user:admin');
+      const scopes = tokens.scope.split(' ');
+      expect(scopes).toEqual(expect.arrayContaining(['user:read:user', 'meeting:read:list_meetings', 'meeting:read:list_past_instances', 'phone:read:list_call_logs']));
+      expect(scopes.filter((s) => s.endsWith(':admin') || s.startsWith('report:'))).toEqual([]);
       expect((await api(sim, tokens.access_token, '/v2/users/me')).body.id).toBe(admin.userId);
+      // The report API is out of reach: Zoom has no app type that holds both kinds of scope.
+      expect(await api(sim, tokens.access_token, '/v2/report/users/me/meetings?from=2026-01-01&to=2026-01-10')).toMatchObject({ status: 400, body: { code: 4700 } });
     }
+  });
+
+  it('an admin-managed app is its own configuration: added by admins only, with admin-level scopes', async () => {
+    const managed = await startSimulator({ clock, appType: 'admin-managed', accounts: [{ plan: 'pro', users: [{}, { admin: true }] }] });
+    try {
+      const [member, admin] = managed.admin.users();
+      const { challenge } = pkce();
+      const refused = await fetch(authorizeUrl(managed, challenge, { sim_user: member?.userId ?? '' }), { redirect: 'manual' });
+      expect(refused.status).toBe(302);
+      expect(new URL(refused.headers.get('location') ?? '').searchParams.get('error')).toBe('access_denied');
+      const tokens = await login(managed, admin?.userId);
+      const scopes = tokens.scope.split(' ');
+      expect(scopes).toContain('report:read:user:admin');
+      expect(scopes.every((s) => s.endsWith(':admin'))).toBe(true);
+      // Admin-level scopes serve the user-level endpoints too.
+      expect((await api(managed, tokens.access_token, '/v2/users/me/meetings?type=previous_meetings')).status).toBe(200);
+      expect((await api(managed, tokens.access_token, '/v2/report/users/me/meetings?from=2026-01-01&to=2026-01-10')).status).toBe(200);
+    } finally {
+      await managed.close();
+    }
+  });
+
+  it('a grant fault answers refreshes with Zoom\'s OAuth code (4737, 4738) and refuses its access tokens until cleared', async () => {
+    const [user] = sim.admin.users();
+    const tokens = await login(sim);
+    for (const fault of [4737, 4738] as const) {
+      sim.admin.setGrantFault(user?.userId ?? '', fault);
+      expect(await api(sim, tokens.access_token, '/v2/users/me')).toMatchObject({ status: 401, body: INVALID_TOKEN });
+      expect(await refresh(sim, tokens.refresh_token)).toMatchObject({ status: 400, body: { code: fault, error: 'invalid_grant' } });
+    }
+    sim.admin.setGrantFault(user?.userId ?? '', 'clear');
+    expect((await api(sim, tokens.access_token, '/v2/users/me')).status).toBe(200);
   });
 
   it('refuses bad authorize requests with a JSON 400', async () => {

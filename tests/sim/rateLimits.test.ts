@@ -106,7 +106,7 @@ describe('rate limits over HTTP', () => {
 
   it('every API response names its category; daily counters only where the plan has them', async () => {
     const clock = new FakeClock(START);
-    sim = await startSimulator({ clock, accounts: [{ plan: 'pro', users: [{ admin: true }] }] });
+    sim = await startSimulator({ clock, appType: 'admin-managed', accounts: [{ plan: 'pro', users: [{ admin: true }] }] });
     const token = (await login(sim)).access_token;
     expect(rateHeaders((await api(sim, token, '/v2/users/me')).headers)).toEqual({ 'x-ratelimit-category': 'Light' });
     expect(rateHeaders((await api(sim, token, '/v2/phone/users/me/call_history')).headers)).toEqual({ 'x-ratelimit-category': 'Medium' });
