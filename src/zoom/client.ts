@@ -1,4 +1,4 @@
-// The history endpoints (ZOOM.md section 4) as typed, paged calls returning records. Each call
+// The history endpoints (ZOOM.md sections 4 and 7) as typed calls returning records. Each call
 // fetches one page; the sync layer drives paging and stores a page before asking for the next.
 
 import type { CallRecord, MeetingRecord, ParticipantRecord, RecordingRecord } from '../core/records.js';
@@ -7,9 +7,9 @@ import type { Logger } from '../platform/logger.js';
 import type { z } from 'zod';
 import { ENDPOINTS, type EndpointSpec } from './endpoints.js';
 import type { ZoomFailure } from './failures.js';
-import { toCall, toMeeting, toParticipant, toRecording, toReportMeeting, toZoomUser, type ZoomUser } from './mapping.js';
+import { toCall, toListedMeeting, toParticipant, toPastMeeting, toRecording, toZoomUser, type ListedMeeting, type MeetingInstance, type ZoomUser } from './mapping.js';
 import { dateWindow, encodeMeetingUuid } from './requestPaths.js';
-import { callHistoryPageSchema, meetingsPageSchema, participantsPageSchema, recordingsPageSchema, reportMeetingsPageSchema, userMeSchema } from './schemas.js';
+import { callHistoryPageSchema, instancesSchema, meetingsPageSchema, participantsPageSchema, pastMeetingSchema, recordingsPageSchema, userMeSchema } from './schemas.js';
 import type { Query, ZoomApi } from './zoomApi.js';
 
 export interface ZoomPage<T> {
@@ -20,35 +20,38 @@ export interface ZoomPage<T> {
 
 export type ZoomPageResult<T> = Result<ZoomPage<T>, ZoomFailure>;
 
-export interface WindowQuery {
-  /** ms; its UTC day is the first day asked for. */
-  from: number;
-  /** ms; its UTC day is the last day asked for (inclusive). At most 31 days after `from`'s. */
-  to: number;
+export interface PageQuery {
   /** Default 300, Zoom's maximum: fewer requests against the rate limits. */
   pageSize?: number;
   pageToken?: string;
   signal?: AbortSignal;
 }
 
-export interface ParticipantsQuery {
-  /** Use /report/meetings/{id}/participants (admin report scope) instead of /past_meetings. */
-  report?: boolean;
-  pageSize?: number;
-  pageToken?: string;
-  signal?: AbortSignal;
+export interface WindowQuery extends PageQuery {
+  /** ms; its UTC day is the first day asked for. */
+  from: number;
+  /** ms; its UTC day is the last day asked for (inclusive), within one calendar month of `from`'s. */
+  to: number;
 }
 
 export const DEFAULT_PAGE_SIZE = 300;
 const ME = { userId: 'me' };
 
+const present = <T>(item: T | null): item is T => item !== null;
+
+/**
+ * The endpoints a user-managed app may call (user-level scopes only: ZOOM.md section 7), one page
+ * per call. The history they give together: every meeting ID the user has (previous_meetings for
+ * scheduled and recurring ones, `pmi` from /users/me, the IDs of recordings), the ended instances
+ * of each ID, each instance's details and participants, cloud recordings and Zoom Phone calls.
+ */
 export class ZoomClient {
   constructor(
     private readonly api: ZoomApi,
     private readonly log: Logger,
   ) {}
 
-  /** Who the grant belongs to. The email and name are content: store them in the vault only. */
+  /** Who the grant belongs to, with the personal meeting ID. The email and name are content: store them in the vault only. */
   async getMe(signal?: AbortSignal): Promise<Result<ZoomUser, ZoomFailure>> {
     const body = await this.api.get(ENDPOINTS.me, ME, {}, signal);
     if (!body.ok) return body;
@@ -56,32 +59,46 @@ export class ZoomClient {
     return me.ok ? ok(toZoomUser(me.value)) : me;
   }
 
-  /** /users/me/meetings?type=previous_meetings: scheduled meetings of the last 6 months (no instant ones). */
-  listPreviousMeetings(q: WindowQuery): Promise<ZoomPageResult<MeetingRecord>> {
-    return this.page(ENDPOINTS.previousMeetings, ME, { type: 'previous_meetings', ...windowQuery(q) }, q.signal, meetingsPageSchema, (p) => (p.meetings ?? []).map(toMeeting));
+  /**
+   * previous_meetings: the user's scheduled and recurring meeting IDs that have not expired (a
+   * meeting ID may expire 30 days after its last use), never instant meetings nor the PMI.
+   */
+  listPreviousMeetings(q: PageQuery = {}): Promise<ZoomPageResult<ListedMeeting>> {
+    const query = { type: 'previous_meetings', page_size: q.pageSize ?? DEFAULT_PAGE_SIZE, next_page_token: q.pageToken };
+    return this.page(ENDPOINTS.previousMeetings, ME, query, q.signal, meetingsPageSchema, (p) => (p.meetings ?? []).map(toListedMeeting));
   }
 
-  /** The report API (admin scope, Heavy): meetings with two or more participants, with end times. */
-  listReportMeetings(q: WindowQuery): Promise<ZoomPageResult<MeetingRecord>> {
-    return this.page(ENDPOINTS.reportMeetings, ME, { type: 'past', ...windowQuery(q) }, q.signal, reportMeetingsPageSchema, (p) => (p.meetings ?? []).map(toReportMeeting));
+  /** The ended instances of a meeting ID, 15 months back (Zoom does not page this list). */
+  async listInstances(meetingId: string, signal?: AbortSignal): Promise<Result<MeetingInstance[], ZoomFailure>> {
+    const body = await this.api.get(ENDPOINTS.pastInstances, { meetingId: encodeURIComponent(meetingId) }, {}, signal);
+    if (!body.ok) return body;
+    const parsed = this.parse(ENDPOINTS.pastInstances, instancesSchema, body.value);
+    return parsed.ok ? ok((parsed.value.meetings ?? []).map((m) => ({ uuid: m.uuid, startTime: m.start_time }))) : parsed;
   }
 
-  listParticipants(meetingUuid: string, q: ParticipantsQuery = {}): Promise<ZoomPageResult<ParticipantRecord>> {
-    const endpoint = q.report ? ENDPOINTS.reportParticipants : ENDPOINTS.pastParticipants;
+  /** One instance's details (a year back at most: older ones are not-found). */
+  async getPastMeeting(meetingUuid: string, signal?: AbortSignal): Promise<Result<MeetingRecord, ZoomFailure>> {
+    const body = await this.api.get(ENDPOINTS.pastMeeting, { meetingId: encodeMeetingUuid(meetingUuid) }, {}, signal);
+    if (!body.ok) return body;
+    const parsed = this.parse(ENDPOINTS.pastMeeting, pastMeetingSchema, body.value);
+    return parsed.ok ? ok(toPastMeeting(parsed.value)) : parsed;
+  }
+
+  listParticipants(meetingUuid: string, q: PageQuery = {}): Promise<ZoomPageResult<ParticipantRecord>> {
     const query = { page_size: q.pageSize ?? DEFAULT_PAGE_SIZE, next_page_token: q.pageToken };
-    return this.page(endpoint, { meetingId: encodeMeetingUuid(meetingUuid) }, query, q.signal, participantsPageSchema, (p) =>
+    return this.page(ENDPOINTS.pastParticipants, { meetingId: encodeMeetingUuid(meetingUuid) }, query, q.signal, participantsPageSchema, (p) =>
       (p.participants ?? []).map((row) => toParticipant(meetingUuid, row)),
     );
   }
 
-  /** Cloud recording metadata (the media stay at Zoom). */
+  /** Cloud recording metadata (the media stay at Zoom), recorded instant meetings included. */
   listRecordings(q: WindowQuery): Promise<ZoomPageResult<RecordingRecord>> {
-    return this.page(ENDPOINTS.recordings, ME, windowQuery(q), q.signal, recordingsPageSchema, (p) => (p.meetings ?? []).map(toRecording));
+    return this.page(ENDPOINTS.recordings, ME, windowQuery(q), q.signal, recordingsPageSchema, (p) => (p.meetings ?? []).map(toRecording).filter(present));
   }
 
   /** Zoom Phone call history (the successor of the deprecated call logs). */
   listCallHistory(q: WindowQuery): Promise<ZoomPageResult<CallRecord>> {
-    return this.page(ENDPOINTS.callHistory, ME, windowQuery(q), q.signal, callHistoryPageSchema, (p) => (p.call_logs ?? []).map(toCall));
+    return this.page(ENDPOINTS.callHistory, ME, windowQuery(q), q.signal, callHistoryPageSchema, (p) => (p.call_logs ?? []).map(toCall).filter(present));
   }
 
   private async page<S extends z.ZodType<{ next_page_token?: string | null | undefined }>, T>(

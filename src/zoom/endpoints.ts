@@ -1,5 +1,7 @@
 // Zoom's rate-limit label of every endpoint the client calls (ZOOM.md sections 4 and 5). One table:
 // the client takes each request's category from it, and the tests check the simulator against it.
+// Every one of them is open to a user-managed app (user-level scopes); the report API is not
+// (ZOOM.md section 7), so the client has none of it.
 
 /** Main API categories; Zoom Phone endpoints draw from the Phone API's own table. */
 export type MainCategory = 'light' | 'medium' | 'heavy' | 'resource-intensive';
@@ -20,8 +22,6 @@ export const ENDPOINTS = {
   pastMeeting: { template: '/past_meetings/{meetingId}', category: 'light' },
   pastInstances: { template: '/past_meetings/{meetingId}/instances', category: 'medium' },
   pastParticipants: { template: '/past_meetings/{meetingId}/participants', category: 'medium' },
-  reportMeetings: { template: '/report/users/{userId}/meetings', category: 'heavy' },
-  reportParticipants: { template: '/report/meetings/{meetingId}/participants', category: 'heavy' },
   recordings: { template: '/users/{userId}/recordings', category: 'medium' },
   callHistory: { template: '/phone/users/{userId}/call_history', category: 'phone-medium' },
 } as const satisfies Record<string, EndpointSpec>;

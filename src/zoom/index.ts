@@ -4,7 +4,7 @@
 import { ZoomClient } from './client.js';
 import { ZoomApi, type ZoomApiOptions } from './zoomApi.js';
 
-export { ZoomClient, DEFAULT_PAGE_SIZE, type ParticipantsQuery, type WindowQuery, type ZoomPage, type ZoomPageResult } from './client.js';
+export { ZoomClient, DEFAULT_PAGE_SIZE, type PageQuery, type WindowQuery, type ZoomPage, type ZoomPageResult } from './client.js';
 export { ZoomApi, DEFAULT_REQUEST_TIMEOUT_MS, type Query, type ZoomApiOptions } from './zoomApi.js';
 export { CATEGORIES, ENDPOINTS, type EndpointName, type EndpointSpec, type MainCategory, type PhoneCategory, type ZoomCategory } from './endpoints.js';
 export { PLAN_LIMITS, type CategoryLimit, type ZoomPlan } from './planLimits.js';
@@ -15,8 +15,6 @@ export { authorizeUrl, createPkce, type AuthorizeUrlOptions, type Pkce } from '.
 export {
   classifyRefreshRejection,
   exchangeCode,
-  grantsReport,
-  REPORT_SCOPES,
   refreshTokens,
   revokeToken,
   type OAuthCallOptions,
@@ -28,7 +26,8 @@ export { loginWithBrowser, startLogin, DEFAULT_LOGIN_TIMEOUT_MS, type BrowserLog
 export { createUrlOpener, openUrlInBrowser, type OpenUrl } from '../platform/openUrl.js';
 export { TokenManager, REFRESH_MARGIN_MS, type AccessTokens, type TokenFailure, type TokenManagerOptions, type TokenStore } from './tokenManager.js';
 export { encodeMeetingUuid, dateWindow } from './requestPaths.js';
-export { participantKey, type ZoomUser } from './mapping.js';
+export { readZoomEvent, type EventReadError, type ZoomEventAction } from './eventObjects.js';
+export { participantKey, type ListedMeeting, type MeetingInstance, type ZoomUser } from './mapping.js';
 
 /** A client over one grant: the HTTP core and the endpoints, with `options.log` for both. */
 export function createZoomClient(options: ZoomApiOptions): ZoomClient {

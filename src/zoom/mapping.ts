@@ -2,21 +2,41 @@
 
 import { createHash } from 'node:crypto';
 import type { CallRecord, MeetingRecord, ParticipantRecord, RecordingFileRecord, RecordingRecord } from '../core/records.js';
-import type { CallLogJson, MeetingItemJson, ParticipantJson, RecordingJson, ReportMeetingJson, UserMeJson } from './schemas.js';
+import type { CallLogJson, MeetingItemJson, PastMeetingJson, ParticipantJson, RecordingJson, UserMeJson } from './schemas.js';
 
 export interface ZoomUser {
   id: string;
   accountId: string;
   email: string;
   displayName: string;
+  /** The personal meeting ID, as a string like every meeting ID here; null when Zoom sent none. */
+  pmi: string | null;
 }
 
 export function toZoomUser(me: UserMeJson): ZoomUser {
   const fullName = [me.first_name, me.last_name].filter(Boolean).join(' ');
-  return { id: me.id, accountId: me.account_id, email: me.email ?? '', displayName: me.display_name || fullName };
+  return { id: me.id, accountId: me.account_id, email: me.email ?? '', displayName: me.display_name || fullName, pmi: me.pmi ? String(me.pmi) : null };
 }
 
-export function toMeeting(item: MeetingItemJson): MeetingRecord {
+/** A row of previous_meetings: a scheduled or recurring meeting ID, and the instance the row describes (when it names one). */
+export interface ListedMeeting {
+  meetingId: string;
+  uuid: string | null;
+  startTime: number | null;
+}
+
+export function toListedMeeting(item: MeetingItemJson): ListedMeeting {
+  return { meetingId: item.id, uuid: item.uuid, startTime: item.start_time };
+}
+
+/** One ended instance of a meeting ID, as /past_meetings/{id}/instances lists it. */
+export interface MeetingInstance {
+  uuid: string;
+  startTime: number | null;
+}
+
+/** /past_meetings/{uuid}: everything a meeting record holds. */
+export function toPastMeeting(item: PastMeetingJson): MeetingRecord {
   return {
     uuid: item.uuid,
     meetingId: item.id,
@@ -25,15 +45,11 @@ export function toMeeting(item: MeetingItemJson): MeetingRecord {
     type: item.type ?? 0,
     startTime: item.start_time,
     durationMinutes: item.duration ?? 0,
-    timezone: item.timezone,
-    endTime: null,
-    participantsCount: null,
+    timezone: null,
+    endTime: item.end_time,
+    participantsCount: item.participants_count,
     source: 'meetings',
   };
-}
-
-export function toReportMeeting(item: ReportMeetingJson): MeetingRecord {
-  return { ...toMeeting(item), endTime: item.end_time, participantsCount: item.participants_count, source: 'report' };
 }
 
 /**
@@ -71,19 +87,25 @@ function toRecordingFile(file: NonNullable<RecordingJson['recording_files']>[num
   };
 }
 
-export function toRecording(item: RecordingJson): RecordingRecord {
+/** Null when neither the recording nor any of its files says when it started: such an item cannot be placed. */
+export function toRecording(item: RecordingJson): RecordingRecord | null {
+  const fileStarts = (item.recording_files ?? []).map((f) => f.recording_start).filter((t) => t !== null);
+  const startTime = item.start_time ?? (fileStarts.length > 0 ? Math.min(...fileStarts) : null);
+  if (startTime === null) return null;
   return {
     meetingUuid: item.uuid,
     meetingId: item.id,
     topic: item.topic ?? '',
-    startTime: item.start_time,
+    startTime,
     durationMinutes: item.duration ?? 0,
     totalSize: item.total_size,
     files: (item.recording_files ?? []).map(toRecordingFile),
   };
 }
 
-export function toCall(log: CallLogJson): CallRecord {
+/** Null for a call without a start time: it cannot be placed in the history. */
+export function toCall(log: CallLogJson): CallRecord | null {
+  if (log.start_time === null) return null;
   return {
     id: log.id,
     callId: log.call_id ?? log.id,

@@ -31,15 +31,6 @@ export interface OAuthCallOptions {
   timeoutMs?: number | undefined;
 }
 
-/** The granular scopes the report API needs for a user's meetings and their participants. */
-export const REPORT_SCOPES = ['report:read:user:admin', 'report:read:list_meeting_participants:admin'] as const;
-
-/** Whether the grant may use the report API (an admin's grant), from the token response's `scope`. */
-export function grantsReport(tokens: Pick<TokenSet, 'scope'>): boolean {
-  const granted = new Set(tokens.scope.split(/\s+/));
-  return granted.has('report:read:admin') || REPORT_SCOPES.every((scope) => granted.has(scope));
-}
-
 export type OAuthFailure =
   /** Zoom says the grant is gone for good: the user removed the app, was deleted, or re-authorized. */
   | { kind: 'dead-grant'; reason: string }
@@ -114,16 +105,21 @@ export function rejectionReason(status: number, body: unknown): string {
  *   revoked grant or an old, rotated refresh token;
  * - `error: invalid_request` whose reason says the token is invalid, revoked or its owner gone
  *   (a variant seen in the wild, ZOOM.md "Unconfirmed" 5).
- * Not terminal: 4711 (scope mismatch: the app's scopes changed, the user did not withdraw
- * consent) and 4717 (the app is disabled, a vendor-side state): both need a new login, and the
- * lease bounds how long the data stays meanwhile. Anything else (invalid_client, unknown) is a
- * rejection too: wiping needs positive evidence that the grant is dead.
+ * Not terminal, whatever `error` keyword comes with them: 4711 (scope mismatch: the app's scopes
+ * changed, the user did not withdraw consent), 4717 (the app is disabled, a vendor-side state), 4737
+ * ("Can not find the authentication for the access token": Zoom's guidance is to contact Zoom and
+ * authorize again, a fault at Zoom rather than a removal) and 4738 ("The token is disabled by
+ * admin": an admin turned off the app's pre-approval, which may be turned on again). All need a new
+ * login, and the lease bounds how long the data stays meanwhile. Anything else (invalid_client,
+ * unknown) is a rejection too: wiping needs positive evidence that the grant is dead.
  */
+const NEEDS_NEW_LOGIN = new Set([4711, 4717, 4737, 4738]);
+
 export function classifyRefreshRejection(status: number, body: unknown): Extract<OAuthFailure, { kind: 'dead-grant' | 'rejected' }> {
   const reason = rejectionReason(status, body);
   const parsed = oauthErrorBody.safeParse(body);
   const fields = parsed.success ? parsed.data : {};
-  if (fields.code === 4711 || fields.code === 4717) return { kind: 'rejected', status, reason };
+  if (fields.code !== undefined && NEEDS_NEW_LOGIN.has(fields.code)) return { kind: 'rejected', status, reason };
   if (fields.code === 4735 || fields.code === 4741 || fields.code === 4740) return { kind: 'dead-grant', reason };
   if (fields.error === 'invalid_grant') return { kind: 'dead-grant', reason };
   if (fields.error === 'invalid_request' && /invalid token|revoked|no longer exist/i.test(fields.reason ?? '')) return { kind: 'dead-grant', reason };

@@ -2,8 +2,6 @@
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Zoom refuses a from–to range longer than a month; the simulator and this client read it as 31 days. */
-export const MAX_WINDOW_DAYS = 31;
 
 /**
  * A UUID that starts with '/' or contains '//' must be encoded twice: Zoom's gateway decodes a
@@ -19,14 +17,26 @@ export function utcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/** UTC midnight of the same day of the next calendar month, or of its last day when it is shorter (Jan 31 -> Feb 28). */
+export function oneMonthAfter(ms: number): number {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  const month = d.getUTCMonth();
+  const daysInNext = new Date(Date.UTC(year, month + 2, 0)).getUTCDate();
+  return Date.UTC(year, month + 1, Math.min(d.getUTCDate(), daysInNext));
+}
+
 /**
- * The `from`/`to` query values of a window: UTC calendar days, both inclusive. The sync layer
- * sizes windows; one that is reversed or longer than a month is a bug there, so it throws.
+ * The `from`/`to` query values of a window: UTC calendar days, both inclusive. Zoom allows "a
+ * month"; read as strictly as it can be, the last day must come before the same day of the next
+ * calendar month. The sync layer sizes windows; one that is reversed or longer is a bug there, so
+ * it throws.
  */
 export function dateWindow(from: number, to: number): { from: string; to: string } {
-  const days = Math.floor(to / DAY_MS) - Math.floor(from / DAY_MS);
-  if (!Number.isFinite(days) || days < 0 || days > MAX_WINDOW_DAYS) {
-    throw new RangeError(`a Zoom date window must run forward and span at most ${MAX_WINDOW_DAYS} days (got ${days})`);
+  const fromDay = Math.floor(from / DAY_MS) * DAY_MS;
+  const toDay = Math.floor(to / DAY_MS) * DAY_MS;
+  if (!Number.isFinite(fromDay) || !Number.isFinite(toDay) || toDay < fromDay || toDay >= oneMonthAfter(fromDay)) {
+    throw new RangeError(`a Zoom date window must run forward and stay within one calendar month (${utcDate(from)} to ${utcDate(to)})`);
   }
   return { from: utcDate(from), to: utcDate(to) };
 }

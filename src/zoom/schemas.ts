@@ -1,6 +1,8 @@
-// The parts of Zoom's JSON the client reads (spec/zoom-openapi), checked with zod. Fields the
-// records need are required; the rest may be missing or null (Zoom leaves fields out freely).
-// Unknown fields are ignored.
+// The parts of Zoom's JSON the client reads (spec/zoom-rivet, Zoom's own typed shapes), checked
+// with zod. Only what identifies an item is required; everything else may be missing or null (every
+// field is optional in Zoom's spec). An item missing what the records cannot do without (a call or
+// recording without a start time) is left out by the mapping, never failing its page. Unknown
+// fields are ignored.
 
 import { z } from 'zod';
 
@@ -46,22 +48,37 @@ export const userMeSchema = z.object({
   first_name: z.string().nullish(),
   last_name: z.string().nullish(),
   display_name: z.string().nullish(),
+  /** The personal meeting ID: a number in Zoom's schema. */
+  pmi: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).nullish(),
 });
 
+/**
+ * A row of previous_meetings: one meeting ID. Zoom's spec makes every field optional, and a
+ * recurring meeting with no fixed time (type 3) has no start time.
+ */
 export const meetingItemSchema = z.object({
+  uuid: optionalText,
+  id,
+  topic: z.string().nullish(),
+  type: z.number().int().nullish(),
+  start_time: optionalTime,
+});
+
+/** /past_meetings/{uuid}: one ended instance. */
+export const pastMeetingSchema = z.object({
   uuid: z.string().min(1),
   id,
   host_id: z.string().nullish(),
   topic: z.string().nullish(),
   type: z.number().int().nullish(),
   start_time: time,
+  end_time: optionalTime,
   duration: optionalNumber,
-  timezone: optionalText,
+  participants_count: optionalNumber,
 });
 
-export const reportMeetingSchema = meetingItemSchema.extend({
-  end_time: optionalTime,
-  participants_count: optionalNumber,
+export const instancesSchema = z.object({
+  meetings: z.array(z.object({ uuid: z.string().min(1), start_time: optionalTime })).nullish(),
 });
 
 export const participantSchema = z.object({
@@ -87,7 +104,7 @@ export const recordingSchema = z.object({
   uuid: z.string().min(1),
   id,
   topic: z.string().nullish(),
-  start_time: time,
+  start_time: optionalTime,
   duration: optionalNumber,
   total_size: optionalNumber,
   recording_files: z.array(recordingFileSchema).nullish(),
@@ -103,7 +120,7 @@ export const callLogSchema = z.object({
   callee_name: optionalText,
   callee_did_number: optionalText,
   callee_ext_number: optionalText,
-  start_time: time,
+  start_time: optionalTime,
   answer_time: optionalTime,
   end_time: optionalTime,
   result: optionalText,
@@ -115,14 +132,13 @@ const nextPageToken = z.string().nullish();
 
 // Zoom may leave an empty list out altogether.
 export const meetingsPageSchema = z.object({ next_page_token: nextPageToken, meetings: z.array(meetingItemSchema).nullish() });
-export const reportMeetingsPageSchema = z.object({ next_page_token: nextPageToken, meetings: z.array(reportMeetingSchema).nullish() });
 export const participantsPageSchema = z.object({ next_page_token: nextPageToken, participants: z.array(participantSchema).nullish() });
 export const recordingsPageSchema = z.object({ next_page_token: nextPageToken, meetings: z.array(recordingSchema).nullish() });
 export const callHistoryPageSchema = z.object({ next_page_token: nextPageToken, call_logs: z.array(callLogSchema).nullish() });
 
 export type UserMeJson = z.output<typeof userMeSchema>;
 export type MeetingItemJson = z.output<typeof meetingItemSchema>;
-export type ReportMeetingJson = z.output<typeof reportMeetingSchema>;
+export type PastMeetingJson = z.output<typeof pastMeetingSchema>;
 export type ParticipantJson = z.output<typeof participantSchema>;
 export type RecordingJson = z.output<typeof recordingSchema>;
 export type CallLogJson = z.output<typeof callLogSchema>;

@@ -38,7 +38,7 @@ function tokenFailure(failure: TokenFailure): ZoomFailure {
     case 'dead-grant':
       return failure;
     case 'refused':
-      return { kind: 'forbidden', reason: `oauth-${failure.reason}` };
+      return { kind: 'needs-auth', reason: failure.reason };
     case 'unavailable':
     case 'aborted':
       return { kind: failure.kind };

@@ -28,7 +28,7 @@ beforeEach(() => {
 
 function lastMonth() {
   const now = systemClock.now();
-  return w.client.listPreviousMeetings({ from: now - 29 * DAY_MS, to: now });
+  return w.client.listPreviousMeetings();
 }
 
 function inject(kind: FaultKind, count: number): void {
@@ -70,7 +70,7 @@ describe('faults', () => {
   it('stops retrying when the caller aborts', async () => {
     inject('timeout', 100);
     const controller = new AbortController();
-    const pending = w.client.listPreviousMeetings({ from: systemClock.now() - DAY_MS, to: systemClock.now(), signal: controller.signal });
+    const pending = w.client.listPreviousMeetings({ signal: controller.signal });
     controller.abort();
     expect(await pending).toEqual({ ok: false, error: { kind: 'aborted' } });
   });

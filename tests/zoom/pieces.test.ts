@@ -3,7 +3,7 @@ import { backoffDelay } from '../../src/zoom/backoff.js';
 import { classifyError } from '../../src/zoom/failures.js';
 import { participantKey, toCall, toParticipant, toRecording } from '../../src/zoom/mapping.js';
 import { dateWindow, encodeMeetingUuid } from '../../src/zoom/requestPaths.js';
-import { callLogSchema, participantSchema, recordingSchema } from '../../src/zoom/schemas.js';
+import { callLogSchema, meetingItemSchema, participantSchema, recordingSchema } from '../../src/zoom/schemas.js';
 
 describe('backoff', () => {
   it('grows exponentially, is jittered, never near zero, and is capped', () => {
@@ -28,8 +28,13 @@ describe('error classification', () => {
     [400, { code: 200, message: 'Only available for paid account: x' }, false, { action: 'fail', failure: { kind: 'forbidden', reason: '200' } }],
     [403, null, false, { action: 'fail', failure: { kind: 'forbidden', reason: '403' } }],
     [400, { code: 300, message: 'The next page token is invalid or expired.' }, true, { action: 'fail', failure: { kind: 'page-token-expired' } }],
-    [400, { code: 300, message: 'The date range can only be one month (at most 31 days).' }, true, { action: 'fail', failure: { kind: 'bad-request', code: 300 } }],
-    [400, { code: 300, message: 'The next page token is invalid or expired.' }, false, { action: 'fail', failure: { kind: 'bad-request', code: 300 } }],
+    // A later page differs from the first only by its token: its bad parameter is the token.
+    [400, { code: 300, message: 'Invalid field.' }, true, { action: 'fail', failure: { kind: 'page-token-expired' } }],
+    // Zoom Phone's documented "Invalid request param: {paramName}".
+    [400, { code: 301, message: 'Invalid request param: next_page_token.' }, true, { action: 'fail', failure: { kind: 'page-token-expired' } }],
+    [400, { code: 300, message: 'The date range can only be one month.' }, false, { action: 'fail', failure: { kind: 'bad-request', code: 300 } }],
+    // Zoom Phone for a user without a licence: "User does not exist".
+    [404, { code: 300, message: 'User does not exist: me.' }, false, { action: 'fail', failure: { kind: 'not-found' } }],
     [400, 'not json', false, { action: 'fail', failure: { kind: 'bad-request', code: null } }],
   ])('%i %j (page token sent: %s)', (status, body, hadPageToken, expected) => {
     expect(classifyError(status, body, hadPageToken)).toEqual(expected);
@@ -43,12 +48,16 @@ describe('request paths', () => {
     expect(encodeMeetingUuid('a/b+c==')).toBe('a%2Fb%2Bc%3D%3D');
   });
 
-  it('sends UTC calendar days and refuses a window over 31 days or running backwards', () => {
+  it('sends UTC calendar days and refuses a window over one calendar month or running backwards', () => {
     const from = Date.UTC(2026, 0, 1, 23, 30);
-    expect(dateWindow(from, Date.UTC(2026, 0, 30, 0, 10))).toEqual({ from: '2026-01-01', to: '2026-01-30' });
-    expect(dateWindow(from, Date.UTC(2026, 1, 1))).toEqual({ from: '2026-01-01', to: '2026-02-01' });
-    expect(() => dateWindow(from, Date.UTC(2026, 1, 2))).toThrow(RangeError);
+    expect(dateWindow(from, Date.UTC(2026, 0, 31, 0, 10))).toEqual({ from: '2026-01-01', to: '2026-01-31' });
+    expect(() => dateWindow(from, Date.UTC(2026, 1, 1))).toThrow(RangeError);
     expect(() => dateWindow(from, Date.UTC(2025, 11, 31))).toThrow(RangeError);
+    expect(dateWindow(Date.UTC(2026, 0, 15), Date.UTC(2026, 1, 14))).toEqual({ from: '2026-01-15', to: '2026-02-14' });
+    expect(() => dateWindow(Date.UTC(2026, 0, 15), Date.UTC(2026, 1, 15))).toThrow(RangeError);
+    // From the 31st, the next month's last day is as far as "a month" goes: February has 28.
+    expect(() => dateWindow(Date.UTC(2026, 0, 31), Date.UTC(2026, 1, 28))).toThrow(RangeError);
+    expect(dateWindow(Date.UTC(2026, 0, 31), Date.UTC(2026, 1, 27)).to).toBe('2026-02-27');
   });
 });
 
@@ -91,7 +100,16 @@ describe('record mapping', () => {
     const rec = recordingSchema.parse({ uuid: 'r==', id: 123456789, topic: 'T', start_time: '2026-01-10T10:00:00Z', duration: 30, total_size: 10, recording_files: [{ id: 'f1', file_type: 'MP4', recording_type: 'shared_screen', recording_start: '2026-01-10T10:00:00Z', recording_end: '2026-01-10T10:30:00Z', file_size: 10 }, { file_type: 'TIMELINE' }] });
     const mapped = toRecording(rec);
     expect(mapped).toMatchObject({ meetingUuid: 'r==', meetingId: '123456789', durationMinutes: 30, totalSize: 10 });
-    expect(mapped.files.map((f) => f.id)).toEqual(['f1', 'TIMELINE#1']);
+    expect(mapped?.files.map((f) => f.id)).toEqual(['f1', 'TIMELINE#1']);
+  });
+
+  it('an item without a start time fails no page: a recording takes its files\' start, a call without one is left out', () => {
+    const files = [{ id: 'f1', recording_start: '2026-01-10T10:05:00Z' }, { id: 'f2', recording_start: '2026-01-10T10:00:30Z' }];
+    expect(toRecording(recordingSchema.parse({ uuid: 'r==', id: 1, recording_files: files }))?.startTime).toBe(Date.UTC(2026, 0, 10, 10, 0, 30));
+    expect(toRecording(recordingSchema.parse({ uuid: 'r==', id: 1 }))).toBeNull();
+    expect(toCall(callLogSchema.parse({ id: 'h1', result: 'answered' }))).toBeNull();
+    // A recurring meeting with no fixed time is listed without one.
+    expect(meetingItemSchema.parse({ id: 81234567890, uuid: 'u==', type: 3, topic: 'Office hours' })).toMatchObject({ id: '81234567890', start_time: null });
   });
 
   it('refuses times it cannot read instead of storing garbage', () => {

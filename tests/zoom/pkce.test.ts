@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptedApiUrl, classifyRefreshRejection, grantsReport, parseTokenResponse } from '../../src/zoom/oauth.js';
+import { acceptedApiUrl, classifyRefreshRejection, parseTokenResponse } from '../../src/zoom/oauth.js';
 import { authorizeUrl, challengeOf, createPkce } from '../../src/zoom/pkce.js';
 
 describe('PKCE', () => {
@@ -41,13 +41,6 @@ describe('token responses', () => {
     expect(parseTokenResponse({ ...body, refresh_token: undefined }, 0, 'https://zoom.us')).toBeNull();
   });
 
-  it('tells from the scopes whether the grant may use the report API', () => {
-    expect(grantsReport({ scope: 'meeting:read:list_meetings report:read:user:admin report:read:list_meeting_participants:admin' })).toBe(true);
-    expect(grantsReport({ scope: 'report:read:admin user:read:admin' })).toBe(true);
-    expect(grantsReport({ scope: 'meeting:read:list_meetings report:read:user:admin' })).toBe(false);
-    expect(grantsReport({ scope: '' })).toBe(false);
-  });
-
   it('never sends bearer tokens to an api_url weaker than the OAuth server', () => {
     expect(acceptedApiUrl('http://api.zoom.us', 'https://zoom.us')).toBeNull();
     expect(acceptedApiUrl('ftp://api.zoom.us', 'https://zoom.us')).toBeNull();
@@ -71,6 +64,10 @@ describe('refresh refusals', () => {
   it.each([
     [400, { reason: 'Refresh token invalid', error: 'invalid_grant', code: 4711 }, '4711'],
     [400, { reason: 'App disabled', code: 4717 }, '4717'],
+    // Zoom's table: "Can not find the authentication" and "disabled by admin" need a new sign-in, not a wipe,
+    // whatever error keyword comes with them.
+    [400, { reason: 'Can not find the authentication for the access token.', error: 'invalid_grant', code: 4737 }, '4737'],
+    [400, { reason: 'The token is disabled by admin.', error: 'invalid_grant', code: 4738 }, '4738'],
     [401, { reason: 'Invalid client_id or client_secret', error: 'invalid_client' }, 'invalid_client'],
     [400, { reason: 'Missing grant type', error: 'invalid_request' }, 'invalid_request'],
     [400, '<html>proxy error</html>', 'http-400'],

@@ -7,7 +7,7 @@ import { RateLimiter } from '../../src/zoom/index.js';
 import { connect, countOf, MemoryTokenStore, wire, type Wired } from './helpers.js';
 
 const ME = 'GET /v2/users/{userId}';
-const REPORT = 'GET /v2/report/users/{userId}/meetings';
+const MEETINGS = 'GET /v2/users/{userId}/meetings';
 
 let sim: Simulator | null = null;
 
@@ -77,28 +77,26 @@ describe('rate limits against Zoom (the simulator)', () => {
   it('a daily-limit 429 stops the category until the next 00:00 UTC, without asking Zoom again', async () => {
     const clock = new FakeClock(Date.UTC(2026, 0, 15, 12));
     const midnight = Date.UTC(2026, 0, 16);
-    const { sim, w } = await setUp(clock, [{ plan: 'free', users: [{ admin: true }] }], (plan) => new RateLimiter(plan, clock));
+    const { sim, w } = await setUp(clock, [{ plan: 'free', users: [{}] }], (plan) => new RateLimiter(plan, clock));
     const token = w.store.load()?.accessToken ?? '';
-    // Other apps on the account use up the Free plan's 1,000 Heavy requests of the day.
-    for (let i = 0; i < 1000; i++) {
-      await (await fetch(`${sim.url}/v2/report/users/me/meetings?from=2026-01-01&to=2026-01-15`, { headers: { authorization: `Bearer ${token}` } })).text();
-      await clock.advance(1000);
+    // Other apps on the account use up the Free plan's 2,000 Medium requests of the day.
+    for (let i = 0; i < 2000; i++) {
+      await (await fetch(`${sim.url}/v2/users/me/meetings?type=previous_meetings`, { headers: { authorization: `Bearer ${token}` } })).text();
+      await clock.advance(500);
     }
-    expect(countOf(sim, REPORT, 429)).toBe(0);
-    const window = { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 15) };
+    expect(countOf(sim, MEETINGS, 429)).toBe(0);
 
-    expect(await w.client.listReportMeetings(window)).toEqual({ ok: false, error: { kind: 'throttled', until: midnight } });
-    expect(countOf(sim, REPORT, 429)).toBe(1);
-    expect(w.limiter.pausedUntil('heavy')).toBe(midnight);
-    expect(await w.client.listParticipants('abc==', { report: true })).toEqual({ ok: false, error: { kind: 'throttled', until: midnight } });
-    expect(await w.client.listReportMeetings(window)).toEqual({ ok: false, error: { kind: 'throttled', until: midnight } });
-    expect(countOf(sim, REPORT, 429)).toBe(1);
+    expect(await w.client.listPreviousMeetings()).toEqual({ ok: false, error: { kind: 'throttled', until: midnight } });
+    expect(countOf(sim, MEETINGS, 429)).toBe(1);
+    expect(w.limiter.pausedUntil('medium')).toBe(midnight);
+    expect(await w.client.listInstances('123')).toEqual({ ok: false, error: { kind: 'throttled', until: midnight } });
+    expect(await w.client.listPreviousMeetings()).toEqual({ ok: false, error: { kind: 'throttled', until: midnight } });
+    expect(countOf(sim, MEETINGS, 429)).toBe(1);
     // Light is not held back.
     expect((await w.client.getMe()).ok).toBe(true);
 
     await clock.advanceTo(midnight);
-    expect(w.limiter.pausedUntil('heavy')).toBeNull();
-    // Zoom answers again (a Free account may not use the report: forbidden, not throttled).
-    expect(await w.client.listReportMeetings(window)).toEqual({ ok: false, error: { kind: 'forbidden', reason: '200' } });
+    expect(w.limiter.pausedUntil('medium')).toBeNull();
+    expect((await w.client.listPreviousMeetings()).ok).toBe(true);
   });
 });

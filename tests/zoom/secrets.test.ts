@@ -43,20 +43,26 @@ describe('no secrets or content in logs and failures', () => {
     const tokens = new TokenManager({ store, oauth: oauthOf(sim), clock: systemClock, log, retry: FAST_RETRY });
     const client = createZoomClient({ tokens, limiter: new RateLimiter('pro', systemClock, { pauseBaseMs: 10 }), clock: systemClock, log, apiUrl: sim.url, retry: FAST_RETRY, timeoutMs: 300 });
     const now = systemClock.now();
-    const window = { from: now - 29 * DAY_MS, to: now };
+    const window = { from: now - 25 * DAY_MS, to: now };
 
     note(await client.getMe());
     sim.admin.setFaults({ next: [{ kind: '5xx', count: 1 }, { kind: 'malformed', count: 1 }, { kind: 'timeout', count: 1 }, { kind: '429-headerless', count: 2 }] });
-    const meetings = note(await client.listReportMeetings(window)) ?? { items: [] };
+    const listed = note(await client.listPreviousMeetings()) ?? { items: [] };
     sim.admin.setFaults({});
-    for (const meeting of meetings.items.slice(0, 3)) note(await client.listParticipants(meeting.uuid));
+    for (const row of listed.items.slice(0, 3)) {
+      const instances = note(await client.listInstances(row.meetingId)) ?? [];
+      for (const instance of instances.slice(0, 2)) {
+        note(await client.getPastMeeting(instance.uuid));
+        note(await client.listParticipants(instance.uuid));
+      }
+    }
     note(await client.listCallHistory(window));
     note(await client.listRecordings(window));
     sim.admin.setFaults({ next: [{ kind: 'malformed', count: 10 }] });
     note(await client.listCallHistory(window));
     sim.admin.setFaults({});
     note(await client.listParticipants('no-such-meeting=='));
-    note(await client.listPreviousMeetings({ ...window, pageToken: 'bogus' }));
+    note(await client.listPreviousMeetings({ pageToken: 'bogus' }));
     // Force a refresh through a 401, then end the grant.
     store.saved.push({ ...login.value, accessToken: 'stale-token-never-issued' });
     const fresh = new TokenManager({ store, oauth: oauthOf(sim), clock: systemClock, log, retry: FAST_RETRY });

@@ -132,7 +132,7 @@ describe('dead grants', () => {
     sim.admin.revokeGrant(userId);
     expect(await w.client.getMe()).toEqual({ ok: false, error: { kind: 'dead-grant', reason: 'invalid_grant' } });
     const asked = countOf(sim, TOKEN, 400);
-    expect(await w.client.listPreviousMeetings({ from: clock.now() - 10 * 24 * HOUR, to: clock.now() })).toEqual({ ok: false, error: { kind: 'dead-grant', reason: 'invalid_grant' } });
+    expect(await w.client.listPreviousMeetings()).toEqual({ ok: false, error: { kind: 'dead-grant', reason: 'invalid_grant' } });
     expect(countOf(sim, TOKEN, 400)).toBe(asked);
   });
 

@@ -90,15 +90,15 @@ describe('HTTP core', () => {
   it('reports JSON of the wrong shape as malformed, naming only the endpoint', async () => {
     replies.push(() => ({ status: 200, body: '{"meetings":[{"uuid":"x","topic":"secret topic","start_time":"not a time","id":1}]}' }));
     const client = createZoomClient({ tokens: new ScriptedTokens(base), limiter: new RateLimiter('pro', systemClock), clock: systemClock, log: silentLogger(), apiUrl: base, retry: FAST_RETRY });
-    const result = await client.listPreviousMeetings({ from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 30) });
+    const result = await client.listPreviousMeetings();
     expect(result).toEqual({ ok: false, error: { kind: 'malformed', endpoint: '/users/{userId}/meetings' } });
     expect(seen).toHaveLength(1);
   });
 
-  it('turns a refused refresh into forbidden, and the caller abort into aborted', async () => {
+  it('turns a refused refresh into needs-auth, and the caller abort into aborted', async () => {
     const tokens = new ScriptedTokens(base);
-    tokens.failure = { kind: 'refused', reason: '4711' };
-    expect(await apiWith(tokens).get(ENDPOINTS.me, { userId: 'me' }, {})).toEqual({ ok: false, error: { kind: 'forbidden', reason: 'oauth-4711' } });
+    tokens.failure = { kind: 'refused', reason: '4738' };
+    expect(await apiWith(tokens).get(ENDPOINTS.me, { userId: 'me' }, {})).toEqual({ ok: false, error: { kind: 'needs-auth', reason: '4738' } });
 
     const controller = new AbortController();
     replies.push(() => {
