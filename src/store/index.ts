@@ -1,6 +1,19 @@
 // The store: control.db and one vault per account (DESIGN.md "Data"). Other parts import from here.
 export { openVault, Vault, type OpenVaultOptions } from './vault.js';
-export type { PageCursor, PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity, WindowKey } from './vaultTypes.js';
+export type {
+  MeetingIdSource,
+  PageCursor,
+  PageToSave,
+  ParticipantsDue,
+  PendingInstance,
+  RecordingRemoval,
+  RetentionCounts,
+  StoredTokens,
+  SyncWindow,
+  VaultCounts,
+  VaultIdentity,
+  WindowKey,
+} from './vaultTypes.js';
 export { searchAcross, SNIPPET_MARKS, type SearchableVault } from './vaultSearch.js';
 export { MAX_PAGE_LIMIT, type ListQuery, type Page } from './paging.js';
 export type { JsonPage } from './vaultRead.js';

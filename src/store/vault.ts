@@ -1,4 +1,4 @@
-import type { CallRecord, MeetingDetail, MeetingRecord, ParticipantRecord, RecordingRecord, Resource, SearchHit } from '../core/records.js';
+import type { CallRecord, MeetingDetail, MeetingRecord, ParticipantRecord, RecordingRecord, SearchHit, WindowedResource } from '../core/records.js';
 import { ok, type Result } from '../core/result.js';
 import { sqliteCode, type StoreError } from './errors.js';
 import { KeyValue } from './keyValue.js';
@@ -9,7 +9,20 @@ import { AccountRows } from './vaultAccount.js';
 import { HistoryReader, type JsonPage } from './vaultRead.js';
 import { RetentionSweeper } from './vaultRetention.js';
 import { VaultSearch, type SearchableVault } from './vaultSearch.js';
-import type { PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity } from './vaultTypes.js';
+import { MeetingIdIndex } from './vaultMeetingIds.js';
+import { HistoryRemover } from './vaultRemove.js';
+import type {
+  MeetingIdSource,
+  PageToSave,
+  ParticipantsDue,
+  PendingInstance,
+  RecordingRemoval,
+  RetentionCounts,
+  StoredTokens,
+  SyncWindow,
+  VaultCounts,
+  VaultIdentity,
+} from './vaultTypes.js';
 import { WindowStore } from './vaultWindows.js';
 import { HistoryWriter } from './vaultWrite.js';
 
@@ -44,8 +57,13 @@ export class Vault implements SearchableVault {
   private readonly searcher: VaultSearch;
   private readonly meta: KeyValue;
   private readonly retention: RetentionSweeper;
+  private readonly meetingIds: MeetingIdIndex;
+  private readonly remover: HistoryRemover;
   private readonly savePageTx: (page: PageToSave) => void;
   private readonly saveParticipantsTx: (meetingUuid: string, rows: ParticipantRecord[], syncedAt: number) => boolean;
+  private readonly saveRecordingsTx: (items: RecordingRecord[], at: number) => void;
+  private readonly saveInstancesTx: (meetingId: string, instances: PendingInstance[], at: number) => number;
+  private readonly saveMeetingTx: (record: MeetingRecord, at: number, fromEvent: boolean) => void;
 
   constructor(
     readonly file: string,
@@ -59,19 +77,37 @@ export class Vault implements SearchableVault {
     this.searcher = new VaultSearch(db);
     this.meta = new KeyValue(db);
     this.retention = new RetentionSweeper(db, this.meta);
-    this.savePageTx = db.transaction((page: PageToSave) => {
-      switch (page.resource) {
-        case 'meetings':
-          this.writer.meetings(page.items);
-          break;
-        case 'recordings':
-          this.writer.recordings(page.items);
-          break;
-        case 'calls':
-          this.writer.calls(page.items);
-          break;
+    this.meetingIds = new MeetingIdIndex(db);
+    this.remover = new HistoryRemover(db);
+    // A recording names its meeting: the meeting's ID is learned, and the instance awaits its
+    // details, in the transaction that stores the recording.
+    this.saveRecordingsTx = db.transaction((items: RecordingRecord[], at: number) => {
+      this.writer.recordings(items, at);
+      for (const r of items) {
+        this.meetingIds.remember(r.meetingId, 'recording', at, null);
+        this.meetingIds.addPending({ uuid: r.meetingUuid, meetingId: r.meetingId, startTime: r.startTime }, at);
       }
+    });
+    this.savePageTx = db.transaction((page: PageToSave) => {
+      if (page.resource === 'recordings') this.saveRecordingsTx(page.items, page.fetchedAt);
+      else this.writer.calls(page.items, page.fetchedAt);
       this.windows.recordPage(page.resource, page.window, page.next, page.items.length, page.fetchedAt);
+    });
+    this.saveInstancesTx = db.transaction((meetingId: string, instances: PendingInstance[], at: number) => {
+      let added = 0;
+      for (const instance of instances) {
+        if (this.meetingIds.knows(instance.uuid)) continue;
+        this.meetingIds.addPending(instance, at);
+        added++;
+      }
+      this.meetingIds.markListed(meetingId, at);
+      return added;
+    });
+    this.saveMeetingTx = db.transaction((record: MeetingRecord, at: number, fromEvent: boolean) => {
+      this.writer.meetings([record]);
+      // Zoom's event named this instance itself: its ID needs no listing for it.
+      if (fromEvent) this.meetingIds.remember(record.meetingId, 'event', at, at);
+      this.meetingIds.drop(record.uuid);
     });
     this.saveParticipantsTx = db.transaction((meetingUuid: string, rows: ParticipantRecord[], syncedAt: number) =>
       this.writer.participants(meetingUuid, rows, syncedAt),
@@ -103,31 +139,110 @@ export class Vault implements SearchableVault {
     this.account.saveIdentity(identity);
   }
 
-  getWindow(resource: Resource, start: number): SyncWindow | null {
+  getWindow(resource: WindowedResource, start: number): SyncWindow | null {
     return this.windows.get(resource, start);
   }
 
-  listWindows(resource?: Resource): SyncWindow[] {
+  listWindows(resource?: WindowedResource): SyncWindow[] {
     return this.windows.list(resource);
   }
 
   /**
    * Stores one fetched page together with the window's progress (the next page token, its issue
    * time, the counters) in one transaction: after a crash the sync resumes from the stored token
-   * and never skips the rows of a page it did not store.
+   * and never skips the rows of a page it did not store. A recordings page also teaches the
+   * recordings' meeting IDs and instances.
    */
   savePage(page: PageToSave): void {
     this.savePageTx(page);
   }
 
   /** Returns false when no page of the window was ever stored. */
-  completeWindow(resource: Resource, start: number, completedAt: number): boolean {
+  completeWindow(resource: WindowedResource, start: number, completedAt: number): boolean {
     return this.windows.complete(resource, start, completedAt);
   }
 
   /** Forgets the window's page token (Zoom said it expired): the next pass starts at the first page. */
-  restartWindow(resource: Resource, start: number): boolean {
+  restartWindow(resource: WindowedResource, start: number): boolean {
     return this.windows.restart(resource, start);
+  }
+
+  /**
+   * Securely deletes the rows of `resource` starting in [from, to) that the window's current pass
+   * has not listed: the pass fetched every page, so Zoom no longer has them. Returns how many went.
+   */
+  removeUnlisted(resource: WindowedResource, windowStart: number, range: { from: number; to: number }): number {
+    return this.remover.unlisted(resource, windowStart, range);
+  }
+
+  /** A meeting ID learned from previous_meetings ('listed') or /users/me ('pmi'); known IDs stay as they are. */
+  rememberMeetingId(meetingId: string, source: Extract<MeetingIdSource, 'listed' | 'pmi'>, at: number): void {
+    this.meetingIds.remember(meetingId, source, at, null);
+  }
+
+  /** Meeting IDs whose ended instances are to be listed. */
+  meetingIdsToList(): string[] {
+    return this.meetingIds.toList();
+  }
+
+  /** When the ID's instances were last listed: null when they are to be listed, undefined for an unknown ID. */
+  meetingIdListedAt(meetingId: string): number | null | undefined {
+    return this.meetingIds.listedAt(meetingId);
+  }
+
+  /** Zoom shows an instance of the ID that is not known here: its instances are listed again. */
+  relistMeetingId(meetingId: string): void {
+    this.meetingIds.relist(meetingId);
+  }
+
+  /** Whether the meeting instance is stored, or waits for its details, or Zoom refused them. */
+  knowsMeeting(uuid: string): boolean {
+    return this.meetingIds.knows(uuid);
+  }
+
+  /** The ID's ended instances as Zoom listed them at `at`: the unknown ones await their details. Returns how many those are. */
+  saveInstances(meetingId: string, instances: PendingInstance[], at: number): number {
+    return this.saveInstancesTx(meetingId, instances, at);
+  }
+
+  /** Instances waiting for their details, newest first. */
+  pendingInstances(limit: number): PendingInstance[] {
+    return this.meetingIds.pending(limit);
+  }
+
+  /** One instance's details, from /past_meetings/{uuid}. */
+  saveMeetingDetails(record: MeetingRecord, at: number): void {
+    this.saveMeetingTx(record, at, false);
+  }
+
+  /** Zoom will not give this instance's details (older than a year, or gone): it is not asked for again. */
+  markDetailsUnavailable(uuid: string, at: number): void {
+    this.meetingIds.markUnavailable(uuid, at);
+  }
+
+  /** A meeting from Zoom's meeting.ended event, whose meeting ID is remembered with it. */
+  saveEventMeeting(record: MeetingRecord, at: number): void {
+    this.saveMeetingTx(record, at, true);
+  }
+
+  /** Recordings from Zoom's recording.completed event; their meetings are learned as from a listing. */
+  saveEventRecordings(items: RecordingRecord[], at: number): void {
+    this.saveRecordingsTx(items, at);
+  }
+
+  /** Calls from Zoom's call-history completed events. */
+  saveEventCalls(items: CallRecord[], at: number): void {
+    this.db.transaction(() => this.writer.calls(items, at))();
+  }
+
+  /** Recordings (or some of their files) deleted at Zoom, deleted here so that their text leaves the files. Returns how many recordings lost anything. */
+  removeRecordings(removals: readonly RecordingRemoval[]): number {
+    return this.remover.recordings(removals);
+  }
+
+  /** Calls deleted at Zoom (by call-history id, or all of them), deleted here likewise. Returns the rows removed. */
+  removeCalls(ids: readonly string[] | 'all'): number {
+    return this.remover.calls(ids);
   }
 
   /** Meetings whose participant list was neither stored nor refused by Zoom, newest first. */

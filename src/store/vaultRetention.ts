@@ -1,21 +1,17 @@
 import type { KeyValue } from './keyValue.js';
 import type { Db } from './sqlite.js';
+import { removeSecurely } from './vaultRemove.js';
 import type { RetentionCounts } from './vaultTypes.js';
 
 const LAST_SWEEP_KEY = 'retention.lastSweepAt';
 
-/**
- * Deletes history older than the retention window so that its text leaves the files
- * (DESIGN.md invariant 5): `secure_delete` zeroes freed space in the database, the index's
- * `secure-delete` option removes entries instead of masking them, `optimize` rewrites the index
- * segments, and a TRUNCATE checkpoint folds the WAL, where old page images live, into the database
- * and empties it.
- */
+/** Deletes history older than the retention window so that its text leaves the files (removeSecurely). */
 export class RetentionSweeper {
   private readonly deleteParticipants;
   private readonly deleteMeetings;
   private readonly deleteRecordings;
   private readonly deleteCalls;
+  private readonly deleteInstances;
 
   constructor(
     private readonly db: Db,
@@ -26,25 +22,27 @@ export class RetentionSweeper {
     this.deleteMeetings = db.prepare<[number]>('DELETE FROM meetings WHERE start_time < ?');
     this.deleteRecordings = db.prepare<[number]>('DELETE FROM recordings WHERE start_time < ?');
     this.deleteCalls = db.prepare<[number]>('DELETE FROM calls WHERE start_time < ?');
+    // Instances awaiting details hold no content, only ids; past the cutoff they would only be stored to go again.
+    this.deleteInstances = db.prepare<[number]>('DELETE FROM meeting_instances WHERE start_time < ?');
   }
 
   /** Deletes meetings (with their participants), recordings (with their files) and calls that started before `cutoff`. */
   sweep(cutoff: number, now: number): RetentionCounts {
-    const removed = this.db.transaction((): RetentionCounts => {
-      const counts = {
-        participants: this.deleteParticipants.run(cutoff).changes,
-        meetings: this.deleteMeetings.run(cutoff).changes,
-        recordings: this.deleteRecordings.run(cutoff).changes,
-        calls: this.deleteCalls.run(cutoff).changes,
-      };
-      this.meta.set(LAST_SWEEP_KEY, String(now));
-      return counts;
-    })();
-    if (removed.meetings + removed.participants + removed.recordings + removed.calls > 0) {
-      this.db.exec(`INSERT INTO fts (fts) VALUES ('optimize')`);
-    }
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    return removed;
+    return removeSecurely(
+      this.db,
+      (): RetentionCounts => {
+        const counts = {
+          participants: this.deleteParticipants.run(cutoff).changes,
+          meetings: this.deleteMeetings.run(cutoff).changes,
+          recordings: this.deleteRecordings.run(cutoff).changes,
+          calls: this.deleteCalls.run(cutoff).changes,
+        };
+        this.deleteInstances.run(cutoff);
+        this.meta.set(LAST_SWEEP_KEY, String(now));
+        return counts;
+      },
+      (c) => c.meetings + c.participants + c.recordings + c.calls,
+    );
   }
 
   lastSweep(): number | null {

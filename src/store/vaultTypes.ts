@@ -1,4 +1,4 @@
-import type { CallRecord, MeetingRecord, RecordingRecord, Resource } from '../core/records.js';
+import type { CallRecord, RecordingRecord, WindowedResource } from '../core/records.js';
 
 /** The account's Zoom OAuth tokens. The Zoom client's token store is built on these. */
 export interface StoredTokens {
@@ -32,12 +32,11 @@ export interface PageCursor {
 }
 
 export type PageToSave =
-  | { resource: 'meetings'; window: WindowKey; items: MeetingRecord[]; next: PageCursor | null; fetchedAt: number }
   | { resource: 'recordings'; window: WindowKey; items: RecordingRecord[]; next: PageCursor | null; fetchedAt: number }
   | { resource: 'calls'; window: WindowKey; items: CallRecord[]; next: PageCursor | null; fetchedAt: number };
 
 export interface SyncWindow {
-  resource: Resource;
+  resource: WindowedResource;
   start: number;
   end: number;
   /** open: a pass over the window is under way (or was cut short); complete: the last pass finished. */
@@ -52,6 +51,24 @@ export interface SyncWindow {
   fetchedAt: number | null;
   /** When a pass last finished. */
   completedAt: number | null;
+  /** When the current (or last) pass stored its first page: rows it did not list since are gone at Zoom. */
+  passStartedAt: number | null;
+}
+
+/** Where the sync learned a meeting ID. */
+export type MeetingIdSource = 'listed' | 'pmi' | 'recording' | 'event';
+
+/** A meeting instance Zoom has named whose details are not stored yet. */
+export interface PendingInstance {
+  uuid: string;
+  meetingId: string;
+  startTime: number;
+}
+
+/** A recording, or some of its files, deleted at Zoom. `fileIds` null: the whole recording. */
+export interface RecordingRemoval {
+  meetingUuid: string;
+  fileIds: string[] | null;
 }
 
 /** A meeting whose participant list has not been fetched yet. */

@@ -1,6 +1,8 @@
 import type { CallRecord, MeetingRecord, ParticipantRecord, RecordingRecord } from '../core/records.js';
 import type { Db } from './sqlite.js';
 
+type Listed<T> = T & { listedAt: number };
+
 /**
  * Upserts of what Zoom lists. Storing the same rows twice leaves the same rows: conflicts on Zoom's
  * ids update in place (rowids, and with them the search index entries, stay put). Callers wrap
@@ -40,24 +42,24 @@ export class HistoryWriter {
     this.markParticipants = db.prepare<[state: 'synced' | 'unavailable', at: number, uuid: string]>(
       'UPDATE meetings SET participants_state = ?, participants_at = ? WHERE uuid = ?',
     );
-    this.upsertRecording = db.prepare<RecordingRecord, { id: number }>(`
-      INSERT INTO recordings (meeting_uuid, meeting_id, topic, start_time, duration_minutes, total_size)
-      VALUES (@meetingUuid, @meetingId, @topic, @startTime, @durationMinutes, @totalSize)
+    this.upsertRecording = db.prepare<Listed<RecordingRecord>, { id: number }>(`
+      INSERT INTO recordings (meeting_uuid, meeting_id, topic, start_time, duration_minutes, total_size, listed_at)
+      VALUES (@meetingUuid, @meetingId, @topic, @startTime, @durationMinutes, @totalSize, @listedAt)
       ON CONFLICT (meeting_uuid) DO UPDATE SET
         meeting_id = excluded.meeting_id, topic = excluded.topic, start_time = excluded.start_time,
-        duration_minutes = excluded.duration_minutes, total_size = excluded.total_size
+        duration_minutes = excluded.duration_minutes, total_size = excluded.total_size, listed_at = excluded.listed_at
       RETURNING id`);
     this.deleteRecordingFiles = db.prepare<[number]>('DELETE FROM recording_files WHERE recording_id = ?');
     this.insertRecordingFile = db.prepare<[number, string, number, string | null, string | null, number | null, number | null, number | null]>(`
       INSERT INTO recording_files (recording_id, file_id, position, file_type, recording_type, recording_start, recording_end, file_size)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (recording_id, file_id) DO NOTHING`);
-    this.upsertCall = db.prepare<CallRecord>(`
+    this.upsertCall = db.prepare<Listed<CallRecord>>(`
       INSERT INTO calls (history_id, call_id, direction, caller_name, caller_number, callee_name, callee_number,
-                         start_time, answer_time, end_time, result, talk_time_seconds, recording_id)
+                         start_time, answer_time, end_time, result, talk_time_seconds, recording_id, listed_at)
       VALUES (@id, @callId, @direction, @callerName, @callerNumber, @calleeName, @calleeNumber,
-              @startTime, @answerTime, @endTime, @result, @talkTimeSeconds, @recordingId)
-      ON CONFLICT (history_id) DO UPDATE SET
+              @startTime, @answerTime, @endTime, @result, @talkTimeSeconds, @recordingId, @listedAt)
+      ON CONFLICT (history_id) DO UPDATE SET listed_at = excluded.listed_at,
         call_id = excluded.call_id, direction = excluded.direction,
         caller_name = excluded.caller_name, caller_number = excluded.caller_number,
         callee_name = excluded.callee_name, callee_number = excluded.callee_number,
@@ -69,14 +71,15 @@ export class HistoryWriter {
     for (const item of items) this.upsertMeeting.run(item);
   }
 
-  calls(items: CallRecord[]): void {
-    for (const item of items) this.upsertCall.run(item);
+  /** `listedAt`: when Zoom listed them (see HistoryRemover.unlisted). */
+  calls(items: CallRecord[], listedAt: number): void {
+    for (const item of items) this.upsertCall.run({ ...item, listedAt });
   }
 
   /** A recording's files are replaced as a set: a file Zoom no longer lists is gone here too. */
-  recordings(items: RecordingRecord[]): void {
+  recordings(items: RecordingRecord[], listedAt: number): void {
     for (const item of items) {
-      const row = this.upsertRecording.get(item);
+      const row = this.upsertRecording.get({ ...item, listedAt });
       if (!row) throw new Error('recording upsert returned no row');
       this.deleteRecordingFiles.run(row.id);
       item.files.forEach((f, position) =>

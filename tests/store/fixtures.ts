@@ -107,3 +107,8 @@ export function call(n: number, over: Partial<CallRecord> = {}): CallRecord {
 }
 
 export const WINDOW = { start: T0, end: T0 + 30 * DAY };
+
+/** Stores meetings as the sync does once Zoom gave their details. */
+export function saveMeetings(vault: Vault, items: MeetingRecord[], at = T0): void {
+  for (const item of items) vault.saveMeetingDetails(item, at);
+}

@@ -3,7 +3,7 @@ import type { JsonPage, Page, Vault } from '../../src/store/index.js';
 import type { ListQuery } from '../../src/store/paging.js';
 import type { Result } from '../../src/core/result.js';
 import type { StoreError } from '../../src/store/errors.js';
-import { call, HOUR, meeting, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { call, HOUR, meeting, Scratch, T0, unwrap, WINDOW, saveMeetings } from './fixtures.js';
 
 // The IPC reply for one account's meetings or calls is the JSON SQLite writes. It must say exactly
 // what the object form says: same records, same order, same cursors, awkward text included.
@@ -51,7 +51,7 @@ describe('pages as JSON text', () => {
       }),
     );
     const calls = Array.from({ length: 17 }, (_, i) => call(i, { callerName: AWKWARD[i % AWKWARD.length] ?? null, answerTime: i % 2 ? T0 : null, recordingId: i % 4 ? null : `rec-${i}` }));
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: meetings, next: null, fetchedAt: T0 });
+    saveMeetings(vault, meetings, T0);
     vault.savePage({ resource: 'calls', window: WINDOW, items: calls, next: null, fetchedAt: T0 });
   });
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openControl, openVault, vaultFiles } from '../../src/store/index.js';
 import { loadMigrations, migrate } from '../../src/store/migrations.js';
-import { meeting, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { meeting, Scratch, T0, unwrap, WINDOW, saveMeetings } from './fixtures.js';
 
 let scratch: Scratch;
 beforeEach(() => {
@@ -118,7 +118,7 @@ describe('integrityCheck', () => {
     const file = scratch.path('damaged.db');
     const vault = unwrap(openVault(file, { create: true }));
     const items = Array.from({ length: 1500 }, (_, n) => meeting(n, { topic: `Topic ${n} with enough words to fill several pages` }));
-    vault.savePage({ resource: 'meetings', window: WINDOW, items, next: null, fetchedAt: T0 });
+    saveMeetings(vault, items, T0);
     expect(vault.integrityCheck()).toBe('ok');
     vault.close();
     const fd = openSync(file, 'r+');

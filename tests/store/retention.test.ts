@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openVault, vaultFiles } from '../../src/store/index.js';
-import { call, DAY, meeting, participant, recording, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { call, DAY, meeting, participant, recording, Scratch, T0, unwrap, WINDOW, saveMeetings } from './fixtures.js';
 
 let scratch: Scratch;
 beforeEach(() => {
@@ -25,7 +25,7 @@ describe('retention sweep', () => {
     const cutoff = T0 - 365 * DAY;
     let vault = unwrap(openVault(file, { create: true }));
     const oldMeetings = [1, 2, 3].map((n) => meeting(n, { topic: `${CANARY} offsite ${n}`, startTime: old + n }));
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [...oldMeetings, meeting(9, { topic: `${KEPT} review` })], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [...oldMeetings, meeting(9, { topic: `${KEPT} review` })], T0);
     for (const m of oldMeetings) {
       vault.saveParticipants(m.uuid, [1, 2].map((n) => participant(m.uuid, n, { name: `${CANARY} Person ${n}`, email: `${CANARY.toLowerCase()}${n}@example.com` })), T0);
     }
@@ -44,7 +44,7 @@ describe('retention sweep', () => {
     vault = unwrap(openVault(file));
     scratch.onCleanup(() => vault.close());
     // Touch old pages once more so that copies of them also sit in the WAL.
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [oldMeetings[0]!], next: null, fetchedAt: T0 + 1 });
+    saveMeetings(vault, [oldMeetings[0]!], T0 + 1);
     vault.saveParticipants(oldMeetings[0]!.uuid, [participant(oldMeetings[0]!.uuid, 3, { name: `${CANARY} Late` })], T0 + 1);
     expect(filesContaining(file, CANARY)).toEqual([file, `${file}-wal`]);
     expect(filesContaining(file, CANARY_NUMBER)).toContain(file);
@@ -70,7 +70,7 @@ describe('retention sweep', () => {
     const file = scratch.path('vaults/a_000000000000000000000009.db');
     let vault = unwrap(openVault(file, { create: true }));
     const m = meeting(1, { topic: `${KEPT} review` });
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [m], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [m], T0);
     const others = Array.from({ length: 200 }, (_, n) => participant(m.uuid, n + 2, { name: `${KEPT} Guest ${n}` }));
     vault.saveParticipants(m.uuid, [participant(m.uuid, 1, { name: `${CANARY} Person`, email: null }), ...others], T0);
     vault.close();
@@ -88,7 +88,7 @@ describe('retention sweep', () => {
 
   it('a sweep with nothing to delete still records when it ran', () => {
     const vault = scratch.vault();
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [meeting(1)], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [meeting(1)], T0);
     expect(vault.sweepRetention(T0 - DAY, T0)).toEqual({ meetings: 0, participants: 0, recordings: 0, calls: 0 });
     expect(vault.lastRetentionSweep()).toBe(T0);
     expect(vault.counts().meetings).toBe(1);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { searchAcross, type Vault } from '../../src/store/index.js';
 import { toFtsQuery } from '../../src/store/ftsQuery.js';
-import { call, DAY, meeting, participant, recording, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { call, DAY, meeting, participant, recording, Scratch, T0, unwrap, WINDOW, saveMeetings } from './fixtures.js';
 
 let scratch: Scratch;
 beforeEach(() => {
@@ -14,7 +14,7 @@ const HOSTILE = ['foo"bar', '"', 'AND', 'OR NOT', '*', '(', ')', 'NEAR(a b)', 'a
 function seeded(name: string): Vault {
   const vault = scratch.vault(name);
   const m = meeting(1, { topic: 'Café roadmap review' });
-  vault.savePage({ resource: 'meetings', window: WINDOW, items: [m, meeting(2, { topic: 'Hiring sync' })], next: null, fetchedAt: T0 });
+  saveMeetings(vault, [m, meeting(2, { topic: 'Hiring sync' })], T0);
   vault.saveParticipants(m.uuid, [participant(m.uuid, 1, { name: 'Zofia Quell', email: 'zofia@example.org' })], T0);
   vault.savePage({ resource: 'calls', window: WINDOW, items: [call(1, { callerName: 'Bartholomew Crane', callerNumber: '+1 555-0142' })], next: null, fetchedAt: T0 });
   vault.savePage({ resource: 'recordings', window: WINDOW, items: [recording(1, { topic: 'Roadmap recording' })], next: null, fetchedAt: T0 });
@@ -48,7 +48,7 @@ describe('search in one vault', () => {
   it('returns the newest matches first, whatever their kind and the order they were stored in', () => {
     const vault = scratch.vault();
     const m = meeting(5, { topic: 'Okapi planning' });
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [m, meeting(2, { topic: 'Okapi kickoff' })], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [m, meeting(2, { topic: 'Okapi kickoff' })], T0);
     vault.saveParticipants(m.uuid, [participant(m.uuid, 1, { name: 'Okapi Fan', joinTime: m.startTime + 60_000 })], T0);
     vault.savePage({ resource: 'calls', window: WINDOW, items: [call(7, { callerName: 'Okapi Desk' }), call(1, { callerName: 'Okapi Line' })], next: null, fetchedAt: T0 });
     vault.savePage({ resource: 'recordings', window: WINDOW, items: [recording(3, { topic: 'Okapi recording' })], next: null, fetchedAt: T0 });
@@ -67,22 +67,22 @@ describe('search in one vault', () => {
   it('returns matches of the same millisecond, the last stored first', () => {
     const vault = scratch.vault();
     const items = [1, 2, 3].map((n) => meeting(n, { topic: 'Standup', startTime: T0 }));
-    vault.savePage({ resource: 'meetings', window: WINDOW, items, next: null, fetchedAt: T0 });
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [meeting(4, { topic: 'Standup', startTime: T0 - 1 })], next: null, fetchedAt: T0 });
+    saveMeetings(vault, items, T0);
+    saveMeetings(vault, [meeting(4, { topic: 'Standup', startTime: T0 - 1 })], T0);
     expect(unwrap(vault.search('standup', 10)).map((h) => h.ref)).toEqual([3, 2, 1, 4].map((n) => meeting(n).uuid));
   });
 
   it('moves an entry whose time changes, and keeps one entry per row', () => {
     const vault = scratch.vault();
     const [early, late] = [meeting(1, { topic: 'Tapir review' }), meeting(2, { topic: 'Tapir review' })];
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [early, late], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [early, late], T0);
     vault.saveParticipants(early.uuid, [participant(early.uuid, 1, { name: 'Tapir Absent', joinTime: null }), participant(early.uuid, 2, { name: 'Tapir Joined' })], T0);
     const kindSnippetTimes = (): Array<[string, number]> => unwrap(vault.search('tapir', 10)).map((h) => [`${h.kind}:${h.snippet}`, h.time]);
     expect(kindSnippetTimes()[0]).toEqual(['meeting:[Tapir] review', late.startTime]);
 
     // The meeting now starts after the other one; its participant without a join time moves with it.
     const moved = late.startTime + 1_000;
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [{ ...early, startTime: moved }], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [{ ...early, startTime: moved }], T0);
     expect(kindSnippetTimes()).toEqual([
       ['participant:[Tapir] Absent person1@example.com', moved],
       ['meeting:[Tapir] review', moved],
@@ -108,7 +108,7 @@ describe('search in one vault', () => {
   it('forgets the text of deleted rows: participants no longer listed, meetings swept by retention', () => {
     const vault = scratch.vault();
     const m = meeting(1, { topic: 'Marmot sync' });
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [m, meeting(2, { topic: 'Marmot sync', startTime: T0 + 400 * DAY })], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [m, meeting(2, { topic: 'Marmot sync', startTime: T0 + 400 * DAY })], T0);
     vault.saveParticipants(m.uuid, [participant(m.uuid, 1, { name: 'Gone Wombat' }), participant(m.uuid, 2, { name: 'Kept Wombat' })], T0);
     vault.saveParticipants(m.uuid, [participant(m.uuid, 2, { name: 'Kept Wombat' })], T0);
     expect(unwrap(vault.search('wombat', 10)).map((h) => h.snippet)).toEqual(['Kept [Wombat] person2@example.com']);
@@ -150,8 +150,8 @@ describe('searchAcross', () => {
   it('merges the hits of several vaults newest first, under their account keys', () => {
     const one = scratch.vault(`${keyOne}.db`);
     const two = scratch.vault(`${keyTwo}.db`);
-    one.savePage({ resource: 'meetings', window: WINDOW, items: [1, 3, 6].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
-    two.savePage({ resource: 'meetings', window: WINDOW, items: [2, 4].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
+    saveMeetings(one, [1, 3, 6].map((n) => meeting(n, { topic: 'Standup' })), T0);
+    saveMeetings(two, [2, 4].map((n) => meeting(n, { topic: 'Standup' })), T0);
     two.savePage({ resource: 'calls', window: WINDOW, items: [call(5, { callerName: 'Standup Bridge' })], next: null, fetchedAt: T0 });
     const vaults = [
       { accountKey: keyOne, vault: one },
@@ -173,8 +173,8 @@ describe('searchAcross', () => {
   it('orders hits of the same millisecond by account key, then as their vault did, whatever the order of the vaults', () => {
     const one = scratch.vault(`${keyOne}.db`);
     const two = scratch.vault(`${keyTwo}.db`);
-    one.savePage({ resource: 'meetings', window: WINDOW, items: [1, 2].map((n) => meeting(n, { topic: 'Standup', startTime: T0 })), next: null, fetchedAt: T0 });
-    two.savePage({ resource: 'meetings', window: WINDOW, items: [3, 4].map((n) => meeting(n, { topic: 'Standup', startTime: T0 })), next: null, fetchedAt: T0 });
+    saveMeetings(one, [1, 2].map((n) => meeting(n, { topic: 'Standup', startTime: T0 })), T0);
+    saveMeetings(two, [3, 4].map((n) => meeting(n, { topic: 'Standup', startTime: T0 })), T0);
     const expected = [
       [keyOne, meeting(2).uuid],
       [keyOne, meeting(1).uuid],

@@ -2,8 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openVault } from '../../src/store/index.js';
 import { loadMigrations, migrate } from '../../src/store/migrations.js';
-import { HistoryWriter } from '../../src/store/vaultWrite.js';
-import { call, meeting, participant, recording, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { call, meeting, participant, recording, Scratch, T0, unwrap, WINDOW, saveMeetings } from './fixtures.js';
 
 let scratch: Scratch;
 beforeEach(() => {
@@ -20,13 +19,20 @@ describe('a vault made before search was ordered by time', () => {
     scratch.onCleanup(() => old.close());
     const [first] = loadMigrations(VAULT_MIGRATIONS);
     unwrap(migrate(old, [first!], 'old.db'));
-    // Stored out of time order, as a sync that fetches the newest window first does.
-    const writer = new HistoryWriter(old);
-    const meetings = [meeting(3, { topic: 'Heron planning' }), meeting(1, { topic: 'Heron kickoff' }), meeting(2, { topic: 'Other' })];
-    writer.meetings(meetings);
-    writer.participants(meeting(2).uuid, [participant(meeting(2).uuid, 1, { name: 'Heron Late', joinTime: null }), participant(meeting(2).uuid, 2, { name: 'Heron Early' })], T0);
-    writer.calls([call(4, { calleeName: 'Heron Desk' })]);
-    writer.recordings([recording(1, { topic: 'Heron talk', startTime: meeting(1).startTime + 1 })]);
+    // Stored out of time order, as a sync that fetches the newest window first does; with SQL of
+    // that schema (today's writer knows columns it lacks).
+    const insertMeeting = old.prepare(`INSERT INTO meetings (uuid, meeting_id, host_id, topic, type, start_time, duration_minutes, timezone, source)
+      VALUES (@uuid, @meetingId, @hostId, @topic, @type, @startTime, @durationMinutes, @timezone, @source)`);
+    for (const m of [meeting(3, { topic: 'Heron planning' }), meeting(1, { topic: 'Heron kickoff' }), meeting(2, { topic: 'Other' })]) insertMeeting.run(m);
+    const insertParticipant = old.prepare(`INSERT INTO participants (meeting_uuid, key, participant_id, user_id, name, email, join_time, leave_time, duration_seconds)
+      VALUES (@meetingUuid, @key, @participantId, @userId, @name, @email, @joinTime, @leaveTime, @durationSeconds)`);
+    insertParticipant.run(participant(meeting(2).uuid, 1, { name: 'Heron Late', joinTime: null }));
+    insertParticipant.run(participant(meeting(2).uuid, 2, { name: 'Heron Early' }));
+    old.prepare(`INSERT INTO calls (history_id, call_id, direction, caller_name, caller_number, callee_name, callee_number, start_time)
+      VALUES (@id, @callId, @direction, @callerName, @callerNumber, @calleeName, @calleeNumber, @startTime)`).run(call(4, { calleeName: 'Heron Desk' }));
+    const heronTalk = recording(1, { topic: 'Heron talk', startTime: meeting(1).startTime + 1 });
+    old.prepare(`INSERT INTO recordings (meeting_uuid, meeting_id, topic, start_time, duration_minutes, total_size)
+      VALUES (@meetingUuid, @meetingId, @topic, @startTime, @durationMinutes, @totalSize)`).run(heronTalk);
     old.close();
 
     const vault = unwrap(openVault(file));
@@ -41,7 +47,7 @@ describe('a vault made before search was ordered by time', () => {
       ['meeting', meeting(1).startTime],
       ['participant', participant(meeting(2).uuid, 2).joinTime],
     ]);
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [meeting(9, { topic: 'Heron retro', startTime: meeting(3).startTime - 1 })], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [meeting(9, { topic: 'Heron retro', startTime: meeting(3).startTime - 1 })], T0);
     expect(found()[2]).toEqual(['meeting', meeting(3).startTime - 1]);
     expect(vault.integrityCheck()).toBe('ok');
   });
@@ -52,7 +58,7 @@ describe('entries of one millisecond', () => {
     const vault = scratch.vault();
     const start = T0 + 10_000;
     const webinar = meeting(1, { topic: 'All hands', startTime: start });
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [webinar], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [webinar], T0);
     // Stored before the attendees: entries of the neighbouring milliseconds, whose keys the overflow must not pass.
     vault.savePage({ resource: 'calls', window: WINDOW, items: [call(1, { callerName: 'Ibis Earlier', startTime: start - 1 })], next: null, fetchedAt: T0 });
     vault.savePage({ resource: 'recordings', window: WINDOW, items: [recording(1, { topic: 'Ibis later', startTime: start + 1 })], next: null, fetchedAt: T0 });

@@ -3,7 +3,7 @@ import type { Page, Vault } from '../../src/store/index.js';
 import type { ListQuery } from '../../src/store/paging.js';
 import type { Result } from '../../src/core/result.js';
 import type { StoreError } from '../../src/store/errors.js';
-import { call, HOUR, meeting, recording, Scratch, T0, unwrap, WINDOW } from './fixtures.js';
+import { call, HOUR, meeting, recording, Scratch, T0, unwrap, WINDOW, saveMeetings } from './fixtures.js';
 
 let scratch: Scratch;
 let vault: Vault;
@@ -32,7 +32,7 @@ describe('keyset paging', () => {
   beforeEach(() => {
     // 25 meetings, three of them sharing a start time, so the uuid tie-break matters.
     const items = Array.from({ length: 25 }, (_, i) => meeting(i, i >= 10 && i < 13 ? { startTime: T0 + 10 * HOUR } : {}));
-    vault.savePage({ resource: 'meetings', window: WINDOW, items, next: null, fetchedAt: T0 });
+    saveMeetings(vault, items, T0);
   });
 
   it('walks every meeting exactly once, newest first, for any page size', () => {
@@ -87,7 +87,7 @@ describe('calls, recordings and meeting details', () => {
 
   it('serves a meeting with its participants, and null for an unknown uuid', () => {
     const m = meeting(1);
-    vault.savePage({ resource: 'meetings', window: WINDOW, items: [m], next: null, fetchedAt: T0 });
+    saveMeetings(vault, [m], T0);
     vault.saveParticipants(m.uuid, [], T0);
     expect(vault.getMeeting(m.uuid)).toEqual({ ...m, participants: [] });
     expect(vault.getMeeting('nope')).toBeNull();
