@@ -5,9 +5,16 @@
 /** Milliseconds since the Unix epoch, UTC. */
 export type Timestamp = number;
 
-/** The history resources synced from Zoom, each in its own windows with its own checkpoints. */
+/** The history resources synced from Zoom. */
 export const RESOURCES = ['meetings', 'recordings', 'calls'] as const;
 export type Resource = (typeof RESOURCES)[number];
+
+/**
+ * The resources Zoom lists by date, one calendar month per request: each is synced in its own
+ * windows with their own checkpoints. Meetings are not: they come from meeting IDs.
+ */
+export const WINDOWED_RESOURCES = ['recordings', 'calls'] as const;
+export type WindowedResource = (typeof WINDOWED_RESOURCES)[number];
 
 export interface MeetingRecord {
   /** The meeting instance UUID: unique per occurrence of a meeting. */
@@ -20,10 +27,10 @@ export interface MeetingRecord {
   startTime: Timestamp;
   durationMinutes: number;
   timezone: string | null;
-  /** Known from the report API; null when only the meeting list was available. */
+  /** Null while only the start is known. */
   endTime: Timestamp | null;
   participantsCount: number | null;
-  /** Which Zoom endpoint listed it. */
+  /** 'meetings' (the meetings API, or Zoom's meeting.ended event); 'report' only in vaults synced before issue 12. */
   source: 'meetings' | 'report';
 }
 

@@ -3,35 +3,32 @@ import type { Resource } from '../core/records.js';
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Zoom's windowed endpoints accept at most one month between `from` and `to`. Windows are 30 UTC
- * days on a fixed grid (counted from the Unix epoch), so a window's key is the same in every run
- * and its checkpoint can be found again after a restart or a crash.
+ * Zoom's windowed endpoints accept "a month" between `from` and `to`; the strictest reading is one
+ * calendar month. Windows are the calendar months themselves (UTC): never longer than Zoom allows,
+ * and a window's key (the first of its month) is the same in every run, so its checkpoint can be
+ * found again after a restart or a crash.
  */
-export const WINDOW_DAYS = 30;
-export const WINDOW_MS = WINDOW_DAYS * DAY_MS;
-
-/**
- * Zoom lists a meeting, a recording or a call some time after it ends (reports lag, recordings
- * are processed). A window is final only once it was completed this long after its end; until
- * then each sync fetches it again.
- */
-export const LATE_DATA_OVERLAP_MS = 2 * DAY_MS;
-
 export interface WindowKey {
-  /** Inclusive, a UTC midnight on the grid. */
+  /** Inclusive: UTC midnight of the first day of a month. */
   start: number;
-  /** Exclusive. */
+  /** Exclusive: the first of the next month. */
   end: number;
 }
 
+/**
+ * Zoom lists a recording or a call some time after it ends (recordings are processed). A window is
+ * final only once it was completed this long after its end; until then each sync fetches it again.
+ */
+export const LATE_DATA_OVERLAP_MS = 2 * DAY_MS;
+
 export function windowContaining(time: number): WindowKey {
-  const start = Math.floor(time / WINDOW_MS) * WINDOW_MS;
-  return { start, end: start + WINDOW_MS };
+  const d = new Date(time);
+  return { start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
 }
 
 /**
  * The windows that cover [historyStart, now], newest first, so that recent history shows up
- * first. Zoom's horizons (6 months for meetings and calls) bound `historyStart`.
+ * first. Zoom's horizons (6 months for calls) bound `historyStart`.
  */
 export function planWindows(now: number, historyStart: number): WindowKey[] {
   const windows: WindowKey[] = [];
@@ -51,7 +48,7 @@ export function isFinal(window: WindowKey, progress: WindowProgress | null): boo
 
 /**
  * The request range for a window: UTC calendar days, inclusive, never before the resource's
- * horizon nor past today (Zoom refuses both).
+ * horizon nor past today (Zoom refuses both), and within the window's month.
  */
 export function requestRange(window: WindowKey, now: number, horizonStart: number): { from: number; to: number } {
   const lastDay = Math.floor(Math.min(window.end - 1, now) / DAY_MS) * DAY_MS;
@@ -59,11 +56,12 @@ export function requestRange(window: WindowKey, now: number, horizonStart: numbe
 }
 
 /**
- * How far back Zoom lists each resource, in calendar months (ZOOM.md section 4): meetings and calls
- * for the last 6 months; recordings have no horizon, so the configured history bounds them.
+ * How far back Zoom serves each resource, in calendar months (ZOOM.md sections 4 and 7): meeting
+ * details a year (instances reach 15 months, but an older instance's details are refused), calls
+ * 6 months; recordings have no horizon, so the configured history bounds them.
  */
 export const HORIZON_MONTHS: Record<Resource, number | null> = {
-  meetings: 6,
+  meetings: 12,
   recordings: null,
   calls: 6,
 };

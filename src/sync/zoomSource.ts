@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Plan } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { Vault } from '../store/index.js';
-import { TokenManager, createZoomClient, grantsReport, limiterFor, type TokenSet, type TokenStore, type ZoomApiOptions, type ZoomClient } from '../zoom/index.js';
+import { TokenManager, createZoomClient, limiterFor, type TokenSet, type TokenStore, type ZoomApiOptions, type ZoomClient } from '../zoom/index.js';
 import type { HistorySource, ListQuery } from './source.js';
 
 /** The Zoom client's token persistence, over the account's vault: both tokens in one transaction. */
@@ -49,19 +49,17 @@ export function zoomAccount(o: ZoomAccountOptions): ZoomAccount {
     onGrantAlive: o.onGrantAlive,
   });
   const client = createZoomClient({ tokens, limiter: limiterFor(o.zoomAccountId, o.plan, o.clock), clock: o.clock, log: o.log, apiUrl: o.apiUrl, ...o.api });
-  return { tokens, client, source: zoomHistorySource(client, grantsReport({ scope: o.vault.getTokens()?.scope ?? '' })) };
+  return { tokens, client, source: zoomHistorySource(client) };
 }
 
-/**
- * Meetings come from the report API when the grant has its admin scope (it also lists instant
- * meetings and end times), else from previous_meetings. Participants always come from
- * past_meetings: a Medium call, where the report's is Heavy.
- */
-export function zoomHistorySource(client: ZoomClient, usesReport: boolean): HistorySource {
+/** The history a user-managed grant can read, from the Zoom client (no report API: ZOOM.md section 7). */
+export function zoomHistorySource(client: ZoomClient): HistorySource {
   const window = (q: ListQuery) => ({ from: q.from, to: q.to, pageToken: q.pageToken, signal: q.signal });
   return {
-    usesReport,
-    listMeetings: (q) => (usesReport ? client.listReportMeetings(window(q)) : client.listPreviousMeetings(window(q))),
+    getMe: (signal) => client.getMe(signal),
+    listPreviousMeetings: (q) => client.listPreviousMeetings({ pageToken: q.pageToken, signal: q.signal }),
+    listInstances: (meetingId, signal) => client.listInstances(meetingId, signal),
+    getPastMeeting: (uuid, signal) => client.getPastMeeting(uuid, signal),
     listParticipants: (uuid, q) => client.listParticipants(uuid, { pageToken: q.pageToken, signal: q.signal }),
     listRecordings: (q) => client.listRecordings(window(q)),
     listCalls: (q) => client.listCallHistory(window(q)),

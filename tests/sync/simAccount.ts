@@ -26,14 +26,17 @@ export interface HistoryIds {
   recordings: string[];
 }
 
-/** What a correct sync of a member (no report scope) stores, from the simulator's ground truth. */
-export function expectedIds(sim: Simulator, userId: string, historyDays: number, retentionDays: number): HistoryIds {
+/**
+ * What a correct sync of a user-managed grant stores, from the simulator's ground truth: every
+ * meeting it can discover without Zoom's events (see MeetingTruth.discoverable), calls of the last
+ * 6 months, all recordings, within the configured history.
+ */
+export function expectedIds(sim: Simulator, userId: string, historyDays: number, retentionDays: number, now = Date.now()): HistoryIds {
   const truth = sim.admin.groundTruth(userId);
-  const now = Date.now();
   const since = (resource: 'meetings' | 'calls' | 'recordings') => historyStart(resource, now, Math.min(historyDays, retentionDays));
-  const meetings = truth.meetings.filter((m) => m.inPreviousMeetings && Date.parse(m.meeting.start_time) >= since('meetings'));
+  const meetings = truth.meetings.filter((m) => m.discoverable && Date.parse(m.pastMeeting.start_time) >= since('meetings'));
   return {
-    meetings: meetings.map((m) => m.meeting.uuid).sort(),
+    meetings: meetings.map((m) => m.pastMeeting.uuid).sort(),
     participants: meetings.reduce((n, m) => n + m.participants.length, 0),
     calls: truth.calls.filter((c) => c.inCallHistory && Date.parse(c.log.start_time) >= since('calls')).map((c) => c.log.id).sort(),
     recordings: truth.recordings.filter((r) => Date.parse(r.start_time) >= since('recordings')).map((r) => r.uuid).sort(),
