@@ -99,6 +99,10 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'DATA EXPIRES', value: (a) => (a.leaseDeadline ? `${relative(a.leaseDeadline, now)}` : '-') },
         ]),
       );
+      // What Zoom lets this app see, so that nobody takes the copy for more than it is.
+      const described = status.accounts.filter((a) => a.history !== null);
+      if (described.length > 0) cli.out('');
+      for (const a of described) cli.out(`${a.accountKey}: ${a.history?.summary}`);
       return EXIT.ok;
     },
   },

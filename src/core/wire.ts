@@ -47,6 +47,24 @@ export type RelayToDevice =
    */
   | { type: 'caught-up' };
 
+/**
+ * A Zoom event the relay keeps for a device until the device has handled it (relay protocol 2;
+ * the contract of issue 12 between the relay and the daemon).
+ */
+export interface ZoomEventNotice {
+  /** Assigned by the relay; unique per (device, Zoom event). The device acks it once handled. */
+  noticeId: string;
+  zoomAccountId: string;
+  zoomUserId: string;
+  /** Zoom's event name, e.g. 'meeting.ended', 'recording.completed', 'recording.trashed',
+   *  'recording.deleted', and the Zoom Phone call-history events (completed / deleted). */
+  event: string;
+  /** Zoom's event_ts in ms (0 when Zoom sent none). */
+  eventTs: number;
+  /** Zoom's `payload.object`, unchanged: Zoom content, kept by the relay only until acked. */
+  object: Record<string, unknown>;
+}
+
 export interface DeviceAccountSummary {
   zoomAccountId: string;
   zoomUserId: string;

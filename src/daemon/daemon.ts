@@ -120,6 +120,11 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
       log.warn({ account: accountKey }, 'Zoom says the grant is dead; wiping');
       void guardian.wipe(accountKey, 'dead-grant');
     },
+    setAccountState: (accountKey, state) => {
+      const current = control.accounts.get(accountKey)?.state;
+      if ((current === 'active' || current === 'needs-auth') && current !== state) control.accounts.setState(accountKey, state, clock.now());
+    },
+    meetingEventsSince: (accountKey) => relay?.enrolledAt(accountKey) ?? null,
     afterSync: (account) => {
       if (!relay || relay.isEnrolled(account.accountKey)) return;
       void account.zoom.tokens.accessToken().then((token) => {
@@ -205,6 +210,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
       },
       nextSyncAt: () => syncs.nextRunAt,
       leaseDeadline: (accountKey) => guardian.leases.deadlineOf(accountKey),
+      meetingEventsSince: (accountKey) => relay?.enrolledAt(accountKey) ?? null,
       servable: (accountKey) => guardian.servable(accountKey),
       triggerSync: (accountKey) => {
         if (accountKey === undefined) return ok(syncs.trigger());

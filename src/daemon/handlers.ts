@@ -8,6 +8,8 @@ import { SerializedResult } from '../ipc/serialized.js';
 import type { AccountStatus, ReceiptView } from '../ipc/schemas.js';
 import { toApiError, searchAcross, type Account, type ControlDb, type JsonPage, type Page, type StoreError } from '../store/index.js';
 import type { AccountHost, LiveAccount } from './accounts.js';
+import { callsAvailability } from '../sync/accountMeta.js';
+import { historyCompleteness } from './historyStatus.js';
 import { replyMemo } from './replyMemo.js';
 
 /** What the IPC handlers need from the running daemon. */
@@ -27,6 +29,8 @@ export interface DaemonState {
   setSyncPaused(paused: boolean): void;
   nextSyncAt(): number | null;
   leaseDeadline(accountKey: string): number | null;
+  /** Since when Zoom's meeting.ended events reach the account (relay enrollment); null without the relay. */
+  meetingEventsSince(accountKey: string): number | null;
   /** EXPIRED / WIPED when nothing may be served for the account. */
   servable(accountKey: string): Result<void, ApiError>;
   triggerSync(accountKey?: string): Result<string[], ApiError>;
@@ -98,6 +102,7 @@ export function createHandlers(d: DaemonState): Handlers {
         throttledUntil: live?.throttledUntil ?? null,
         counts: live?.counts ?? { meetings: 0, participants: 0, recordings: 0, calls: 0 },
         leaseDeadline: leaseDeadlineOf(account),
+        history: live?.vault.isOpen ? historyCompleteness(d.meetingEventsSince(account.accountKey), callsAvailability(live.vault)) : null,
       };
     });
 

@@ -107,6 +107,12 @@ export class RelayService {
     return this.o.control.getMeta(enrolledKey(accountKey)) !== null;
   }
 
+  /** When the account was enrolled: since then the relay keeps the user's Zoom events for this device. Null when not enrolled. */
+  enrolledAt(accountKey: string): number | null {
+    const at = this.o.control.getMeta(enrolledKey(accountKey));
+    return at === null ? null : Number(at);
+  }
+
   flushReceipts(): void {
     this.link.flushReceipts();
   }

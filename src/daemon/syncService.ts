@@ -17,6 +17,10 @@ export interface SyncServiceOptions {
   mayRun: (accountKey: string) => boolean;
   /** Zoom says the grant is dead: the account is wiped. */
   onDeadGrant: (accountKey: string) => void;
+  /** Zoom refused the grant in a way a new sign-in cures (needs-auth), or took it again (active). */
+  setAccountState: (accountKey: string, state: 'active' | 'needs-auth') => void;
+  /** Since when Zoom's meeting.ended events reach the account (its relay enrollment); null without. */
+  meetingEventsSince: (accountKey: string) => number | null;
   /** After each completed sync (relay enrollment retries, etc.). */
   afterSync?: (account: LiveAccount, report: SyncReport) => void;
 }
@@ -81,6 +85,7 @@ export class SyncService {
           log: this.o.log,
           historyDays: this.o.config.sync.historyDays,
           retentionDays: this.o.config.retentionDays,
+          meetingEventsSince: this.o.meetingEventsSince(account.accountKey),
           onProgress: (event) => {
             const resource: Resource = event.resource === 'participants' ? 'meetings' : event.resource;
             account.syncing = { resource, progress: event.progress };
@@ -108,9 +113,17 @@ export class SyncService {
       return;
     }
     if (report.outcome === 'aborted') return;
+    if (report.outcome === 'needs-auth') {
+      // The data stays (the lease bounds it) until the user signs in again.
+      account.lastError = 'needs-auth';
+      this.o.setAccountState(account.accountKey, 'needs-auth');
+      this.o.events.emit('sync.done', { accountKey: account.accountKey, finishedAt: report.finishedAt, added: { meetings: 0, recordings: 0, calls: 0 }, error: 'needs-auth' });
+      return;
+    }
+    this.o.setAccountState(account.accountKey, 'active');
     account.lastSyncAt = report.finishedAt;
-    // A resource the user's plan or licence does not include (no Zoom Phone, participants on Free)
-    // is refused on every run; that is how the account is, not an error to show.
+    // A resource the user's plan does not include (participants on Free) is refused on every run;
+    // that is how the account is, not an error to show.
     const problem = report.failures.find((f) => f.kind !== 'forbidden');
     account.lastError = report.outcome === 'ok' || (report.outcome === 'partial' && !problem) ? null : (problem?.kind ?? 'partial');
     const added = {
@@ -118,8 +131,10 @@ export class SyncService {
       recordings: Math.max(0, after.recordings - before.recordings),
       calls: Math.max(0, after.calls - before.calls),
     };
+    const removed = { meetings: 0, ...report.removed };
     for (const resource of ['meetings', 'recordings', 'calls'] as const) {
-      if (added[resource] > 0) this.o.events.emit('data.changed', { accountKey: account.accountKey, resource, count: added[resource] });
+      const count = added[resource] + removed[resource];
+      if (count > 0) this.o.events.emit('data.changed', { accountKey: account.accountKey, resource, count });
     }
     this.o.events.emit('sync.done', { accountKey: account.accountKey, finishedAt: report.finishedAt, added, error: account.lastError });
     this.o.afterSync?.(account, report);

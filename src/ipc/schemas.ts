@@ -85,6 +85,23 @@ export const searchHitSchema = z.object({
   snippet: z.string(),
 });
 
+/**
+ * How complete an account's history is, so that a viewer never promises more than Zoom gives a
+ * user-managed app: instant meetings on IDs other than the PMI reach the vault only through Zoom's
+ * meeting.ended events (kept by the relay), and calls only with Zoom Phone.
+ */
+export const historyCompletenessSchema = z.object({
+  /** Since when every meeting the user holds reaches the vault (the account's enrollment at the relay); null without the relay. */
+  meetingsCompleteSince: timestamp.nullable(),
+  /** 'not-available': Zoom says the user has no Zoom Phone (asked again weekly). */
+  calls: z.enum(['available', 'not-available']),
+  /** When Zoom last said so; null while calls are available. */
+  callsCheckedAt: timestamp.nullable(),
+  /** The above in words, to show as it is. */
+  summary: z.string(),
+});
+export type HistoryCompleteness = z.output<typeof historyCompletenessSchema>;
+
 /** What a viewer may show or log about an account: ids, states, times and counts only. */
 export const accountStatusSchema = z.object({
   accountKey: z.string(),
@@ -98,6 +115,8 @@ export const accountStatusSchema = z.object({
   throttledUntil: timestamp.nullable(),
   counts: z.object({ meetings: count, participants: count, recordings: count, calls: count }),
   leaseDeadline: timestamp.nullable(),
+  /** Null for an account whose vault is not open (wiped, or not connected yet). */
+  history: historyCompletenessSchema.nullable(),
 });
 export type AccountStatus = z.output<typeof accountStatusSchema>;
 

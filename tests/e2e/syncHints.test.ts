@@ -23,7 +23,7 @@ describe('sync hints (relay forwards meeting.ended)', () => {
     const [added] = w.sim.admin.addMeetings(user.userId, 1);
     const done: string[] = [];
     await c.on('sync.done', (e) => done.push(e.accountKey));
-    const body = JSON.stringify({ event: 'meeting.ended', event_ts: Date.now(), payload: { account_id: user.accountId, object: { host_id: user.userId, uuid: added!.meeting.uuid } } });
+    const body = JSON.stringify({ event: 'meeting.ended', event_ts: Date.now(), payload: { account_id: user.accountId, object: { host_id: user.userId, uuid: added!.pastMeeting.uuid } } });
     const ts = Math.floor(Date.now() / 1000);
     const answer = await fetch(`${w.relay.url}/zoom/webhook`, {
       method: 'POST',
@@ -32,7 +32,7 @@ describe('sync hints (relay forwards meeting.ended)', () => {
     });
     expect(answer.status).toBe(200);
     await waitFor(() => done.includes(account));
-    const found = await c.call('meetings.get', { account, uuid: added!.meeting.uuid });
+    const found = await c.call('meetings.get', { account, uuid: added!.pastMeeting.uuid });
     expect(found.ok).toBe(true);
   });
 });

@@ -65,8 +65,7 @@ describe('Wiper', () => {
       const key = newAccountKey();
       unwrap(control.accounts.add({ accountKey: key, zoomAccountId: `za-${key}`, zoomUserId: `zu-${key}`, createdAt: clock.now(), state: 'active' }));
       const vault = live.open(key);
-      const window = { start: 0, end: 1 };
-      vault.savePage({ resource: 'meetings', window, items: [meeting(1, { topic: `Plan ${withCanary}` })], next: null, fetchedAt: clock.now() });
+      vault.saveMeetingDetails(meeting(1, { topic: `Plan ${withCanary}` }), clock.now());
       vault.saveParticipants(meeting(1).uuid, [participant(meeting(1).uuid, 1, { name: `Ann ${withCanary}` })], clock.now());
       return key;
     };

@@ -26,6 +26,7 @@ export function account(overrides: Partial<AccountView> = {}): AccountView {
     throttledUntil: null,
     counts: { meetings: 12, participants: 40, recordings: 3, calls: 7 },
     leaseDeadline: NOW + 6 * DAY + 12 * HOUR,
+    history: null,
     ...overrides,
   };
 }
