@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
-import { WINDOWED_RESOURCES, type ParticipantRecord, type Resource, type WindowedResource } from '../core/records.js';
+import { WINDOWED_RESOURCES, type MeetingRecord, type ParticipantRecord, type Resource, type WindowedResource } from '../core/records.js';
+import type { ParticipantsDue } from '../store/index.js';
 import { ok, type Result } from '../core/result.js';
 import type { Logger } from '../platform/logger.js';
 import { callsAvailability, CALLS_RECHECK_MS, markCallsAvailable, markCallsUnavailable, ME_CHECKED_KEY, PMI_KEY } from './accountMeta.js';
@@ -266,22 +267,41 @@ class SyncRun {
   }
 
   /**
-   * The meeting pipeline: the instances of every ID due, then of the meetings that started since
-   * `since` (newest first), each new instance's details and each new meeting's participants.
+   * The meeting pipeline: the instances of every ID due, then, for the meetings that started since
+   * `since` (newest first), each new instance's details followed at once by its participants, and
+   * the participants of meetings stored earlier. Details draw on Zoom's Light rate limit and
+   * participant lists on its Medium one: side by side, neither waits for the other.
    */
   private async fetchMeetings(since: number): Promise<void> {
     const { vault } = this.o;
     await this.eachConcurrently(
       vault.meetingIdsToList().filter((id) => this.firstTry(`instances:${id}`)),
-      'meetings',
+      () => 'meetings',
       (id) => this.fetchInstances(id),
     );
-    await this.eachConcurrently(
-      vault.pendingInstances(BATCH).filter((p) => p.startTime >= since && this.firstTry(`details:${p.uuid}`)),
-      'meetings',
-      (p) => this.fetchDetails(p.uuid),
-    );
-    await this.fetchParticipants(since);
+    const details = vault.pendingInstances(BATCH).flatMap((p) => (p.startTime >= since && this.firstTry(`details:${p.uuid}`) ? [{ unit: 'meetings' as const, uuid: p.uuid }] : []));
+    const participants = this.participantsDue(since).map((m) => ({ unit: 'participants' as const, uuid: m.uuid }));
+    await this.eachConcurrently([...details, ...participants], (item) => item.unit, async (item) => {
+      if (item.unit === 'participants') return this.fetchParticipantsOf(item.uuid);
+      const meeting = await this.fetchDetails(item.uuid);
+      if (!meeting || this.stopped.has('participants') || !this.settled(meeting.endTime ?? meeting.startTime + meeting.durationMinutes * 60_000)) return;
+      if (!this.firstTry(`participants:${meeting.uuid}`)) return;
+      this.progress.plan(1);
+      await this.fetchParticipantsOf(meeting.uuid);
+    });
+  }
+
+  /** A meeting that ended at `endsAt` has settled at Zoom (PARTICIPANTS_SETTLE_MS). */
+  private settled(endsAt: number): boolean {
+    return endsAt <= this.o.clock.now() - PARTICIPANTS_SETTLE_MS;
+  }
+
+  /**
+   * Meetings since `since` without participants yet, settled, and not tried earlier in this run: a
+   * list that failed waits for the next run rather than costing requests again now.
+   */
+  private participantsDue(since: number): ParticipantsDue[] {
+    return this.o.vault.meetingsNeedingParticipants(BATCH).filter((m) => m.startTime >= since && this.settled(m.endsAt) && this.firstTry(`participants:${m.uuid}`));
   }
 
   private async fetchInstances(meetingId: string): Promise<void> {
@@ -298,18 +318,24 @@ class SyncRun {
     this.settle('meetings');
   }
 
-  private async fetchDetails(meetingUuid: string): Promise<void> {
+  /** Fetches and stores one instance's details; the meeting record when stored. */
+  private async fetchDetails(meetingUuid: string): Promise<MeetingRecord | null> {
     const result = await this.o.source.getPastMeeting(meetingUuid, this.signal);
     if (!result.ok) {
-      if (result.error.kind !== 'not-found') return this.failUnit('meetings', null, result.error);
+      if (result.error.kind !== 'not-found') {
+        this.failUnit('meetings', null, result.error);
+        return null;
+      }
       // Older than a year, or deleted at Zoom.
       this.o.vault.markDetailsUnavailable(meetingUuid, this.now);
-    } else {
-      this.report.pages++;
-      this.report.itemsStored++;
-      this.o.vault.saveMeetingDetails(result.value, this.o.clock.now());
+      this.settle('meetings');
+      return null;
     }
+    this.report.pages++;
+    this.report.itemsStored++;
+    this.o.vault.saveMeetingDetails(result.value, this.o.clock.now());
     this.settle('meetings');
+    return result.value;
   }
 
   private async fetchWindow(resource: WindowedResource, window: WindowKey, horizon: number): Promise<void> {
@@ -376,17 +402,6 @@ class SyncRun {
     return !calls.available && this.now - calls.checkedAt < CALLS_RECHECK_MS;
   }
 
-  /**
-   * Participants of every meeting since `since` that has none yet, ended long enough ago to be
-   * settled, and was not tried earlier in this run: a list that failed waits for the next run rather than costing
-   * requests again now.
-   */
-  private async fetchParticipants(since: number): Promise<void> {
-    const settledBefore = this.o.clock.now() - PARTICIPANTS_SETTLE_MS;
-    const due = this.o.vault.meetingsNeedingParticipants(BATCH).filter((m) => m.startTime >= since && m.endsAt <= settledBefore && this.firstTry(`participants:${m.uuid}`));
-    await this.eachConcurrently(due, 'participants', (m) => this.fetchParticipantsOf(m.uuid));
-  }
-
   private async fetchParticipantsOf(meetingUuid: string): Promise<void> {
     const rows: ParticipantRecord[] = [];
     let pageToken: string | undefined;
@@ -423,24 +438,26 @@ class SyncRun {
   }
 
   /**
-   * Runs `work` over `items`, a few at a time, each planned and settled as one unit of `unit`;
-   * once `unit` stops (throttled, refused), the rest are settled without a request. After the first
-   * exception of a worker, the others finish their current item and stop.
+   * Runs `work` over `items`, a few at a time, each planned and settled as one unit of
+   * `unitOf(item)`; once that unit stops (throttled, refused), its items are settled without a
+   * request. After the first exception of a worker, the others finish their current item and stop.
    */
-  private async eachConcurrently<T>(items: readonly T[], unit: SyncUnit, work: (item: T) => Promise<void>): Promise<void> {
+  private async eachConcurrently<T>(items: readonly T[], unitOf: (item: T) => SyncUnit, work: (item: T) => Promise<void>): Promise<void> {
     if (items.length === 0) return;
     this.progress.plan(items.length);
     let next = 0;
     const thrown: unknown[] = [];
     const worker = async (): Promise<void> => {
       for (let i = next++; i < items.length && thrown.length === 0; i = next++) {
+        const item = items[i] as T;
+        const unit = unitOf(item);
         if (this.stopped.has(unit)) {
           this.settle(unit);
           continue;
         }
         try {
           this.throwIfAborted();
-          await work(items[i] as T);
+          await work(item);
         } catch (error) {
           thrown.push(error);
         }
