@@ -185,7 +185,7 @@ export interface Horizons {
 
 export interface MeetingTruth {
   kind: MeetingKind;
-  /** It has a cloud recording (now: a deleted recording leaves this true). */
+  /** It was recorded to the cloud (a recording deleted since leaves this true). */
   recorded: boolean;
   /** As /past_meetings/{uuid} serves it: uuid, id, topic, type, start and end. */
   pastMeeting: PastMeetingJson;
