@@ -81,7 +81,7 @@ export async function runDemo(io: DemoIo): Promise<number> {
 
   try {
     io.out('callvault demo: the simulated Zoom, the relay and the daemon, under ' + home + '\n');
-    sim = await startSimulator({ seed: 42, accounts: [{ plan: 'pro', users: [{}] }], webhook: { url: `${relayUrl}/zoom/webhook`, secretToken: webhookSecretToken } });
+    sim = await startSimulator({ seed: 42, appType: 'user-managed', accounts: [{ plan: 'pro', users: [{}] }], webhook: { url: `${relayUrl}/zoom/webhook`, secretToken: webhookSecretToken } });
     io.out(`  Zoom simulator   ${sim.url}`);
     const relayStarted = await startRelay({
       port: relayPort,
@@ -115,8 +115,10 @@ export async function runDemo(io: DemoIo): Promise<number> {
     const account = listed.ok ? listed.value.accounts.find((a) => a.accountKey === accountKey) : undefined;
     io.out(
       `  synced${done.error ? ` (with problems: ${done.error})` : ''}: ${account?.counts.meetings ?? 0} meetings, ${account?.counts.participants ?? 0} participants, ` +
-        `${account?.counts.calls ?? 0} calls, ${account?.counts.recordings ?? 0} recordings\n`,
+        `${account?.counts.calls ?? 0} calls, ${account?.counts.recordings ?? 0} recordings`,
     );
+    // A user-managed app (the only kind a desktop app can be) sees less of the past than Zoom holds; status says what.
+    io.out(`  as a user-managed Zoom app: ${account?.history?.summary ?? 'unknown'}\n`);
 
     const state: DemoState = { home, simUrl: sim.url, relayUrl: relay.url, adminToken, zoomAccountId: user.accountId, zoomUserId: user.userId, accountKey };
     writeFileSync(stateFile(home), JSON.stringify(state, null, 2), { mode: 0o600 });

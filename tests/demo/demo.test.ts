@@ -46,12 +46,16 @@ describe('the demo (npm start)', () => {
       throw new Error(`the demo did not get ready:\n${out}`);
     });
     expect(out).toMatch(/synced: [1-9]\d* meetings/);
+    // The user-managed path: what such an app sees, said plainly.
+    expect(out).toMatch(/as a user-managed Zoom app: Meetings: complete since \d{4}-\d{2}-\d{2}; earlier: scheduled and recurring meetings Zoom still lists/);
 
     const status = cli(home, 'status', '--json');
     expect(status.status).toBe(0);
-    const parsed = JSON.parse(status.stdout) as { pid: number; link: { state: string }; accounts: Array<{ state: string; counts: { meetings: number } }> };
+    const parsed = JSON.parse(status.stdout) as { pid: number; link: { state: string }; accounts: Array<{ state: string; counts: { meetings: number }; history: { meetingsCompleteSince: number | null; calls: string } }> };
     expect(parsed.accounts[0]?.state).toBe('active');
     expect(parsed.accounts[0]?.counts.meetings).toBeGreaterThan(0);
+    expect(parsed.accounts[0]?.history).toMatchObject({ meetingsCompleteSince: expect.any(Number), calls: 'available' });
+    expect(cli(home, 'status').stdout).toMatch(/a_[0-9a-f]{24}: Meetings: complete since/);
     const daemonPid = parsed.pid;
     expect(alive(daemonPid)).toBe(true);
     await waitFor(() => cli(home, 'status', '--json').stdout.includes('"state": "online"'), 20_000, 200);
