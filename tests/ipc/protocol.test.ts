@@ -8,7 +8,7 @@ import { fakeHandlers } from './helpers.js';
 
 describe('method table', () => {
   it('fails loudly when a name is registered twice', () => {
-    const def = { name: 'status', params: z.object({}), result: z.object({}), access: 'read' as const, summary: '' };
+    const def = { name: 'status', params: z.object({}), result: z.object({}), access: 'read' as const, summary: '', errors: [] };
     expect(() => indexMethods([def, { ...def }])).toThrow('IPC method "status" is registered twice');
   });
 
