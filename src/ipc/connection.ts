@@ -28,6 +28,8 @@ export interface ConnectionOptions {
   admit: (connection: Connection) => Result<void, ApiError>;
   /** Events of `topic` that hold right now, sent to a connection that subscribes to it (lease.warning). */
   holding: (topic: Topic) => readonly unknown[];
+  /** The connection is closing: it leaves its pool at once, before its socket is gone. */
+  released: (connection: Connection) => void;
 }
 
 type State = 'greeting' | 'open' | 'closed';
@@ -102,6 +104,7 @@ export class Connection {
   dispose(): void {
     if (this.aborter.signal.aborted) return;
     this.state = 'closed';
+    this.options.released(this);
     this.helloTimer?.cancel();
     this.partialTimer?.cancel();
     this.aborter.abort();
@@ -295,8 +298,10 @@ export class Connection {
   }
 
   /**
-   * Answers with `error`, then closes once the answer is read; nothing more is read or sent. A
-   * client that does not take the frame within the grace time is cut off.
+   * Answers with `error` and ends this side; the socket closes when the client ends its side too.
+   * Until then what it sends is read and dropped, so a client that writes after the end (a hello
+   * sent just as it was closed for a newer connection) still reads why, instead of failing on a
+   * broken pipe. A client that does neither within the grace time is cut off.
    */
   private closeWith(id: RequestId, error: ApiError, numeric?: number): void {
     if (this.closed) return;
@@ -304,6 +309,6 @@ export class Connection {
     const { socket, clock, limits } = this.options;
     const grace = clock.setTimeout(() => socket.destroy(), limits.closeGraceMs);
     socket.once('close', () => grace.cancel());
-    socket.end(frameOf(errorText(id, error, numeric)), () => socket.destroy());
+    socket.end(frameOf(errorText(id, error, numeric)));
   }
 }

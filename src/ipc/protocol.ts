@@ -205,7 +205,10 @@ const METHOD_LIST = [
   }),
   method({
     name: 'accounts.disconnect',
-    params: z.strictObject({ account: accountKeySchema, confirm: z.literal(true).describe('Must be true: the account’s local data is deleted.') }),
+    params: z.strictObject({
+      account: accountKeySchema.describe('The account to disconnect (its key).'),
+      confirm: z.literal(true).describe('Must be true: the account’s local data is deleted.'),
+    }),
     result: z.object({ receiptId: z.string() }),
     access: 'write',
     summary: 'Revokes the grant at Zoom, then wipes the account; answers with the deletion receipt id.',
@@ -266,7 +269,7 @@ const METHOD_LIST = [
   }),
   method({
     name: 'sync.pause',
-    params: z.strictObject({ paused: z.boolean() }),
+    params: z.strictObject({ paused: z.boolean().describe('true: pause; false: resume.') }),
     result: z.object({ paused: z.boolean() }),
     access: 'write',
     summary: 'Pauses or resumes scheduled syncing (leases still run out on time).',

@@ -89,6 +89,10 @@ export async function startIpcServer(options: IpcServerOptions): Promise<Result<
     if (options.validateResults && events.some((data) => !EVENTS[topic].safeParse(data).success)) throw new Error(`IPC event ${topic} does not match its schema`);
     return events;
   };
+  const released = (connection: Connection): void => {
+    unauthenticated.delete(connection);
+    authenticated.delete(connection);
+  };
   const admit = (connection: Connection): Result<void, ReturnType<typeof apiError>> => {
     unauthenticated.delete(connection);
     if (authenticated.size >= limits.maxConnections) {
@@ -101,20 +105,17 @@ export async function startIpcServer(options: IpcServerOptions): Promise<Result<
 
   const listened = await listen(ipc, pipe ? socketPath.slice(PIPE_PREFIX.length) : socketPath, (server) => {
     server.on('connect', (socket) => {
-      const connection = new Connection({ id: nextId++, socket, router, token, hello, limits, clock, log, admit, holding });
+      const connection = new Connection({ id: nextId++, socket, router, token, hello, limits, clock, log, admit, holding, released });
       connections.set(socket, connection);
       socket.once('close', () => {
         connection.dispose();
         connections.delete(socket);
-        unauthenticated.delete(connection);
-        authenticated.delete(connection);
       });
       // A full pool makes room for the newcomer: a client that connects to say hello at once gets
       // its turn, however many connections others leave silent.
       if (unauthenticated.size >= limits.maxUnauthenticated) {
         const oldest = unauthenticated.values().next().value;
         if (oldest) {
-          unauthenticated.delete(oldest);
           refusals.note('maxUnauthenticated');
           oldest.refuse(apiError('BUSY', `closed for a newer connection: more than ${limits.maxUnauthenticated} connections waiting for hello`, limitOf(limits, 'maxUnauthenticated')));
         }
