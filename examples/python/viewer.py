@@ -41,7 +41,7 @@ def main():
 
         if args.search:
             hits = [hit for page in client.pages("search", {"q": args.search, "limit": 20}) for hit in page["hits"]]
-            print(f"search {args.search!r}: {len(hits)} hits")
+            print(f"search '{args.search}': {len(hits)} hits")
 
         if args.purge:
             print("subscribed:", ",".join(client.subscribe(["data.wiped"])))
