@@ -204,6 +204,29 @@ describe('IPC server and typed client', () => {
       expect((await socket.waitFor(1))[0]).toMatchObject({ jsonrpc: '2.0', id: 'still-up', result: { daemonVersion: '0.1.0-test' } });
     });
 
+    it('answers a batch with one array in request order, carries out notifications without answering them, and refuses a batch past the limit', async () => {
+      let paused: boolean | null = null;
+      await start({ handlers: fakeHandlers({ 'sync.pause': async (params) => ((paused = params.paused), ok({ paused: params.paused })) }) });
+      const socket = await raw();
+      socket.send([rpc(1, 'status'), rpc('two', 'nope'), { jsonrpc: '2.0', method: 'sync.pause', params: { paused: true } }, rpc(3, 'meetings.list', { limit: 0 })]);
+      const [batch] = (await socket.waitFor(1)) as unknown as Array<Array<{ id: unknown; result?: unknown; error?: { code: number } }>>;
+      expect(batch?.map((m) => [m.id, m.error?.code ?? 'ok'])).toEqual([
+        [1, 'ok'],
+        ['two', -32601],
+        [3, -32602],
+      ]);
+      expect(paused).toBe(true);
+      socket.messages.length = 0;
+
+      // Notifications only: carried out, and nothing at all comes back.
+      socket.send([{ jsonrpc: '2.0', method: 'sync.pause', params: { paused: false } }]);
+      socket.send({ jsonrpc: '2.0', method: 'status' });
+      socket.send(Array.from({ length: 33 }, (_, i) => rpc(i, 'status')));
+      const [tooLong] = await socket.waitFor(1);
+      expect(tooLong).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'a batch of more than 32 requests', data: { code: 'BAD_REQUEST', limit: { name: 'maxBatch', value: 32 } } } });
+      expect(paused).toBe(false);
+    });
+
     it('turns a throwing handler into INTERNAL, logs its stack but never its params, whether it answers at once or later', async () => {
       let logged = '';
       const sink = new Writable({
