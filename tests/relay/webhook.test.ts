@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
