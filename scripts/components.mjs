@@ -56,6 +56,11 @@ export const COMPONENTS = {
     packages: ['systemd'],
     missing: () => missingCommands('systemd-analyze'),
   },
+  python3: {
+    what: 'Python 3 (the standard-library IPC client of examples/python runs on it)',
+    packages: ['python3'],
+    missing: () => missingCommands('python3'),
+  },
   'script': {
     what: 'a pseudo-terminal to run the CLI on (`script` from util-linux)',
     packages: ['bsdutils'],

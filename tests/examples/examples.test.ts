@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { IpcClient } from '../../src/ipc/client.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { ChildDaemon, client, connectAccount, Home, REPO, simConfig, syncAndWait } from '../helpers/daemonHarness.js';
+import { describeWith } from '../helpers/realComponents.js';
 
 // The examples the README shows, run as a local app runs them: their own process, against a real
 // daemon (`callvault daemon`, the compiled dist/), finding it through CALLVAULT_HOME. The Python
@@ -12,7 +13,9 @@ import { ChildDaemon, client, connectAccount, Home, REPO, simConfig, syncAndWait
 
 const run = promisify(execFile);
 
-describe('the IPC examples, against a real daemon', () => {
+// Both examples share one daemon; the Node one needs no Python, but a machine without python3
+// cannot build better-sqlite3 either.
+describeWith('python3', 'the IPC examples, against a real daemon', () => {
   let sim: Simulator;
   let home: Home;
   let daemon: ChildDaemon;
