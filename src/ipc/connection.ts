@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   holding: (topic: Topic) => readonly unknown[];
   /** The connection is closing: it leaves its pool at once, before its socket is gone. */
   released: (connection: Connection) => void;
+  /** A client refused or dropped, for the log: a loop of bad clients must not become a flood of lines. */
+  refused: (reason: string) => void;
 }
 
 type State = 'greeting' | 'open' | 'closed';
@@ -73,7 +75,7 @@ export class Connection {
     if (this.closed) return;
     const frames = this.decoder.push(chunk);
     if (!frames.ok) {
-      this.options.log.warn({ connectionId: this.id }, 'IPC frame over the size limit');
+      this.options.refused('maxFrameBytes');
       this.closeWith(null, this.limitError('BAD_REQUEST', `frame exceeds ${formatBytes(this.options.limits.maxFrameBytes)}`, 'maxFrameBytes'), RPC_CODES.invalidRequest);
       return;
     }
@@ -175,13 +177,13 @@ export class Connection {
   }
 
   private checkHello(rawParams: unknown): Result<HelloResult, ApiError> {
-    const { router, log } = this.options;
+    const { router } = this.options;
     const def = router.lookup('hello');
     const params = def.ok ? router.validateParams(def.value, rawParams) : def;
     if (!params.ok) return err(apiError('UNAUTHORIZED', 'hello needs {token, protocol}'));
     const { token, protocol } = params.value as ParamsOf<'hello'>;
     if (!tokensEqual(token, this.options.token)) {
-      log.warn({ connectionId: this.id }, 'IPC client presented a wrong token');
+      this.options.refused('wrong-token');
       return err(apiError('UNAUTHORIZED', 'wrong token'));
     }
     if (protocol !== PROTOCOL_VERSION) {
@@ -289,10 +291,10 @@ export class Connection {
 
   private write(frame: Buffer): void {
     if (this.closed) return;
-    const { socket, limits, log } = this.options;
+    const { socket, limits } = this.options;
     socket.write(frame);
     if (socket.writableLength > limits.maxPendingWriteBytes) {
-      log.warn({ connectionId: this.id, pendingBytes: socket.writableLength }, 'IPC client does not read its answers; dropping it');
+      this.options.refused('maxPendingWriteBytes');
       this.closeWith(null, this.limitError('BUSY', `the client did not read: more than ${formatBytes(limits.maxPendingWriteBytes)} of answers and events waiting`, 'maxPendingWriteBytes'));
     }
   }

@@ -1,7 +1,8 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../platform/logger.js';
 
-// Refused connections are logged at a bounded rate: a process that opens connections in a loop
+// Refused and dropped clients (a pool full, a wrong token, a frame or a write queue over its limit)
+// are logged at a bounded rate: a process that opens connections in a loop
 // once wrote a line per refusal (2,071 lines in 15 s). The first refusal of a quiet spell is
 // logged at once; the ones after it are counted and logged as one line per period, by reason.
 

@@ -105,7 +105,8 @@ export async function startIpcServer(options: IpcServerOptions): Promise<Result<
 
   const listened = await listen(ipc, pipe ? socketPath.slice(PIPE_PREFIX.length) : socketPath, (server) => {
     server.on('connect', (socket) => {
-      const connection = new Connection({ id: nextId++, socket, router, token, hello, limits, clock, log, admit, holding, released });
+      const refused = (reason: string): void => refusals.note(reason);
+      const connection = new Connection({ id: nextId++, socket, router, token, hello, limits, clock, log, admit, holding, released, refused });
       connections.set(socket, connection);
       socket.once('close', () => {
         connection.dispose();
