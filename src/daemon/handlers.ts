@@ -225,9 +225,15 @@ export function createHandlers(d: DaemonState): Handlers {
       ),
     'recordings.list': (p) => list('recordings', p, (a, q) => a.vault.listRecordings(q), (r) => r.meetingUuid),
     'meetings.get': ({ account, uuid }) => {
-      const accounts = account === undefined ? ok(d.host.all().filter((a) => readableOne(a.accountKey).ok)) : readableOne(account);
-      if (!accounts.ok) return accounts;
-      for (const live of Array.isArray(accounts.value) ? accounts.value : [accounts.value]) {
+      let accounts: LiveAccount[];
+      if (account === undefined) {
+        accounts = d.host.all().filter((a) => readableOne(a.accountKey).ok);
+      } else {
+        const one = readableOne(account);
+        if (!one.ok) return one;
+        accounts = [one.value];
+      }
+      for (const live of accounts) {
         const meeting = live.vault.getMeeting(uuid);
         if (meeting) return ok({ ...meeting, accountKey: live.accountKey });
       }

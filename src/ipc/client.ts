@@ -55,6 +55,8 @@ export type ClientError =
   /** No socket, or nobody listening on it: the CLI exits 3 and names the command that starts the daemon. */
   | { kind: 'not-running'; socketPath: string }
   | { kind: 'unauthorized'; message: string }
+  /** The daemon serves as many clients as it takes (its message names the limit). */
+  | { kind: 'busy'; message: string }
   | { kind: 'protocol-mismatch'; expected: number; actual: number }
   | { kind: 'timeout'; ms: number }
   | { kind: 'io'; path: string; code: string };
@@ -103,6 +105,8 @@ export function describeClientError(error: ClientError): string {
       return `the callvault daemon is not running (no answer on ${error.socketPath}); start it with: callvault daemon`;
     case 'unauthorized':
       return `the daemon refused this client: ${error.message}`;
+    case 'busy':
+      return `the daemon is busy: ${error.message}; try again later`;
     case 'protocol-mismatch':
       return `the daemon speaks IPC protocol ${error.actual}, this program speaks ${error.expected}; update one of them`;
     case 'timeout':
@@ -130,13 +134,14 @@ const BUSY_RETRY_MAX_MS = 500;
 
 /**
  * Dials and says hello. A daemon whose pool of connections waiting for hello is full closes the
- * oldest for the newest (BUSY), so another try soon gets through; tries go on until the timeout.
+ * oldest for the newest, so another try soon gets through; tries go on until the timeout.
  */
 async function openSession(settings: Settings): Promise<Result<OpenSession, ClientError>> {
   const giveUpAt = settings.clock.monotonic() + settings.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     const opened = await openSessionOnce(settings);
-    if (opened.ok || opened.error.kind !== 'busy') return opened as Result<OpenSession, ClientError>;
+    if (opened.ok) return opened;
+    if (opened.error.kind !== 'evicted') return err(opened.error);
     const wait = equalJitterDelay(attempt, BUSY_RETRY_FIRST_MS, BUSY_RETRY_MAX_MS);
     if (settings.clock.monotonic() + wait >= giveUpAt) return err({ kind: 'timeout', ms: settings.timeoutMs });
     await settings.clock.sleep(wait);
@@ -144,7 +149,7 @@ async function openSession(settings: Settings): Promise<Result<OpenSession, Clie
 }
 
 /** Dials, reads the token (new at every daemon start) and says hello, once. */
-async function openSessionOnce(settings: Settings): Promise<Result<OpenSession, ClientError | { kind: 'busy' }>> {
+async function openSessionOnce(settings: Settings): Promise<Result<OpenSession, ClientError | { kind: 'evicted' }>> {
   const dialled = await dial(settings);
   if (!dialled.ok) return dialled;
   const session = new Session(dialled.value, settings);
@@ -157,7 +162,7 @@ async function openSessionOnce(settings: Settings): Promise<Result<OpenSession, 
   if (!answer.ok) {
     session.destroy();
     if (answer.error.code === 'UNAUTHORIZED') return err({ kind: 'unauthorized', message: answer.error.message });
-    if (answer.error.code === 'BUSY') return err({ kind: 'busy' });
+    if (answer.error.code === 'BUSY') return err(answer.error.limit?.name === 'maxUnauthenticated' ? { kind: 'evicted' } : { kind: 'busy', message: answer.error.message });
     if (session.timedOut) return err({ kind: 'timeout', ms: settings.timeoutMs });
     return err({ kind: 'io', path: settings.socketPath, code: answer.error.code });
   }

@@ -121,9 +121,9 @@ describe('no lock-out (issue 16 §3)', () => {
       halves.push(raw);
     }
     await until(() => server.pools.authenticated === 64);
-    // Full: a 65th is told so (BUSY, naming the limit) rather than left waiting.
+    // Full: a 65th is told so, naming the limit, rather than left waiting.
     const refused = await connectIpc({ socketPath: runtime.socketPath, tokenFile: runtime.tokenFile, timeoutMs: 2_000 });
-    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.error).toEqual({ kind: 'busy', message: 'more than 64 connections' });
 
     await clock.advance(DEFAULT_IPC_LIMITS.partialFrameTimeoutMs - 1);
     expect(halves.every((raw) => !raw.isClosed)).toBe(true);
