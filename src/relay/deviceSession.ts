@@ -20,8 +20,11 @@ export interface SessionDeps {
   log: Logger;
 }
 
+type Hello = Extract<DeviceToRelay, { type: 'hello' }>;
+
 /**
- * One device's websocket: answers hello with welcome, leases and pending wipes, takes receipts.
+ * One device's websocket: answers hello with welcome (and the proof its challenge asks for),
+ * leases and pending wipes, takes receipts.
  * Messages are handled one at a time, in order, so a receipt is never processed before the hello
  * that preceded it.
  */
@@ -117,7 +120,7 @@ export class DeviceSession {
           this.close(1008, 'device id does not match the credential');
           return;
         }
-        return this.greet();
+        return this.greet(message);
       case 'receipt':
         return this.takeReceipt(message.receipt);
       case 'ack':
@@ -126,11 +129,17 @@ export class DeviceSession {
     }
   }
 
-  /** welcome, a fresh lease per active user, every wipe still waiting for its receipt, caught-up. */
-  private async greet(): Promise<void> {
+  /**
+   * welcome (with the proof the challenge asks for), a fresh lease per active user, every wipe
+   * still waiting for its receipt, caught-up.
+   */
+  private async greet(hello: Hello): Promise<void> {
     // Before reading the ledger: a wipe issued meanwhile is pushed rather than missed.
     this.greeted = true;
-    this.send({ type: 'welcome', protocol: RELAY_PROTOCOL, serverTime: this.deps.clock.now() });
+    // Answered in the device's version, up to the relay's.
+    const protocol = Math.max(1, Math.min(hello.protocol, RELAY_PROTOCOL));
+    const proof = hello.challenge === undefined ? undefined : this.deps.signer.linkProof(this.device.deviceId, hello.challenge);
+    this.send({ type: 'welcome', protocol, serverTime: this.deps.clock.now(), ...(proof && { proof }) });
     await this.sendLeases();
     for (const command of await this.deps.ledger.openCommands(this.device.deviceId)) this.send({ type: 'wipe', command });
     this.send({ type: 'caught-up' });
