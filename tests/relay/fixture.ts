@@ -154,6 +154,7 @@ export interface Compliance {
   deauthorizedAt: number | null;
   userDataRetention: unknown;
   cloudCopyDeletedAt: number | null;
+  heldNotices: number;
   devices: ComplianceDevice[];
 }
 
