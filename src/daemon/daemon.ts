@@ -168,10 +168,6 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
           await guardian.wipe(key, command.reason, i === 0 ? command.commandId : undefined);
         }
       },
-      onSyncHint: (accountKeys) => {
-        const live = accountKeys.map((key) => host.get(key)).filter((a) => a !== null);
-        if (!syncPaused) syncs.trigger(live);
-      },
       onZoomEvent: (accountKeys, notice) => handleZoomEvent({ host, syncs, log }, accountKeys, notice),
     });
     const caughtUp = await relay.caughtUp(RELAY_CATCH_UP_MS);

@@ -20,7 +20,6 @@ export interface RelayServiceOptions {
   onLease: (accountKey: string, lease: LeaseBody) => void;
   /** Wipes the local account(s) of the Zoom user named by a verified relay command. */
   onWipe: (accountKeys: string[], command: WipeCommandBody) => Promise<void>;
-  onSyncHint: (accountKeys: string[]) => void;
   /** Handles a Zoom event for the local account(s) of its user; true once handled (the relay then forgets it). */
   onZoomEvent: (accountKeys: string[], notice: ZoomEventNotice) => Promise<boolean>;
 }
@@ -53,7 +52,6 @@ export class RelayService {
         unacked: () => o.control.receipts.unacked().map((r): SignedReceipt => ({ ...(JSON.parse(r.body) as ReceiptBody), signature: r.signature })),
         ack: (receiptId) => void o.control.receipts.ack(receiptId, o.clock.now()),
       },
-      onSyncHint: (zoomAccountId, zoomUserId) => o.onSyncHint(this.accountsOf(zoomAccountId, zoomUserId, true)),
       onZoomEvent: async (notice) => {
         const held = this.accountsOf(notice.zoomAccountId, notice.zoomUserId, true);
         // The user's data is gone from this device: nothing to fetch or delete, so it is done.

@@ -238,7 +238,7 @@ class Link implements RelayLink {
         void Promise.allSettled([...this.wiping.values()]).then(() => this.o.onCaughtUp?.());
         return;
       case 'sync-hint':
-        if (this.knows(message.zoomAccountId, message.zoomUserId)) this.o.onSyncHint?.(message.zoomAccountId, message.zoomUserId);
+        // Sent to protocol-1 devices only; this one gets each event as a notice.
         return;
       case 'zoom-event':
         this.takeZoomEvent(message.notice);

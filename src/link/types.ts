@@ -24,7 +24,6 @@ export interface LinkOptions {
   /** Already verified; the daemon wipes and puts the receipt in the outbox. */
   onWipe: (command: WipeCommandBody) => Promise<void>;
   outbox: { unacked(): SignedReceipt[]; ack(receiptId: string): void };
-  onSyncHint?: (zoomAccountId: string, zoomUserId: string) => void;
   /**
    * A Zoom event about an account this device has known. The link acks the notice when this
    * resolves true (handled); on false or a rejection the relay sends it again at the next connect.

@@ -18,7 +18,6 @@ describe('the link is online only once the relay proved the pinned key', () => {
   let logs: LogLines;
   const links: RelayLink[] = [];
   const zoomEvents: string[] = [];
-  const hints: string[] = [];
   let caughtUp = 0;
 
   beforeEach(async () => {
@@ -28,7 +27,6 @@ describe('the link is online only once the relay proved the pinned key', () => {
     daemon.hold(ACCOUNT, USER);
     logs = new LogLines();
     zoomEvents.length = 0;
-    hints.length = 0;
     caughtUp = 0;
   });
   afterEach(async () => {
@@ -42,7 +40,6 @@ describe('the link is online only once the relay proved the pinned key', () => {
     const link = startLink(
       daemon.options(relay.url, pinned.key.publicKey, {
         log: logs.logger,
-        onSyncHint: (account: string, user: string) => hints.push(`${account}/${user}`),
         onZoomEvent: async (notice) => {
           zoomEvents.push(notice.noticeId);
           return true;
@@ -104,7 +101,6 @@ describe('the link is online only once the relay proved the pinned key', () => {
     expect(daemon.leases).toEqual([]);
     expect(daemon.wipes).toEqual([]);
     expect(daemon.outbox.has(receipt.id)).toBe(true);
-    expect(hints).toEqual([]);
     expect(zoomEvents).toEqual([]);
     expect(caughtUp).toBe(0);
     // Receipts and acks go only to a relay that proved itself; once the socket closed at the
