@@ -6,7 +6,7 @@ import { err, ok, type Result } from '../core/result.js';
 import type { Handlers } from '../ipc/router.js';
 import { SerializedResult } from '../ipc/serialized.js';
 import type { ParamsOf, ResultOf } from '../ipc/protocol.js';
-import type { AccountStatus, OmittedAccount, ReceiptView } from '../ipc/schemas.js';
+import type { AccountStatus, LinkState, OmittedAccount, ReceiptView } from '../ipc/schemas.js';
 import { LEASE_WARNING_MS } from '../guard/leases.js';
 import { toApiError, searchAcross, type Account, type ControlDb, type JsonPage, type Page, type StoreError } from '../store/index.js';
 import type { AccountHost, LiveAccount } from './accounts.js';
@@ -25,7 +25,7 @@ export interface DaemonState {
   startedAt: number;
   version: string;
   protocol: number;
-  link(): { state: 'disabled' | 'connecting' | 'online' | 'offline'; since: number | null };
+  link(): { state: LinkState; since: number | null };
   syncPaused(): boolean;
   setSyncPaused(paused: boolean): void;
   nextSyncAt(): number | null;

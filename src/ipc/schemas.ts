@@ -119,7 +119,10 @@ export const omittedAccountSchema = z.object({
 });
 export type OmittedAccount = z.output<typeof omittedAccountSchema>;
 
-export const linkStateSchema = z.enum(['disabled', 'connecting', 'online', 'offline']);
+/** unverified: connected, but the relay has not proved it holds the pinned key; nothing from it is accepted. */
+export const linkStateSchema = z
+  .enum(['disabled', 'connecting', 'unverified', 'online', 'offline'])
+  .describe('The relay link: unverified means connected, but the relay has not yet proved it holds the pinned key, so nothing from it is accepted.');
 export type LinkState = z.output<typeof linkStateSchema>;
 
 /** A deletion receipt as viewers see it: the signed receipt without the device fields, plus whether the relay has it. */
