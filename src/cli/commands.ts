@@ -4,15 +4,16 @@ import type { EventDataOf, Topic } from '../ipc/protocol.js';
 import { TOPICS } from '../ipc/protocol.js';
 import type { AccountStatus } from '../ipc/schemas.js';
 import { openUrlInBrowser } from '../platform/openUrl.js';
+import type { Flags, OptionSpec } from '../platform/commandLine.js';
 import { EXIT, UsageError, type Cli } from './context.js';
 import { bytes, dateTime, duration, parseWhen, progressBar, relative, table } from './format.js';
-
-export type Flags = Record<string, string | boolean | undefined>;
 
 export interface Command {
   summary: string;
   usage: string;
-  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  options: OptionSpec;
+  /** Whether it takes words besides its options (a uuid, search words). */
+  positionals?: boolean;
   /** Most commands talk to the daemon; those get a connected client. */
   run(cli: Cli, client: IpcClient, flags: Flags, args: string[]): Promise<number>;
 }
@@ -129,9 +130,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'One meeting with its participants',
     usage: 'callvault meeting <uuid> [--account KEY] [--json]',
     options: { account, json },
+    positionals: true,
     async run(cli, client, flags, args) {
       const uuid = args[0];
-      if (!uuid) throw new UsageError('meeting: give the meeting uuid (see callvault meetings)');
+      if (!uuid) throw new UsageError('give the meeting uuid (callvault meetings lists them)');
       const meeting = cli.check(await client.call('meetings.get', { uuid, account: str(flags, 'account') }));
       if (typeof meeting === 'number') return meeting;
       if (flags.json) return cli.json(meeting), EXIT.ok;
@@ -200,9 +202,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'Full-text search over topics, participants and call parties',
     usage: 'callvault search <words...> [--account KEY] [--limit 50] [--json]',
     options: { account, limit: { type: 'string' }, json },
+    positionals: true,
     async run(cli, client, flags, args) {
       const q = args.join(' ').trim();
-      if (!q) throw new UsageError('search: give some words to look for');
+      if (!q) throw new UsageError('give some words to look for');
       const found = cli.check(await client.call('search', { q, account: str(flags, 'account'), limit: limit(flags, 200) }));
       if (typeof found === 'number') return found;
       if (flags.json) return cli.json(found), EXIT.ok;
@@ -265,7 +268,7 @@ export const COMMANDS: Record<string, Command> = {
     options: { account, all: { type: 'boolean' }, yes: { type: 'boolean' }, json },
     async run(cli, client, flags) {
       const key = str(flags, 'account');
-      if ((key === undefined) === !flags.all) throw new UsageError('purge: give exactly one of --account KEY or --all');
+      if ((key === undefined) === !flags.all) throw new UsageError('give exactly one of --account KEY or --all');
       if (!flags.yes && !(await confirm(cli, key ? `Delete all local data of account ${key}?` : 'Delete ALL local data of every account?'))) {
         cli.error(cli.io.stdin.isTTY ? 'not confirmed; nothing was deleted' : 'refusing without --yes when not on a terminal; nothing was deleted');
         return EXIT.usage;
@@ -358,7 +361,7 @@ export const COMMANDS: Record<string, Command> = {
     options: { account, yes: { type: 'boolean' } },
     async run(cli, client, flags) {
       const key = str(flags, 'account');
-      if (!key) throw new UsageError('disconnect: give --account KEY (see callvault status)');
+      if (!key) throw new UsageError('give --account KEY (callvault status lists the accounts)');
       if (!flags.yes && !(await confirm(cli, `Disconnect ${key} from Zoom and delete its local data?`))) {
         cli.error('not confirmed; nothing changed (pass --yes when not on a terminal)');
         return EXIT.usage;

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname } from 'node:path';
+import { err, ok, type Result } from '../core/result.js';
+import { parseWords, usageLine } from './commandLine.js';
 import { callvaultLaunch } from './serviceLaunch.js';
 import { serviceTarget, type ServiceTarget, type Step, type TargetEnv } from './serviceTargets.js';
 
@@ -18,17 +20,25 @@ export interface ServiceIo extends TargetEnv {
   err: (text: string) => void;
 }
 
-const USAGE = 'usage: callvault service install | uninstall | status';
+const ACTIONS = ['install', 'uninstall', 'status'] as const;
+type Action = (typeof ACTIONS)[number];
+
+/** The action asked for, or the one-line problem with the words. */
+function readAction(argv: readonly string[]): Result<Action, string> {
+  const parsed = parseWords(argv, {}, true);
+  if (!parsed.ok) return parsed;
+  const [action, extra] = parsed.value.positionals;
+  if (action === undefined) return err('say what to do: install, uninstall or status');
+  if (!(ACTIONS as readonly string[]).includes(action)) return err(`unknown action '${action}' (install, uninstall or status)`);
+  if (extra !== undefined) return err(`unexpected argument '${extra}'`);
+  return ok(action as Action);
+}
 
 export async function runServiceCommand(argv: readonly string[], io: Partial<ServiceIo> = {}): Promise<number> {
   const full = { ...defaultIo(), ...io };
-  const [action, ...extra] = argv;
-  if (action === '--help' || action === 'help') {
-    full.out(`${USAGE}\n  install    start the daemon at login (and now)\n  uninstall  undo install\n  status     show whether it is installed and running\n`);
-    return 0;
-  }
-  if (extra.length > 0 || (action !== 'install' && action !== 'uninstall' && action !== 'status')) {
-    full.err(`${USAGE}\n`);
+  const action = readAction(argv);
+  if (!action.ok) {
+    full.err(`${usageLine('service', action.error)}\n`);
     return 2;
   }
   const target = serviceTarget(full);
@@ -36,7 +46,7 @@ export async function runServiceCommand(argv: readonly string[], io: Partial<Ser
     full.err(`callvault service: starting at login is not supported on ${full.platform} (only Linux with systemd, macOS and Windows)\n`);
     return 1;
   }
-  switch (action) {
+  switch (action.value) {
     case 'install':
       return install(target, full);
     case 'uninstall':

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Result } from '../core/result.js';
 import { connectIpc, describeClientError, type ClientError, type ConnectOptions, type IpcClient } from '../ipc/client.js';
+import { parseWords, usageLine } from '../platform/commandLine.js';
 import { hasDisplay } from '../platform/display.js';
 import { ipcEndpoint, type IpcEndpoint } from '../platform/instance.js';
 import { currentPathEnv, resolvePaths } from '../platform/paths.js';
@@ -37,17 +38,13 @@ export interface TrayIo {
 /** The icon must be up by then, so that a tray without a display ends within 5 s of starting. */
 export const READY_TIMEOUT_MS = 4000;
 
-const USAGE = 'usage: callvault tray\n  Shows the callvault icon and menu in the system tray (the daemon must be running).\n';
 const NO_TRAY = 'the daemon keeps running without a tray';
 
 export async function runTray(argv: readonly string[], io: Partial<TrayIo> = {}): Promise<number> {
   const full = { ...defaultIo(io), ...io };
-  if (argv.includes('--help') || argv.includes('-h')) {
-    full.out(USAGE);
-    return 0;
-  }
-  if (argv.length > 0) {
-    full.err(USAGE);
+  const parsed = parseWords(argv, {}, false);
+  if (!parsed.ok) {
+    full.err(`${usageLine('tray', parsed.error)}\n`);
     return 2;
   }
   if (!hasDisplay(full.env, full.platform)) {
