@@ -49,14 +49,41 @@ function accountState(a: AccountStatus, now: number): string {
   return a.lastSyncAt ? `synced ${relative(a.lastSyncAt, now)}` : 'not synced yet';
 }
 
-async function confirm(cli: Cli, question: string): Promise<boolean> {
-  if (!cli.io.stdin.isTTY) return false;
+/** What a person answered: typed 'delete', typed something else, or pressed Ctrl-C / Ctrl-D. */
+type Answer = 'confirmed' | 'declined' | 'cancelled';
+
+async function confirm(cli: Cli, question: string): Promise<Answer> {
+  if (!cli.io.stdin.isTTY) return 'declined';
   const rl = createInterface({ input: cli.io.stdin, output: cli.io.stdout as NodeJS.WritableStream });
+  const cancel = new AbortController();
+  const stop = (): void => cancel.abort();
+  // On a terminal readline reads Ctrl-C itself ('SIGINT' on the interface) and Ctrl-D closes it;
+  // a SIGINT that arrives as a signal aborts the command's own signal.
+  rl.on('SIGINT', stop);
+  rl.on('close', stop);
+  cli.io.signal?.addEventListener('abort', stop, { once: true });
   try {
-    return (await rl.question(`${question} Type 'delete' to confirm: `)).trim() === 'delete';
+    return (await rl.question(`${question} Type 'delete' to confirm: `, { signal: cancel.signal })).trim() === 'delete' ? 'confirmed' : 'declined';
+  } catch (error) {
+    if (cancel.signal.aborted) return 'cancelled';
+    throw error;
   } finally {
+    cli.io.signal?.removeEventListener('abort', stop);
     rl.close();
   }
+}
+
+/** Asks before deleting; null to go on, or the exit code when the person did not confirm. */
+async function confirmDeletion(cli: Cli, flags: Flags, question: string, declined: string): Promise<number | null> {
+  if (flags.yes) return null;
+  const answer = await confirm(cli, question);
+  if (answer === 'confirmed') return null;
+  if (answer === 'cancelled') {
+    cli.out('\nCancelled.');
+    return EXIT.error;
+  }
+  cli.error(cli.io.stdin.isTTY ? declined : `${declined} (pass --yes when not on a terminal)`);
+  return EXIT.usage;
 }
 
 const listFlags = { since: { type: 'string' }, until: { type: 'string' }, account, limit: { type: 'string' }, cursor: { type: 'string' }, json } as const;
@@ -269,10 +296,8 @@ export const COMMANDS: Record<string, Command> = {
     async run(cli, client, flags) {
       const key = str(flags, 'account');
       if ((key === undefined) === !flags.all) throw new UsageError('give exactly one of --account KEY or --all');
-      if (!flags.yes && !(await confirm(cli, key ? `Delete all local data of account ${key}?` : 'Delete ALL local data of every account?'))) {
-        cli.error(cli.io.stdin.isTTY ? 'not confirmed; nothing was deleted' : 'refusing without --yes when not on a terminal; nothing was deleted');
-        return EXIT.usage;
-      }
+      const unconfirmed = await confirmDeletion(cli, flags, key ? `Delete all local data of account ${key}?` : 'Delete ALL local data of every account?', 'not confirmed; nothing was deleted');
+      if (unconfirmed !== null) return unconfirmed;
       const purged = cli.check(await client.call('purge', key ? { account: key, confirm: true } : { all: true, confirm: true }));
       if (typeof purged === 'number') return purged;
       if (flags.json) return cli.json(purged), EXIT.ok;
@@ -362,10 +387,8 @@ export const COMMANDS: Record<string, Command> = {
     async run(cli, client, flags) {
       const key = str(flags, 'account');
       if (!key) throw new UsageError('give --account KEY (callvault status lists the accounts)');
-      if (!flags.yes && !(await confirm(cli, `Disconnect ${key} from Zoom and delete its local data?`))) {
-        cli.error('not confirmed; nothing changed (pass --yes when not on a terminal)');
-        return EXIT.usage;
-      }
+      const unconfirmed = await confirmDeletion(cli, flags, `Disconnect ${key} from Zoom and delete its local data?`, 'not confirmed; nothing changed');
+      if (unconfirmed !== null) return unconfirmed;
       const done = cli.check(await client.call('accounts.disconnect', { account: key, confirm: true }));
       if (typeof done === 'number') return done;
       cli.out(`Disconnected and deleted. Receipt: ${done.receiptId}`);
