@@ -6,6 +6,7 @@ import type { AccountStatus } from '../ipc/schemas.js';
 import { openUrlInBrowser } from '../platform/openUrl.js';
 import type { Flags, OptionSpec } from '../platform/commandLine.js';
 import { EXIT, UsageError, type Cli } from './context.js';
+import { Narrator } from './narrate.js';
 import { bytes, dateTime, duration, parseWhen, progressBar, relative, table } from './format.js';
 
 export interface Command {
@@ -332,14 +333,16 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   watch: {
-    summary: 'Stream the daemon events (Ctrl-C to stop)',
+    summary: 'Follow what the daemon does, one line per change; --json for the raw events (Ctrl-C to stop)',
     usage: 'callvault watch [--json]',
     options: { json },
     async run(cli, client, flags) {
+      const narrator = new Narrator();
       for (const topic of TOPICS) {
         await client.on(topic, (data: EventDataOf<Topic>) => {
-          const at = dateTime(cli.io.now());
-          cli.out(flags.json ? JSON.stringify({ event: topic, data }) : `${at}  ${topic.padEnd(17)} ${describe(data)}`);
+          if (flags.json) return cli.out(JSON.stringify({ event: topic, data }));
+          const line = narrator.line(topic, data, cli.io.now());
+          if (line !== null) cli.out(line);
         });
       }
       if (!flags.json) cli.out('Watching daemon events; Ctrl-C to stop.');
@@ -400,12 +403,6 @@ export const COMMANDS: Record<string, Command> = {
 function average(progress: Map<string, number>): number {
   const values = [...progress.values()];
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function describe(data: unknown): string {
-  return Object.entries(data as Record<string, unknown>)
-    .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
 }
 
 /**

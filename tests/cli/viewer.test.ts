@@ -200,8 +200,13 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     try {
       await watch.waitForOutput(/Watching daemon events/);
       value(await ipc.call('sync.now', { account: keys.a }));
-      await watch.waitForOutput(new RegExp(`sync\\.done\\s+accountKey=${keys.a}`));
-      expect(watch.stdout).toMatch(new RegExp(`sync\\.progress\\s+accountKey=${keys.a} resource=\\w+ progress=`));
+      await watch.waitForOutput(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${keys.a}  synced: \\d+ meetings?, `, 'm'));
+      const progress = watch.stdout.split('\n').filter((line) => line.includes(`${keys.a}  syncing `));
+      expect(progress.length).toBeGreaterThan(0);
+      for (const line of progress) expect(line).toMatch(/^\d\d:\d\d:\d\d  \S+  syncing \d{1,3}% \((meetings|recordings|calls)\)$/);
+      // One line per step: no line says what the one before it said.
+      const said = progress.map((line) => line.slice(10));
+      expect(said.filter((text, i) => text === said[i - 1])).toEqual([]);
       watch.child.kill('SIGINT');
       expect(await watch.exitWithin(10_000)).toBe(0);
     } finally {
