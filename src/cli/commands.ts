@@ -219,6 +219,8 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'FILES', value: (r) => String(r.files.length), align: 'right' },
           { header: 'SIZE', value: (r) => (r.totalSize === null ? '-' : bytes(r.totalSize)), align: 'right' },
           { header: 'TOPIC', value: (r) => r.topic, maxWidth: 48 },
+          // What `callvault meeting <uuid>` takes.
+          { header: 'UUID', value: (r) => r.meetingUuid },
         ]),
       );
       moreHint(cli, page.nextCursor);
@@ -308,7 +310,7 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   receipts: {
-    summary: 'Signed deletion receipts',
+    summary: 'Signed deletion receipts, newest first',
     usage: 'callvault receipts [--account KEY] [--json]',
     options: { account, json },
     async run(cli, client, flags) {

@@ -1,4 +1,5 @@
 import type { WipeReason } from '../core/receipt.js';
+import { counted } from '../core/words.js';
 import type { EventDataOf, Topic } from '../ipc/protocol.js';
 import { fromNow } from '../platform/timeWords.js';
 import { dateTime } from './format.js';
@@ -23,10 +24,6 @@ export function timeOfDay(ms: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** What an event says, and whom it is about: an account, the relay link, or a sign-in. */
 function describe(topic: Topic, data: EventDataOf<Topic>, now: number): { about: string; text: string } {
   switch (topic) {
@@ -36,7 +33,7 @@ function describe(topic: Topic, data: EventDataOf<Topic>, now: number): { about:
     }
     case 'sync.done': {
       const e = data as EventDataOf<'sync.done'>;
-      const added = `${plural(e.added.meetings, 'meeting')}, ${plural(e.added.recordings, 'recording')} and ${plural(e.added.calls, 'call')} new or updated`;
+      const added = `${counted(e.added.meetings, 'meeting')}, ${counted(e.added.recordings, 'recording')} and ${counted(e.added.calls, 'call')} new or updated`;
       return { about: e.accountKey, text: e.error ? `sync stopped: ${e.error} (${added})` : `synced: ${added}` };
     }
     case 'data.changed': {

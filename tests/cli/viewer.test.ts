@@ -100,7 +100,13 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     const recordings = value(await ipc.call('recordings.list', { limit: 5 }));
     const recordingTable = await cli.run('recordings', '--limit', '5');
     expect(recordingTable.code).toBe(0);
-    expect(parseTable(recordingTable.stdout, 'START').map((r) => r.FILES)).toEqual(recordings.items.map((r) => String(r.files.length)));
+    const recordingRows = parseTable(recordingTable.stdout, 'START');
+    expect(recordingRows.map((r) => r.FILES)).toEqual(recordings.items.map((r) => String(r.files.length)));
+    // The meeting's UUID, so that `callvault meeting <uuid>` is the next step.
+    expect(recordingRows.map((r) => r.UUID)).toEqual(recordings.items.map((r) => r.meetingUuid));
+    const recorded = await cli.run('meeting', recordingRows[0]!.UUID!);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stdout.split('\n')[0]).toBe(recordings.items[0]!.topic);
 
     for (const [command, page] of [
       ['meetings', meetings],
@@ -358,6 +364,10 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     expect(home.filesContaining(user.canaries[0]!)).toEqual([]);
     const receipts = value(await ipc.call('receipts.list', { account: keys.c })).receipts;
     expect(receipts).toEqual([expect.objectContaining({ id: receiptId, reason: 'disconnect', verified: true })]);
+    // Newest first, like every list: the disconnect's receipt, then the purge's.
+    const listed = parseTable((await cli.run('receipts')).stdout, 'COMPLETED');
+    expect(listed.map((r) => r.REASON)).toEqual(['disconnect', 'user-purge']);
+    expect(listed[0]?.ID).toBe(receiptId);
   });
 
   it('after the whole session: no Zoom content or token in anything the CLI wrote to stderr, nor in the daemon log', async () => {
