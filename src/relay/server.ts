@@ -11,7 +11,7 @@ import { CloudCopyDeleter, NO_CLOUD_COPY } from './cloudCopy.js';
 import { adminWipe, listByStatus, userCompliance, type ComplianceDeps } from './compliance.js';
 import { DeviceHub } from './deviceHub.js';
 import { handleEnroll } from './enroll.js';
-import { bearerOf, errorReply, secretEquals, sha256Hex, writeJson } from './httpIo.js';
+import { bearerOf, discardUnreadBody, errorReply, secretEquals, sha256Hex, writeJson } from './httpIo.js';
 import { loadOrCreateRelayKey } from './keys.js';
 import { Router, type RouteHandler, type RouteOutcome } from './router.js';
 import { DAY_MS, RelaySigner } from './signer.js';
@@ -91,6 +91,7 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
     else if (match === 'wrong-method') outcome = errorReply(405, 'METHOD_NOT_ALLOWED', 'method not allowed');
     else outcome = await match.handler({ req, params: match.params, query: url.searchParams });
     writeJson(res, outcome);
+    if (outcome.unreadBody) discardUnreadBody(req);
     outcome.after?.();
   };
 
