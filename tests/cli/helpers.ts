@@ -156,5 +156,3 @@ export async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 20_00
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-/** util-linux `script` gives a child a pseudo-terminal; without it the terminal case is skipped. */

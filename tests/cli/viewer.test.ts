@@ -301,20 +301,22 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     }
   });
 
-  it.skipIf(!hasScriptCommand())('purge on a terminal: Ctrl-C at the question prints "Cancelled.", exits 1, deletes nothing', async () => {
-    const canary = users[1]!.canaries[0]!;
-    const purge = cli.startOnTerminal('purge', '--account', keys.b);
-    try {
-      await purge.waitForOutput(/Type 'delete' to confirm: /);
-      purge.child.stdin?.write('\x03');
-      expect(await purge.exitWithin(10_000)).toBe(1);
-    } finally {
-      purge.kill();
-    }
-    expect(purge.stdout).toMatch(/\r?\nCancelled\.\r?\n/);
-    expect(purge.stdout + purge.stderr).not.toMatch(/Error|\n\s+at /);
-    expect(home.filesContaining(canary).length).toBeGreaterThan(0);
-    expect(value(await ipc.call('receipts.list', {})).receipts).toEqual([]);
+  describeWith('script', 'purge on a terminal', () => {
+    it('Ctrl-C at the question prints "Cancelled.", exits 1, deletes nothing', async () => {
+      const canary = users[1]!.canaries[0]!;
+      const purge = cli.startOnTerminal('purge', '--account', keys.b);
+      try {
+        await purge.waitForOutput(/Type 'delete' to confirm: /);
+        purge.child.stdin?.write('\x03');
+        expect(await purge.exitWithin(10_000)).toBe(1);
+      } finally {
+        purge.kill();
+      }
+      expect(purge.stdout).toMatch(/\r?\nCancelled\.\r?\n/);
+      expect(purge.stdout + purge.stderr).not.toMatch(/Error|\n\s+at /);
+      expect(home.filesContaining(canary).length).toBeGreaterThan(0);
+      expect(value(await ipc.call('receipts.list', {})).receipts).toEqual([]);
+    });
   });
 
   it('purge without --yes on a non-terminal refuses (2) and deletes nothing; with --yes it deletes and prints the receipt, which receipts lists', async () => {
