@@ -140,10 +140,10 @@ export interface LockHandle {
  * Takes `<runtime>/<name>` the way the daemon takes its own lock: 'already-running' names the
  * live holder; a dead holder's lock is broken.
  */
-export async function acquireLock(paths: AppPaths, name: string, options: AcquireOptions = {}): Promise<Result<LockHandle, InstanceError>> {
-  const dirOk = ensureRuntimeDir(paths.runtime);
+export async function acquireLock(runtimeDir: string, name: string, options: AcquireOptions = {}): Promise<Result<LockHandle, InstanceError>> {
+  const dirOk = ensureRuntimeDir(runtimeDir);
   if (!dirOk.ok) return dirOk;
-  const lockFile = join(paths.runtime, name);
+  const lockFile = join(runtimeDir, name);
   const locked = await takeLock(lockFile, options.clock ?? systemClock);
   if (!locked.ok) return locked;
   return ok({ lockFile, release: releaser(lockFile) });

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { counted } from '../core/words.js';
 import type { ApiError } from '../core/errors.js';
 import type { Result } from '../core/result.js';
 import type { ConnectionState, IpcClient } from '../ipc/client.js';
@@ -113,7 +114,8 @@ export class TrayController {
         break;
       case 'purge-all': {
         const purged = await client.call('purge', { all: true, confirm: true });
-        if (purged.ok) this.notify(`Local data deleted (${purged.value.receiptIds.length} receipt${purged.value.receiptIds.length === 1 ? '' : 's'})`);
+        // The headline says the data is gone; the notice says what the purge left: its receipts.
+        if (purged.ok) this.notify(`Purge done: ${counted(purged.value.receiptIds.length, 'signed receipt')} kept (callvault receipts)`);
         this.report('Purge', purged);
         break;
       }

@@ -108,13 +108,15 @@ function info(key: string, title: string, hidden = false): MenuItemModel {
   return item(key, title, { enabled: false, hidden });
 }
 
+// The headline says "Local data deleted" once every account's data is gone; an account's own
+// line says how it went, not the same words again.
 const STATE_WORDS: Record<AccountView['state'], string> = {
   connecting: 'connecting',
   active: 'active',
   'needs-auth': 'needs sign-in (run: callvault connect)',
   wiping: 'deleting local data…',
-  wiped: 'local data deleted',
-  expired: 'lease expired, local data deleted',
+  wiped: 'deleted, receipt kept',
+  expired: 'lease ran out, deleted, receipt kept',
 };
 
 function accountItems(state: TrayState, accounts: readonly AccountView[], now: number, slot: number): MenuItemModel[] {
@@ -122,13 +124,14 @@ function accountItems(state: TrayState, accounts: readonly AccountView[], now: n
   const key = `account-${slot}`;
   if (!account) return [info(key, '', true), info(`${key}-detail`, '', true), item(`${key}-disconnect`, '', { hidden: true, enabled: false })];
   const progress = progressOf(state, account);
-  const lastSync = progress !== null ? `Syncing ${percent(progress)}` : account.lastSyncAt === null ? 'Never synced' : `Last sync ${ago(account.lastSyncAt, now)}`;
-  const lease = holdsData(account) && account.leaseDeadline !== null ? ` · data expires ${fromNow(account.leaseDeadline, now)}` : '';
+  const lastSync = progress !== null ? `Syncing ${percent(progress)}` : account.lastSyncAt === null ? 'Not synced yet' : `Last sync ${ago(account.lastSyncAt, now)}`;
+  const lease = account.leaseDeadline !== null ? ` · data expires ${fromNow(account.leaseDeadline, now)}` : '';
   const target = armedTarget(state, now);
   const confirming = target?.kind === 'disconnect' && target.accountKey === account.accountKey;
   return [
     info(key, `Zoom user ${account.zoomUserId} — ${STATE_WORDS[account.state]}`),
-    info(`${key}-detail`, `${lastSync}${lease}`),
+    // Sync times and a deadline mean nothing once the data is gone (the daemon keeps no sync time for it).
+    info(`${key}-detail`, `${lastSync}${lease}`, !holdsData(account)),
     item(`${key}-disconnect`, confirming ? `${AGAIN} disconnect and delete` : 'Disconnect and delete…', {
       tooltip: 'Revokes callvault at Zoom, then deletes this account’s local copy (a signed receipt is kept)',
       hidden: !holdsData(account),
@@ -137,11 +140,16 @@ function accountItems(state: TrayState, accounts: readonly AccountView[], now: n
   ];
 }
 
+/** Accounts that hold data first (what the menu can act on), then those whose data is gone; each group in the daemon's order. */
+function byRelevance(accounts: readonly AccountView[]): AccountView[] {
+  return [...accounts.filter(holdsData), ...accounts.filter((a) => !holdsData(a))];
+}
+
 export function buildMenu(state: TrayState, now: number): MenuModel {
   const { icon, headline } = summarize(state, now);
   const status = state.connection === 'connected' ? state.status : null;
   const connected = status !== null;
-  const accounts = status?.accounts ?? [];
+  const accounts = byRelevance(status?.accounts ?? []);
   const notice = state.notice && now < state.notice.until ? state.notice.text : null;
   const confirmingPurge = armedTarget(state, now)?.kind === 'purge-all';
   const slots = Array.from({ length: ACCOUNT_SLOTS }, (_, slot) => accountItems(state, accounts, now, slot)).flat();

@@ -101,10 +101,28 @@ describe('the tray menu', () => {
 
     const wiped = buildMenu(stateOf(daemonStatus([account({ state: 'expired', leaseDeadline: NOW - HOUR })])), NOW);
     expect(itemOf(wiped, 'headline').title).toBe('Local data deleted');
-    expect(itemOf(wiped, 'account-0').title).toBe('Zoom user zuser-A — lease expired, local data deleted');
-    expect(itemOf(wiped, 'account-0-detail').title).toBe('Last sync 5 min ago');
+    expect(itemOf(wiped, 'account-0').title).toBe('Zoom user zuser-A — lease ran out, deleted, receipt kept');
+    expect(itemOf(wiped, 'account-0-detail').hidden).toBe(true);
     expect(itemOf(wiped, 'account-0-disconnect').hidden).toBe(true);
     expect(headline(stateOf(daemonStatus([account({ state: 'wiping' })])))).toBe('Deleting local data…');
+  });
+
+  it('after a purge: says "Local data deleted" once, and nothing about syncing an account whose data is gone', () => {
+    // What the daemon reports for a purged account: no sync time, no deadline.
+    const purged = daemonStatus([account({ state: 'wiped', lastSyncAt: null, leaseDeadline: null, nextSyncAt: null })]);
+    const model = buildMenu(withNotice(stateOf(purged), 'Purge done: 1 signed receipt kept (callvault receipts)', NOW), NOW);
+    const titles = visibleTitles(model);
+    expect(titles.filter((t) => /local data deleted/i.test(t))).toEqual(['Local data deleted']);
+    expect(titles.filter((t) => /sync/i.test(t) && t !== 'Sync now' && t !== 'Pause syncing')).toEqual([]);
+    expect(titles).toContain('Zoom user zuser-A — deleted, receipt kept');
+  });
+
+  it('lists the accounts that hold data first, so the five sections show what can still be acted on', () => {
+    const gone = Array.from({ length: 3 }, (_, i) => account({ accountKey: `a_${String(i).padStart(24, '0')}`, zoomUserId: `gone${i}`, state: 'wiped' }));
+    const live = Array.from({ length: ACCOUNT_SLOTS }, (_, i) => account({ accountKey: `a_${String(i + 10).padStart(24, '0')}`, zoomUserId: `live${i}` }));
+    const model = buildMenu(stateOf(daemonStatus([...gone, ...live])), NOW);
+    for (let slot = 0; slot < ACCOUNT_SLOTS; slot++) expect(itemOf(model, `account-${slot}`).title).toBe(`Zoom user live${slot} — active`);
+    expect(itemOf(model, 'accounts-more').title).toBe('…and 3 more accounts (run: callvault status)');
   });
 
   it('turns grey and disables what needs the daemon while it is away', () => {
