@@ -81,7 +81,10 @@ async function showTray(full: TrayIo): Promise<number> {
   const signalled = full.untilSignal();
   const stop = new AbortController();
   void signalled.then(() => stop.abort());
-  const connected = await waitForDaemon(full, stop.signal);
+  // The clock's timers do not hold the process open (a daemon's timers must not keep it from
+  // exiting); while nothing else runs, this does, so the tray waits instead of ending.
+  const holdOpen = setInterval(() => {}, 60_000);
+  const connected = await waitForDaemon(full, stop.signal).finally(() => clearInterval(holdOpen));
   if (connected === null) return 0;
   if (!connected.ok) {
     full.err(`callvault tray: ${describeClientError(connected.error)}\n`);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { err, ok } from '../../src/core/result.js';
@@ -6,6 +7,7 @@ import { hasDisplay } from '../../src/platform/display.js';
 import { runTray, type TrayIo } from '../../src/tray/main.js';
 import type { MenuModel } from '../../src/tray/menu.js';
 import type { HostError, TrayHost } from '../../src/tray/systrayHost.js';
+import { BIN, exited } from '../helpers/daemonHarness.js';
 import { startTestServer, tempRuntime, type TempRuntime } from '../ipc/helpers.js';
 import { account, actions, daemonStatus, recordingDaemon, until, type RecordedCall } from './fixtures.js';
 
@@ -93,6 +95,20 @@ describe('callvault tray', () => {
     expect(output.match(/waiting for the daemon/g)).toHaveLength(1);
     host.click('quit');
     expect(await running).toBe(0);
+  });
+
+  it('as a process (bin/callvault.js): keeps waiting for the daemon until SIGTERM, then exits 0', async () => {
+    runtime = tempRuntime();
+    const child = spawn(process.execPath, [BIN, 'tray'], { env: { PATH: process.env.PATH, CALLVAULT_HOME: runtime.root, DISPLAY: ':1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exit = exited(child);
+    await until(() => out.includes('waiting for the daemon to start') || child.exitCode !== null);
+    // A tray that let its event loop run dry would have ended by itself (exit code 13) by now or soon after.
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(out).toBe('callvault tray: waiting for the daemon to start (callvault daemon, or at login: callvault service install)…\n');
   });
 
   it('dials again and again with growing waits, and stops waiting when asked to stop', async () => {

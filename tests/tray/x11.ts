@@ -111,10 +111,10 @@ export class X11 {
 }
 
 /**
- * The highlighted row of an open menu: the one run of rows whose colour differs from the menu's
- * background, at least `minHeight` tall. Returns its vertical middle on the screen.
+ * The highlighted item of an open menu: the one run of rows whose colour differs from the menu's
+ * background, at least `minHeight` tall. Returns where it starts on the screen and how tall it is.
  */
-export function highlightedRow(colours: readonly string[], top: number, minHeight = 10): number | null {
+export function highlightedRun(colours: readonly string[], top: number, minHeight = 10): { y: number; height: number } | null {
   const counts = new Map<string, number>();
   for (const c of colours) counts.set(c, (counts.get(c) ?? 0) + 1);
   const background = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -125,5 +125,11 @@ export function highlightedRow(colours: readonly string[], top: number, minHeigh
     if (colours[i] !== background && j - i >= minHeight && (!best || j - i > best.length)) best = { start: i, length: j - i };
     i = j;
   }
-  return best ? top + best.start + Math.floor(best.length / 2) : null;
+  return best ? { y: top + best.start, height: best.length } : null;
+}
+
+/** The vertical middle of the highlighted item on the screen. */
+export function highlightedRow(colours: readonly string[], top: number, minHeight = 10): number | null {
+  const run = highlightedRun(colours, top, minHeight);
+  return run ? run.y + Math.floor(run.height / 2) : null;
 }
