@@ -65,7 +65,7 @@ export async function runDemoDeauth(io: DemoIo): Promise<number> {
   } else {
     io.out('4. The receipt has not reached the relay yet; it stays in the outbox until the relay acknowledges it.');
   }
-  io.out('\nTry now: npx callvault meetings   (nothing is left)   ·   npx callvault receipts   (the signed receipt)');
+  io.out('\nTry now: callvault meetings   (nothing is left)   ·   callvault receipts   (the signed receipt)');
   await client.close();
   return 0;
 }

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { err, ok, type Result } from '../core/result.js';
 import { parseWords, usageLine } from './commandLine.js';
 import { callvaultLaunch } from './serviceLaunch.js';
+import { posixWord } from './shellWords.js';
 import { runningDaemonPid } from './instance.js';
 import { resolvePaths } from './paths.js';
 import { serviceSpec, serviceTarget, type ServiceFile, type ServiceTarget, type Step, type TargetEnv } from './serviceTargets.js';
@@ -216,10 +217,7 @@ function printSteps(steps: readonly Step[], io: ServiceIo): void {
 
 /** The command as a person would type it in the platform's shell. */
 export function formatCommand(step: { command: string; args: readonly string[] }, platform: NodeJS.Platform): string {
-  const quote =
-    platform === 'win32'
-      ? (word: string): string => (/[\s"]/.test(word) ? `"${word}"` : word)
-      : (word: string): string => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+  const quote = platform === 'win32' ? (word: string): string => (/[\s"]/.test(word) ? `"${word}"` : word) : posixWord;
   return [step.command, ...step.args].map(quote).join(' ');
 }
 
