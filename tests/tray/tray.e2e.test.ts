@@ -157,8 +157,12 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     if (problem) throw new Error(problem);
     xvfb = await startXvfb();
     x11 = new X11(xvfb.display);
-    trayer = x11.startTrayer();
-    await eventually(async () => (await x11.windows('--name', '^panel$'))[0], 'trayer');
+    const panel = x11.startTrayer();
+    trayer = panel;
+    await eventually(async () => {
+      if (panel.child.exitCode !== null || panel.child.signalCode !== null) throw new Error(`trayer ended (${panel.child.exitCode ?? panel.child.signalCode}) before showing its panel: ${panel.output()}`);
+      return (await x11.windows('--name', '^panel$'))[0];
+    }, 'trayer');
 
     // A weekly schedule and no sync at start: a sync during the test is the tray's doing.
     // One account at first; the others fill the menu's account sections later.

@@ -72,9 +72,14 @@ export class X11 {
   }
 
   /** trayer: a freedesktop system tray on the top right of the screen. */
-  startTrayer(): Started {
+  startTrayer(): Started & { output: () => string } {
     const args = ['--edge', 'top', '--align', 'right', '--widthtype', 'pixel', '--width', '96', '--heighttype', 'pixel', '--height', '32', '--SetDockType', 'true', '--transparent', 'false'];
-    return started(spawn('trayer', args, { env: { ...process.env, DISPLAY: this.display }, stdio: 'ignore' }));
+    const child = spawn('trayer', args, { env: { ...process.env, DISPLAY: this.display }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Kept for the message when trayer ends before showing its panel.
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return { ...started(child), output: () => output };
   }
 
   async screenshot(file: string): Promise<void> {
