@@ -34,18 +34,19 @@ function unknownCommand(name: string, io: Pick<CliIo, 'stdout' | 'stderr'>): num
 
 /** The viewer commands: each connects to the daemon over IPC. */
 export async function runCli(argv: string[], given?: CliIo): Promise<number> {
-  const words = given ?? process;
+  // Help and usage mistakes only write; the process's own streams unless the caller gave others.
+  const output = given ?? process;
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') return runHelp(undefined, words);
+  if (name === undefined || name === '--help' || name === '-h') return runHelp(undefined, output);
   if (name === 'help') {
-    if (rest.length > 1) return new Cli(quietIo(words)).usage('help', `unexpected argument '${rest[1]}'`);
-    return runHelp(rest[0], words);
+    if (rest.length > 1) return new Cli(quietIo(output)).usage('help', `unexpected argument '${rest[1]}'`);
+    return runHelp(rest[0], output);
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) return unknownCommand(name, words);
-  if (asksForHelp(rest)) return runHelp(name, words);
+  if (!command) return unknownCommand(name, output);
+  if (asksForHelp(rest)) return runHelp(name, output);
   const parsed = parseWords(rest, command.options, command.positionals ?? false);
-  if (!parsed.ok) return new Cli(quietIo(words)).usage(name, parsed.error);
+  if (!parsed.ok) return new Cli(quietIo(output)).usage(name, parsed.error);
   // Only a command that runs listens for Ctrl-C.
   const cli = new Cli(given ?? defaultIo());
   const client = await cli.connect();

@@ -137,14 +137,15 @@ function uninstall(target: ServiceTarget, io: ServiceIo): number {
 
 /**
  * What became of the daemon: stopped by the service manager, or still running (named by pid) when
- * the manager could not be asked. A daemon started by hand was never the service's to stop.
+ * the manager was not asked to stop it (unreachable, or the service never enabled). A daemon
+ * started by hand was never the service's to stop.
  */
 function stoppedWords(managerStopped: boolean, io: ServiceIo): string {
   // The daemon the service ran: under the CALLVAULT_HOME it was given, made absolute.
   const home = serviceSpec(io).callvaultHome;
   const pid = runningDaemonPid(resolvePaths({ platform: io.platform, env: home === null ? io.env : { ...io.env, CALLVAULT_HOME: home }, home: io.home, uid: io.uid, username: io.username }));
   if (managerStopped) return pid === null ? ' The daemon it started was stopped.' : ` A daemon it did not start still runs (pid ${pid}).`;
-  return pid === null ? '' : ` The service manager was not reachable, so nothing was stopped: the daemon still runs (pid ${pid}; to stop it: kill ${pid}).`;
+  return pid === null ? '' : ` Nothing was stopped: the daemon still runs (pid ${pid}; to stop it: kill ${pid}).`;
 }
 
 function neverEnabled(target: ServiceTarget, io: ServiceIo): boolean {

@@ -1,7 +1,7 @@
+import { dirname } from 'node:path';
 import { equalJitterDelay } from '../core/backoff.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Result } from '../core/result.js';
-import { dirname } from 'node:path';
 import { connectIpc, describeClientError, type ClientError, type ConnectOptions, type IpcClient } from '../ipc/client.js';
 import { parseWords, usageLine } from '../platform/commandLine.js';
 import { hasDisplay } from '../platform/display.js';

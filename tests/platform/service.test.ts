@@ -157,7 +157,7 @@ describe('callvault service', () => {
       writeFileSync(lock, `${process.pid}\n`);
       out = '';
       expect(await runServiceCommand(['uninstall'], io('linux', noBus, env))).toBe(0);
-      expect(out).toContain(`The service manager was not reachable, so nothing was stopped: the daemon still runs (pid ${process.pid}; to stop it: kill ${process.pid}).`);
+      expect(out).toContain(`callvault no longer starts at login. Nothing was stopped: the daemon still runs (pid ${process.pid}; to stop it: kill ${process.pid}).`);
       expect(out).not.toContain('daemon it started was stopped');
 
       // With systemd answering, `disable --now` stops the unit's daemon: the lock is gone by then.
