@@ -61,6 +61,11 @@ export const COMPONENTS = {
     packages: ['python3'],
     missing: () => missingCommands('python3'),
   },
+  'desktop-entry': {
+    what: "freedesktop desktop entries: Debian's checker (`desktop-file-validate`) and GLib's launcher (`gio launch`), which starts an entry as a desktop session does",
+    packages: ['desktop-file-utils', 'libglib2.0-bin'],
+    missing: () => missingCommands('desktop-file-validate', 'gio'),
+  },
   'script': {
     what: 'a pseudo-terminal to run the CLI on (`script` from util-linux)',
     packages: ['bsdutils'],

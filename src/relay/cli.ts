@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseWords, usageLine } from '../platform/commandLine.js';
 import { MAX_LEASE_DAYS } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 import { resolvePaths } from '../platform/paths.js';
@@ -17,10 +17,6 @@ export interface RelayCommandIo {
   /** Stops a running relay when aborted; default: SIGINT or SIGTERM. */
   signal?: AbortSignal;
 }
-
-const USAGE = `usage: callvault relay --config relay.json [--port N] [--data-dir D]
-       callvault relay --print-public-key [--data-dir D]
-`;
 
 const relayConfig = z.strictObject({
   webhookSecretToken: z.string().min(1, 'must not be empty'),
@@ -73,18 +69,12 @@ const defaultIo: RelayCommandIo = { stdout: process.stdout, stderr: process.stde
 
 /** Runs the relay until stopped; returns the exit code (2: bad usage or config, 1: cannot start). */
 export async function runRelayCommand(argv: string[], io: RelayCommandIo = defaultIo): Promise<number> {
-  let values: { port?: string; 'data-dir'?: string; config?: string; 'print-public-key'?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' }, 'print-public-key': { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    io.stderr.write(`callvault relay: ${(e as Error).message}\n${USAGE}`);
+  const parsed = parseWords(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' }, 'print-public-key': { type: 'boolean' } }, false);
+  if (!parsed.ok) {
+    io.stderr.write(`${usageLine('relay', parsed.error)}\n`);
     return 2;
   }
+  const values = parsed.value.flags as { port?: string; 'data-dir'?: string; config?: string; 'print-public-key'?: boolean };
   const dataDir = values['data-dir'] ?? join(resolvePaths().data, 'relay');
 
   if (values['print-public-key']) {
@@ -98,12 +88,12 @@ export async function runRelayCommand(argv: string[], io: RelayCommandIo = defau
   }
 
   if (!values.config) {
-    io.stderr.write(`callvault relay: --config is required\n${USAGE}`);
+    io.stderr.write(`${usageLine('relay', '--config is required')}\n`);
     return 2;
   }
   const port = parsePort(values.port);
   if (port === null) {
-    io.stderr.write('callvault relay: --port must be a number from 0 to 65535\n');
+    io.stderr.write(`${usageLine('relay', '--port must be a number from 0 to 65535')}\n`);
     return 2;
   }
   const read = readConfig(values.config);

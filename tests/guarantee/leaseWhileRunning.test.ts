@@ -132,9 +132,10 @@ describe('the lease, while the daemon runs', () => {
     expect(await c.call('search', { q: userB.canaries[0]! })).toMatchObject({ ok: true, value: { hits: [], nextCursor: null } });
     await waitFor(() => wiped.length > 1);
     expect(wiped[1]).toMatchObject({ accountKey: b, reason: 'lease-expired' });
+    // Newest first.
     expect((await expectReceiptsVerify(c)).map((r) => [r.zoomUserId, r.reason])).toEqual([
-      [userA.userId, 'lease-expired'],
       [userB.userId, 'lease-expired'],
+      [userA.userId, 'lease-expired'],
     ]);
     expectNoTraceOf(h.home, h.sim, userB);
   });

@@ -97,7 +97,7 @@ describe('the tray controller, against an IPC server', () => {
     host.click('purge-all');
     await until(() => actions(calls).length === 1);
     expect(actions(calls)).toEqual([{ method: 'purge', params: { all: true, confirm: true } }]);
-    await until(() => host.item('notice').title === 'Local data deleted (1 receipt)');
+    await until(() => host.item('notice').title === 'Purge done: 1 signed receipt kept (callvault receipts)');
     expect(host.item('purge-all').title).toBe('Purge all local data…');
   });
 
