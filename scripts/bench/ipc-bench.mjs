@@ -537,7 +537,7 @@ const PYTHON_BENCH = join(ROOT, 'scripts', 'bench', 'ipc_python_bench.py');
 
 async function pythonRows(home, account, pageBytes, dir, ownPids) {
   const echoPath = join(dir, 'python-echo.sock');
-  const echo = spawn('python3', [PYTHON_BENCH, 'echo', echoPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const echo = spawn('python3', ['-B', PYTHON_BENCH, 'echo', echoPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   ownPids.add(echo.pid);
   try {
     await new Promise((resolve, reject) => {
@@ -545,7 +545,7 @@ async function pythonRows(home, account, pageBytes, dir, ownPids) {
       echo.once('exit', (code) => reject(new Error(`python echo server exited with ${code}`)));
     });
     const options = { ...home.endpoint, echo: echoPath, account, pageBytes, limit: LIMIT, clients: CONCURRENT_CLIENTS, perClient: LIST_PER_CLIENT, rate: LIST_RATE_PER_CLIENT };
-    const measured = spawn('python3', [PYTHON_BENCH, 'measure', JSON.stringify({ ...options, socket: options.socketPath })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const measured = spawn('python3', ['-B', PYTHON_BENCH, 'measure', JSON.stringify({ ...options, socket: options.socketPath })], { stdio: ['ignore', 'pipe', 'inherit'] });
     ownPids.add(measured.pid);
     let out = '';
     measured.stdout.on('data', (chunk) => (out += chunk));

@@ -62,7 +62,7 @@ describeWith('python3', 'the IPC examples, against a real daemon', () => {
   }
 
   it('the Python 3 client (standard library only): list, page, search, subscribe, purge', async () => {
-    const { stdout } = await run('python3', ['-E', '-s', join(REPO, 'examples', 'python', 'viewer.py'), '--search', word, '--purge', accounts[0]!], {
+    const { stdout } = await run('python3', ['-B', '-E', '-s', join(REPO, 'examples', 'python', 'viewer.py'), '--search', word, '--purge', accounts[0]!], {
       env: env(),
       cwd: join(REPO, 'examples', 'python'),
     });
