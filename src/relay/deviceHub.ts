@@ -43,6 +43,21 @@ export class DeviceHub {
     for (const command of commands) this.sessions.get(command.body.deviceId)?.push([command]);
   }
 
+  /** Connected devices (greeted or not). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Another relay instance recorded work for these devices: those connected here catch up. */
+  wake(deviceIds: string[]): void {
+    for (const deviceId of deviceIds) this.sessions.get(deviceId)?.catchUp();
+  }
+
+  /** Wakes may have been lost: every connected device catches up. */
+  rescan(): void {
+    for (const session of this.sessions.values()) session.catchUp();
+  }
+
   /** Tells the connected devices among `deviceIds` that the user has new history at Zoom. */
   hint(deviceIds: string[], zoomAccountId: string, zoomUserId: string, event: string): number {
     let sent = 0;

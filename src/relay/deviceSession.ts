@@ -3,8 +3,9 @@ import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { SignedReceipt } from '../core/receipt.js';
 import { RELAY_PROTOCOL, type DeviceToRelay, type RelayToDevice, type Signed, type WipeCommandBody } from '../core/wire.js';
 import type { Logger } from '../platform/logger.js';
-import type { DeviceRecord, Ledger } from './ledger.js';
+import { LedgerUnavailableError, type DeviceRecord, type Ledger } from './ledger.js';
 import { parseDeviceMessage } from './messages.js';
+import type { RelayMetrics } from './metrics.js';
 import { checkReceipt } from './receiptIntake.js';
 import type { RelaySigner } from './signer.js';
 
@@ -18,6 +19,7 @@ export interface SessionDeps {
   signer: RelaySigner;
   clock: Clock;
   log: Logger;
+  metrics: RelayMetrics;
 }
 
 /**
@@ -31,6 +33,8 @@ export class DeviceSession {
   private greeted = false;
   private queue: Promise<void> = Promise.resolve();
   private renewTimer: TimerHandle | null = null;
+  /** Wipe commands sent on this connection: a wake, a push and the greeting may all find the same one. */
+  private readonly sentCommands = new Set<string>();
   /** Resolves when the socket has closed. */
   readonly closed: Promise<void>;
 
@@ -46,9 +50,7 @@ export class DeviceSession {
         return;
       }
       const text = Buffer.isBuffer(data) ? data.toString() : Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
-      this.queue = this.queue.then(() => this.handle(text)).catch((e: unknown) => {
-        this.deps.log.error({ device: device.deviceId, err: (e as Error).message }, 'device message failed');
-      });
+      this.enqueue(() => this.handle(text), 'device message failed');
     });
     ws.on('pong', () => {
       this.alive = true;
@@ -60,7 +62,15 @@ export class DeviceSession {
   /** Sends wipe commands issued while the device is connected; before its hello, the hello fetches them. */
   push(commands: Signed<WipeCommandBody>[]): void {
     if (!this.greeted) return;
-    for (const command of commands) this.send({ type: 'wipe', command });
+    for (const command of commands) this.sendWipe(command);
+  }
+
+  /** Another relay instance recorded work for this device: sends what the ledger holds that this connection has not sent. */
+  catchUp(): void {
+    this.enqueue(async () => {
+      if (!this.greeted) return;
+      for (const command of await this.deps.ledger.openCommands(this.device.deviceId)) this.sendWipe(command);
+    }, 'catching up failed');
   }
 
   /** A sync hint; false before the device said hello. Hints are not signed: they only cause a sync. */
@@ -95,6 +105,17 @@ export class DeviceSession {
     await this.closed;
     cut.cancel();
     await this.queue;
+  }
+
+  /**
+   * Runs `work` after everything queued before it. When the ledger is unreachable the device is
+   * asked to reconnect later: it then sends its unacknowledged receipts and hears its pending wipes again.
+   */
+  private enqueue(work: () => Promise<void>, failure: string): void {
+    this.queue = this.queue.then(work).catch((e: unknown) => {
+      this.deps.log.error({ device: this.device.deviceId, err: (e as Error).message }, failure);
+      if (e instanceof LedgerUnavailableError) this.close(1013, 'ledger unavailable; try again later');
+    });
   }
 
   private stopRenewing(): void {
@@ -132,7 +153,7 @@ export class DeviceSession {
     this.greeted = true;
     this.send({ type: 'welcome', protocol: RELAY_PROTOCOL, serverTime: this.deps.clock.now() });
     await this.sendLeases();
-    for (const command of await this.deps.ledger.openCommands(this.device.deviceId)) this.send({ type: 'wipe', command });
+    for (const command of await this.deps.ledger.openCommands(this.device.deviceId)) this.sendWipe(command);
     this.send({ type: 'caught-up' });
     this.scheduleRenewal();
   }
@@ -149,12 +170,10 @@ export class DeviceSession {
   private scheduleRenewal(): void {
     this.stopRenewing();
     this.renewTimer = this.deps.clock.setTimeout(() => {
-      this.queue = this.queue
-        .then(async () => {
-          await this.sendLeases();
-          this.scheduleRenewal();
-        })
-        .catch((e: unknown) => this.deps.log.error({ device: this.device.deviceId, err: (e as Error).message }, 'lease renewal failed'));
+      this.enqueue(async () => {
+        await this.sendLeases();
+        this.scheduleRenewal();
+      }, 'lease renewal failed');
     }, LEASE_RENEW_MS);
   }
 
@@ -166,11 +185,18 @@ export class DeviceSession {
       return;
     }
     const outcome = await ledger.recordReceipt(receipt, checked.value.settles, clock.now());
+    if (outcome === 'stored' && checked.value.commandIssuedAt !== null) this.deps.metrics.receiptStored(checked.value.commandIssuedAt);
     log.info(
       { device: this.device.deviceId, receipt: receipt.id, command: receipt.commandId, reason: receipt.reason, settles: checked.value.settles, outcome },
       'receipt stored',
     );
     this.send({ type: 'receipt-ack', receiptId: receipt.id });
+  }
+
+  private sendWipe(command: Signed<WipeCommandBody>): void {
+    if (this.sentCommands.has(command.body.commandId)) return;
+    this.sentCommands.add(command.body.commandId);
+    this.send({ type: 'wipe', command });
   }
 
   private send(message: RelayToDevice): void {

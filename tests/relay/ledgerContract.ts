@@ -1,0 +1,317 @@
+// The Ledger's behaviour, written once and run against every engine (tests/relay/ledger.test.ts):
+// SQLite and PostgreSQL must answer every method the same way. "Two instances" are two ledgers
+// opened on the same store, as two relay processes would.
+import { generateKeyPairSync } from 'node:crypto';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { FakeClock } from '../../src/core/clock.js';
+import type { SignedReceipt } from '../../src/core/receipt.js';
+import { verifySigned, type Signed, type WipeCommandBody } from '../../src/core/wire.js';
+import type { Deauthorization, Ledger, MakeWipe, OpenedLedger, ZoomUser } from '../../src/relay/ledger.js';
+import { DAY_MS, RelaySigner } from '../../src/relay/signer.js';
+import { newDeviceIdentity, receiptFrom, type TestDeviceIdentity } from './fixture.js';
+
+export interface LedgerStore {
+  /** Opens one more instance on this store (each open migrates, as a starting relay does). */
+  open(): Promise<OpenedLedger>;
+  /** Marks the store as written by a newer relay (a schema version this code does not know). */
+  setNewerSchema(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export interface LedgerEngine {
+  /** True when queries cross a network to a server (round trips are counted). */
+  networked: boolean;
+  freshStore(): Promise<LedgerStore>;
+}
+
+const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+const LEASE_MS = 7 * DAY_MS;
+
+function userOf(n: number): ZoomUser {
+  return { zoomAccountId: 'acct-1', zoomUserId: `user-${n}` };
+}
+
+function deauthorization(user: ZoomUser, eventKey: string, receivedAt: number): Deauthorization {
+  return { ...user, eventKey, deauthorizedAt: receivedAt - 1_000, userDataRetention: 'false', receivedAt };
+}
+
+export function ledgerContract(engine: LedgerEngine): void {
+  const clock = new FakeClock(T0);
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const signer = new RelaySigner(privateKey, clock, LEASE_MS);
+  const deauthWipe: MakeWipe = (target) => signer.wipe(target.deviceId, target, 'deauthorized');
+  const adminWipe: MakeWipe = (target) => signer.wipe(target.deviceId, target, 'admin');
+
+  let store: LedgerStore;
+  let ledger: Ledger;
+  const opened: Ledger[] = [];
+
+  async function openInstance(): Promise<Ledger> {
+    const instance = (await store.open()).ledger;
+    opened.push(instance);
+    return instance;
+  }
+
+  beforeEach(async () => {
+    store = await engine.freshStore();
+    ledger = await openInstance();
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((l) => l.close()));
+    await store.dispose();
+  });
+
+  /** A device enrolled for `users`, each with a lease issued at T0. */
+  async function enrolledDevice(users: ZoomUser[], on: Ledger = ledger): Promise<TestDeviceIdentity> {
+    const device = newDeviceIdentity();
+    expect(await on.addDevice({ deviceId: device.deviceId, publicKey: device.publicKey, credentialHash: `hash-${device.deviceId}`, enrolledAt: T0 })).toBe(true);
+    for (const user of users) {
+      await on.enrollUser(device.deviceId, user, T0);
+      await on.recordLease(signer.lease(device.deviceId, user).body);
+    }
+    return device;
+  }
+
+  function wipeReceipt(device: TestDeviceIdentity, command: Signed<WipeCommandBody>, at = T0 + 5_000): SignedReceipt {
+    const { zoomAccountId, zoomUserId, commandId } = command.body;
+    return receiptFrom(device, { zoomAccountId, zoomUserId, commandId, reason: 'deauthorized' }, at);
+  }
+
+  it('opens a fresh store at the newest schema, finds it current when opened again, and refuses one from a newer relay', async () => {
+    const again = await store.open();
+    opened.push(again.ledger);
+    expect(again.schema.from).toBe(again.schema.to);
+    expect(again.schema.to).toBeGreaterThan(0);
+    await store.setNewerSchema();
+    await expect(store.open()).rejects.toThrow(/newer than this relay knows/);
+  });
+
+  it('adds a device once: a taken id or credential is refused; finds it by id and by credential', async () => {
+    const record = { deviceId: 'dev-a', publicKey: 'key-a', credentialHash: 'hash-a', enrolledAt: T0 };
+    expect(await ledger.addDevice(record)).toBe(true);
+    expect(await ledger.addDevice({ ...record, credentialHash: 'hash-other' })).toBe(false);
+    expect(await ledger.addDevice({ ...record, deviceId: 'dev-b' })).toBe(false);
+    expect(await ledger.device('dev-a')).toEqual(record);
+    expect(await ledger.deviceByCredential('hash-a')).toEqual(record);
+    expect(await ledger.device('dev-b')).toBeNull();
+    expect(await ledger.deviceByCredential('hash-other')).toBeNull();
+  });
+
+  it('enrolls users on devices: who is enrolled, active users per device, active devices per user, and who is known', async () => {
+    const one = await enrolledDevice([userOf(1), userOf(2)]);
+    const two = await enrolledDevice([userOf(1)]);
+    expect(await ledger.isEnrolled(one.deviceId, userOf(2))).toBe(true);
+    expect(await ledger.isEnrolled(two.deviceId, userOf(2))).toBe(false);
+    expect((await ledger.activeUsers(one.deviceId)).map((u) => u.zoomUserId)).toEqual(['user-1', 'user-2']);
+    expect(await ledger.activeUsers(one.deviceId)).toEqual([
+      { deviceId: one.deviceId, ...userOf(1), status: 'active', leaseDeadline: T0 + LEASE_MS },
+      { deviceId: one.deviceId, ...userOf(2), status: 'active', leaseDeadline: T0 + LEASE_MS },
+    ]);
+    expect(await ledger.activeDevices(userOf(1))).toEqual([one.deviceId, two.deviceId].sort());
+    expect(await ledger.knowsUser(userOf(2))).toBe(true);
+    expect(await ledger.knowsUser(userOf(3))).toBe(false);
+  });
+
+  it('keeps the latest lease deadline, and when the lease that set it was issued', async () => {
+    const device = await enrolledDevice([userOf(1)]);
+    clock.jumpTo(T0 + DAY_MS);
+    const later = signer.lease(device.deviceId, userOf(1)).body;
+    await ledger.recordLease(later);
+    // An older lease arriving late changes nothing.
+    await ledger.recordLease({ ...later, issuedAt: T0 - DAY_MS, validUntil: T0 - DAY_MS + LEASE_MS });
+    clock.jumpTo(T0);
+    expect((await ledger.activeUsers(device.deviceId))[0]?.leaseDeadline).toBe(T0 + DAY_MS + LEASE_MS);
+    await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0 + 2 * DAY_MS), deauthWipe);
+    const [entry] = await ledger.deauthorizationReport({ since: 0, after: null, limit: 10 });
+    expect(entry?.commands[0]).toMatchObject({ leaseDeadline: T0 + DAY_MS + LEASE_MS, leaseIssuedAt: T0 + DAY_MS });
+  });
+
+  it('records a deauthorization with one signed wipe per active device; the pairs turn pending; a repeat of the event changes nothing', async () => {
+    const one = await enrolledDevice([userOf(1)]);
+    const two = await enrolledDevice([userOf(1), userOf(2)]);
+    const commands = await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0 + 1_000), deauthWipe);
+    expect(commands?.map((c) => c.body.deviceId).sort()).toEqual([one.deviceId, two.deviceId].sort());
+    for (const c of commands ?? []) {
+      expect(verifySigned(c, publicKey)).toBe(true);
+      expect(c.body).toMatchObject({ ...userOf(1), reason: 'deauthorized' });
+      expect(await ledger.command(c.body.commandId)).toEqual({ command: c, state: 'open' });
+    }
+    expect(await ledger.openCommands(two.deviceId)).toEqual(commands?.filter((c) => c.body.deviceId === two.deviceId));
+    expect(await ledger.activeDevices(userOf(1))).toEqual([]);
+    expect((await ledger.obligations('pending')).map((o) => o.deviceId).sort()).toEqual([one.deviceId, two.deviceId].sort());
+
+    expect(await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0 + 2_000), deauthWipe)).toBeNull();
+    expect(await ledger.openCommands(one.deviceId)).toHaveLength(1);
+    expect(await ledger.command('no-such-command')).toBeNull();
+  });
+
+  it('one Zoom event delivered to two instances at once: one deauthorization, one command per device', async () => {
+    const other = await openInstance();
+    const devices = await Promise.all([1, 2, 3].map(() => enrolledDevice([userOf(1)])));
+    const event = deauthorization(userOf(1), 'ev-twice', T0 + 1_000);
+    const outcomes = await Promise.all([ledger.recordDeauthorization(event, deauthWipe), other.recordDeauthorization(event, deauthWipe)]);
+    expect(outcomes.filter((o) => o === null)).toHaveLength(1);
+    expect(outcomes.find((o) => o !== null)).toHaveLength(3);
+    for (const device of devices) expect(await other.openCommands(device.deviceId)).toHaveLength(1);
+    expect((await ledger.deauthorizationReport({ since: 0, after: null, limit: 10 })).map((e) => e.eventKey)).toEqual(['ev-twice']);
+  });
+
+  it('two deauthorizations of one user at two instances at once still give one open command per device', async () => {
+    const other = await openInstance();
+    const devices = await Promise.all([1, 2, 3, 4].map(() => enrolledDevice([userOf(1)])));
+    const [a, b] = await Promise.all([
+      ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-a', T0 + 1_000), deauthWipe),
+      other.recordDeauthorization(deauthorization(userOf(1), 'ev-b', T0 + 1_000), deauthWipe),
+    ]);
+    expect((a?.length ?? 0) + (b?.length ?? 0)).toBe(4);
+    for (const device of devices) expect(await ledger.openCommands(device.deviceId)).toHaveLength(1);
+  });
+
+  it('issues admin wipes to active pairs only, not to pairs already waiting for a receipt', async () => {
+    const one = await enrolledDevice([userOf(1)]);
+    const admin = await ledger.issueWipes(userOf(1), adminWipe);
+    expect(admin.map((c) => [c.body.deviceId, c.body.reason])).toEqual([[one.deviceId, 'admin']]);
+    expect(await ledger.issueWipes(userOf(1), adminWipe)).toEqual([]);
+    expect(await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0), deauthWipe)).toEqual([]);
+    expect(await ledger.openCommands(one.deviceId)).toEqual(admin);
+  });
+
+  it('stores a settling receipt once: the pair is wiped, its commands done; the same receipt again is a duplicate', async () => {
+    const device = await enrolledDevice([userOf(1)]);
+    const [command] = (await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0), deauthWipe)) ?? [];
+    if (!command) throw new Error('no command');
+    const receipt = wipeReceipt(device, command);
+    expect(await ledger.recordReceipt(receipt, true, T0 + 6_000)).toBe('stored');
+    expect(await ledger.recordReceipt(receipt, true, T0 + 7_000)).toBe('duplicate');
+    expect(await ledger.command(command.body.commandId)).toMatchObject({ state: 'done' });
+    expect(await ledger.openCommands(device.deviceId)).toEqual([]);
+    const record = await ledger.compliance(userOf(1));
+    expect(record?.devices).toEqual([{ deviceId: device.deviceId, status: 'wiped', leaseDeadline: T0 + LEASE_MS, receipt, devicePublicKey: device.publicKey }]);
+  });
+
+  it('one receipt taken by two instances at once is stored once', async () => {
+    const other = await openInstance();
+    const device = await enrolledDevice([userOf(1)]);
+    const [command] = (await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0), deauthWipe)) ?? [];
+    if (!command) throw new Error('no command');
+    const receipt = wipeReceipt(device, command);
+    const outcomes = await Promise.all([ledger.recordReceipt(receipt, true, T0 + 6_000), other.recordReceipt(receipt, true, T0 + 6_000)]);
+    expect(outcomes.sort()).toEqual(['duplicate', 'stored']);
+    expect(await other.command(command.body.commandId)).toMatchObject({ state: 'done' });
+  });
+
+  it('a lease-expired receipt makes the pair self-expired; a receipt that does not settle is history only; the first settling receipt decides', async () => {
+    const device = await enrolledDevice([userOf(1), userOf(2)]);
+    const expired = receiptFrom(device, { ...userOf(1), reason: 'lease-expired' }, T0 + LEASE_MS);
+    expect(await ledger.recordReceipt(expired, true, T0 + LEASE_MS)).toBe('stored');
+    const unverified = receiptFrom(device, { ...userOf(2), reason: 'admin', verified: false });
+    expect(await ledger.recordReceipt(unverified, false, T0)).toBe('stored');
+    const later = receiptFrom(device, { ...userOf(1), reason: 'admin' });
+    expect(await ledger.recordReceipt(later, true, T0 + LEASE_MS + 1)).toBe('stored');
+    const record = await ledger.compliance(userOf(1));
+    expect(record?.devices[0]).toMatchObject({ status: 'self-expired', receipt: expired });
+    expect((await ledger.compliance(userOf(2)))?.devices[0]).toMatchObject({ status: 'active', receipt: null });
+  });
+
+  it('enrolling a user again is a fresh grant: the pair is active and its open commands are superseded', async () => {
+    const device = await enrolledDevice([userOf(1)]);
+    const [command] = (await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0), deauthWipe)) ?? [];
+    if (!command) throw new Error('no command');
+    await ledger.enrollUser(device.deviceId, userOf(1), T0 + 10_000);
+    expect(await ledger.command(command.body.commandId)).toMatchObject({ state: 'superseded' });
+    expect(await ledger.openCommands(device.deviceId)).toEqual([]);
+    expect(await ledger.activeDevices(userOf(1))).toEqual([device.deviceId]);
+    // The next deauthorization finds the pair active again.
+    expect(await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-2', T0 + 20_000), deauthWipe)).toHaveLength(1);
+  });
+
+  it('tracks the cloud-copy deletion of each deauthorization', async () => {
+    await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0), deauthWipe);
+    await ledger.recordDeauthorization(deauthorization(userOf(2), 'ev-2', T0 + 1), deauthWipe);
+    expect((await ledger.cloudCopiesPending()).map((d) => d.eventKey)).toEqual(['ev-1', 'ev-2']);
+    await ledger.cloudCopyDeleted('ev-1', T0 + 500);
+    await ledger.cloudCopyDeleted('ev-1', T0 + 900);
+    expect(await ledger.cloudCopiesPending()).toEqual([deauthorization(userOf(2), 'ev-2', T0 + 1)]);
+    expect(await ledger.compliance(userOf(1))).toMatchObject({ cloudCopyDeletedAt: T0 + 500, deauthorizedAt: T0 - 1_000, userDataRetention: 'false' });
+  });
+
+  it('answers compliance for a user: null when unknown; the latest deauthorization; every device with its receipt', async () => {
+    expect(await ledger.compliance(userOf(9))).toBeNull();
+    await ledger.recordDeauthorization({ ...deauthorization(userOf(9), 'ev-old', T0), userDataRetention: true }, deauthWipe);
+    await ledger.recordDeauthorization({ ...deauthorization(userOf(9), 'ev-new', T0 + 5), userDataRetention: null }, deauthWipe);
+    expect(await ledger.compliance(userOf(9))).toEqual({ ...userOf(9), deauthorizedAt: T0 + 5 - 1_000, userDataRetention: null, cloudCopyDeletedAt: null, devices: [] });
+    expect(await ledger.knowsUser(userOf(9))).toBe(true);
+  });
+
+  it('lists obligations by status with when the wipe was asked for, the alarm count and the overdue devices', async () => {
+    const early = await enrolledDevice([userOf(1)]);
+    clock.jumpTo(T0 + DAY_MS);
+    const late = await enrolledDevice([userOf(1)]);
+    await enrolledDevice([userOf(2)]);
+    clock.jumpTo(T0 + 2 * DAY_MS);
+    await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0 + 2 * DAY_MS), deauthWipe);
+    clock.jumpTo(T0);
+    const pending = await ledger.obligations('pending');
+    expect(pending.map((o) => [o.deviceId, o.leaseDeadline, o.openSince])).toEqual([
+      [early.deviceId, T0 + LEASE_MS, T0 + 2 * DAY_MS],
+      [late.deviceId, T0 + DAY_MS + LEASE_MS, T0 + 2 * DAY_MS],
+    ]);
+    expect((await ledger.obligations('active')).map((o) => o.openSince)).toEqual([null]);
+    expect(await ledger.pendingSummary(T0 + 3 * DAY_MS)).toEqual({ openCommands: 2, oldestOpenIssuedAt: T0 + 2 * DAY_MS, pastDeadline: 0 });
+    const afterFirst = T0 + LEASE_MS + 1;
+    expect(await ledger.pendingSummary(afterFirst)).toMatchObject({ pastDeadline: 1 });
+    expect((await ledger.overdue(afterFirst, 10)).map((o) => o.deviceId)).toEqual([early.deviceId]);
+    expect((await ledger.overdue(T0 + 30 * DAY_MS, 1)).map((o) => o.deviceId)).toEqual([early.deviceId]);
+    expect(await ledger.overdue(T0, 10)).toEqual([]);
+  });
+
+  it("pages the auditor's report in arrival order from `since`, each deauthorization with its commands and receipts; admin wipes are not deauthorizations", async () => {
+    const device = await enrolledDevice([userOf(1), userOf(2), userOf(3)]);
+    const other = await enrolledDevice([userOf(1)]);
+    const c1 = (await ledger.recordDeauthorization(deauthorization(userOf(1), 'ev-1', T0 + 10), deauthWipe)) ?? [];
+    await ledger.issueWipes(userOf(2), adminWipe);
+    await ledger.recordDeauthorization(deauthorization(userOf(3), 'ev-3b', T0 + 30), deauthWipe);
+    await ledger.recordDeauthorization(deauthorization(userOf(3), 'ev-3a', T0 + 30), deauthWipe);
+    await ledger.recordDeauthorization(deauthorization(userOf(4), 'ev-4', T0 + 40), deauthWipe);
+    const answered = c1.find((c) => c.body.deviceId === device.deviceId);
+    if (!answered) throw new Error('no command');
+    const receipt = wipeReceipt(device, answered);
+    await ledger.recordReceipt(receipt, true, T0 + 50);
+
+    const first = await ledger.deauthorizationReport({ since: 0, after: null, limit: 2 });
+    expect(first.map((e) => e.eventKey)).toEqual(['ev-1', 'ev-3a']);
+    const ev1 = first[0];
+    expect(ev1).toMatchObject({ ...userOf(1), receivedAt: T0 + 10, deauthorizedAt: T0 + 10 - 1_000, cloudCopyDeletedAt: null, userDataRetention: 'false' });
+    expect(ev1?.commands.map((c) => c.deviceId)).toEqual([device.deviceId, other.deviceId].sort());
+    expect(ev1?.commands.find((c) => c.deviceId === device.deviceId)).toEqual({
+      commandId: answered.body.commandId,
+      deviceId: device.deviceId,
+      state: 'done',
+      issuedAt: answered.body.issuedAt,
+      leaseDeadline: T0 + LEASE_MS,
+      leaseIssuedAt: T0,
+      receipt,
+      devicePublicKey: device.publicKey,
+    });
+    expect(ev1?.commands.find((c) => c.deviceId === other.deviceId)).toMatchObject({ state: 'open', receipt: null });
+    // ev-3b, recorded first, holds user 3's command; ev-3a (same millisecond, sorted first) found the pair pending.
+    expect(first[1]?.commands).toEqual([]);
+    const last = first.at(-1);
+    if (!last) throw new Error('empty page');
+    const second = await ledger.deauthorizationReport({ since: 0, after: { receivedAt: last.receivedAt, eventKey: last.eventKey }, limit: 2 });
+    expect(second.map((e) => e.eventKey)).toEqual(['ev-3b', 'ev-4']);
+    expect(second[0]?.commands.map((c) => c.deviceId)).toEqual([device.deviceId]);
+    expect(second[1]?.commands).toEqual([]);
+    expect((await ledger.deauthorizationReport({ since: T0 + 31, after: null, limit: 10 })).map((e) => e.eventKey)).toEqual(['ev-4']);
+  });
+
+  it('reports its health, counts round trips only when it crosses a network, and closes twice without harm', async () => {
+    expect(await ledger.health()).toEqual({ reachable: true, listening: null });
+    const before = ledger.roundTrips();
+    await ledger.device('nobody');
+    expect(ledger.roundTrips() - before).toBe(engine.networked ? 1 : 0);
+    await ledger.close();
+    await ledger.close();
+  });
+}
