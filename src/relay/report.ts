@@ -113,11 +113,13 @@ export async function reportPage(
   query: { since: number; after: ReportCursor | null; limit: number },
   now: number,
 ): Promise<{ items: ReportItem[]; next: ReportCursor | null }> {
-  const entries = await ledger.deauthorizationReport(query);
-  const last = entries.at(-1);
+  // One more than asked says whether another page follows.
+  const entries = await ledger.deauthorizationReport({ ...query, limit: query.limit + 1 });
+  const page = entries.slice(0, query.limit);
+  const last = page.at(-1);
   return {
-    items: entries.map((e) => reportItem(e, now)),
-    next: last && entries.length === query.limit ? { receivedAt: last.receivedAt, eventKey: last.eventKey } : null,
+    items: page.map((e) => reportItem(e, now)),
+    next: last && entries.length > query.limit ? { receivedAt: last.receivedAt, eventKey: last.eventKey } : null,
   };
 }
 
