@@ -45,8 +45,8 @@ export interface JsonReply {
   status: number;
   /** Sent as JSON, or as it is when `contentType` is set (a string). */
   body: unknown;
-  /** Close the connection after answering (the request body was not read to its end). */
-  close?: boolean;
+  /** The request body was not read to its end: the rest is read and thrown away after the answer. */
+  unreadBody?: boolean;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -72,9 +72,26 @@ export function writeJson(res: ServerResponse, r: JsonReply): void {
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
   };
-  if (r.close) headers.connection = 'close';
   res.writeHead(r.status, headers);
   res.end(text);
+}
+
+/**
+ * How much of a refused body is read and thrown away after the answer before the connection is cut.
+ * Closing at once would make the kernel reset a connection the client is still writing to, and a
+ * reset can erase the answer before the client reads it (RFC 9112 section 9.6): a client that sent
+ * a declared body this large reads the answer; one that streams without end is cut off here.
+ */
+const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/** Reads and drops the rest of a body the handler refused, after its answer was written. */
+export function discardUnreadBody(req: IncomingMessage): void {
+  let discarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.resume();
 }
 
 export function bearerOf(req: IncomingMessage): string | null {

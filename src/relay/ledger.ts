@@ -182,8 +182,11 @@ export interface Ledger {
   /** One page of the auditor's report: deauthorizations in arrival order with their commands. */
   deauthorizationReport(query: ReportQuery): Promise<ReportEntry[]>;
   health(): Promise<LedgerHealth>;
-  /** Starts telling `watcher` about other instances' work; at most one watcher. */
-  watch(watcher: LedgerWatcher): void;
+  /**
+   * Starts telling `watcher` about other instances' work; at most one watcher. Resolves once the
+   * first attempt to listen is over (it keeps trying when that one failed).
+   */
+  watch(watcher: LedgerWatcher): Promise<void>;
   /** Queries sent to a database server so far (0 for an embedded store): round trips, for /metrics and the bench. */
   roundTrips(): number;
   close(): Promise<void>;

@@ -425,7 +425,7 @@ class PgLedger implements Ledger {
     return { reachable, listening: this.listener ? this.listener.listening : null };
   }
 
-  watch(watcher: LedgerWatcher): void {
+  watch(watcher: LedgerWatcher): Promise<void> {
     if (this.listener) throw new Error('the ledger is already watched');
     this.listener = new WakeListener({
       config: this.listenConfig,
@@ -435,7 +435,7 @@ class PgLedger implements Ledger {
       log: this.o.log,
       onQuery: () => this.queries++,
     });
-    this.listener.start();
+    return this.listener.start();
   }
 
   roundTrips(): number {

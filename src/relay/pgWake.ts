@@ -75,8 +75,9 @@ export class WakeListener {
     return this.client !== null;
   }
 
-  start(): void {
-    void this.connect();
+  /** Resolves once the first attempt is over, listening or not. */
+  start(): Promise<void> {
+    return this.connect();
   }
 
   async close(): Promise<void> {

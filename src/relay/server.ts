@@ -12,7 +12,7 @@ import { adminWipe, listByStatus, userCompliance, type ComplianceDeps } from './
 import { DeviceHub } from './deviceHub.js';
 import { handleEnroll } from './enroll.js';
 import { liveness, readiness } from './health.js';
-import { bearerOf, errorReply, secretEquals, sha256Hex, textReply, writeJson } from './httpIo.js';
+import { bearerOf, discardUnreadBody, errorReply, secretEquals, sha256Hex, textReply, writeJson } from './httpIo.js';
 import { loadOrCreateRelayKey } from './keys.js';
 import { LedgerUnavailableError } from './ledger.js';
 import { defaultLedgerSpec, openLedger, parseLedgerSpec } from './ledgerSpec.js';
@@ -75,7 +75,8 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   // The metrics count the hub's devices (read at scrape time) and observe its receipts.
   const metrics = new RelayMetrics({ ledger, clock, log, connectedDevices: (): number => hub.size });
   const hub: DeviceHub = new DeviceHub({ ledger, signer, clock, log, metrics }, options.heartbeatMs);
-  ledger.watch({ wake: (deviceIds) => hub.wake(deviceIds), rescan: () => hub.rescan() });
+  // Before devices can connect: every instance is listening by the time it is ready.
+  await ledger.watch({ wake: (deviceIds) => hub.wake(deviceIds), rescan: () => hub.rescan() });
   const verifier = new WebhookVerifier(options.webhookSecretToken, clock);
   const cloudCopies = new CloudCopyDeleter(options.cloudCopy ?? NO_CLOUD_COPY, ledger, clock, log);
   const compliance: ComplianceDeps = { ledger, signer, hub, log };
@@ -129,6 +130,7 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
     }
     metrics.request(typeof match === 'object' && match !== null ? match.route : 'unmatched', outcome.status);
     writeJson(res, outcome);
+    if (outcome.unreadBody) discardUnreadBody(req);
     outcome.after?.();
   };
 

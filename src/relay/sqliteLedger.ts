@@ -315,7 +315,7 @@ class SqliteLedger implements Ledger {
   }
 
   /** One process holds the file: no other instance records work to be woken for. */
-  watch(): void {}
+  async watch(): Promise<void> {}
 
   roundTrips(): number {
     return 0;

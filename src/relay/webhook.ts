@@ -53,7 +53,7 @@ export async function handleWebhook(req: IncomingMessage, deps: WebhookDeps): Pr
   const body = await readBody(req, WEBHOOK_BODY_LIMIT);
   if (!body.ok) {
     return body.error === 'too-large'
-      ? { ...errorReply(413, 'TOO_LARGE', `the body exceeds ${WEBHOOK_BODY_LIMIT} bytes`), close: true }
+      ? { ...errorReply(413, 'TOO_LARGE', `the body exceeds ${WEBHOOK_BODY_LIMIT} bytes`), unreadBody: true }
       : errorReply(400, 'BAD_REQUEST', 'the body was cut short');
   }
   const verified = deps.verifier.verify(req.headers, body.value);

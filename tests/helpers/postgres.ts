@@ -1,31 +1,19 @@
-// A real PostgreSQL for the tests, owned by the test file that starts it: `initdb` and `pg_ctl` into a
+// A real PostgreSQL for the tests (component 'postgres': use describeWith), owned by the test file that starts it: `initdb` and `pg_ctl` into a
 // temporary folder, on a free loopback port, trust authentication on loopback only. Run as the
 // `postgres` user when the tests run as root (PostgreSQL refuses to run as root; CI runs as root),
 // as the current user otherwise. Every test creates and drops its own database; close() stops the
 // server and removes the folder.
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { postgresBinDir } from '../../scripts/components.mjs';
 import { newId } from '../../src/core/ids.js';
 import { freePort } from '../relay/fixture.js';
 
 const run = promisify(execFile);
-
-/** The folder holding initdb and pg_ctl: $PG_BIN, else Debian's newest /usr/lib/postgresql/<version>/bin, else PATH. */
-export function postgresBinDir(): string | null {
-  const candidates = [process.env.PG_BIN];
-  const debian = '/usr/lib/postgresql';
-  if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-    candidates.push(...versions.map((v) => join(debian, v, 'bin')));
-  }
-  candidates.push(...(process.env.PATH ?? '').split(':'));
-  return candidates.find((dir) => dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) ?? null;
-}
 
 export interface TestDatabase {
   name: string;
@@ -114,7 +102,3 @@ export async function startPgCluster(): Promise<PgCluster> {
   };
 }
 
-/** A describe for tests that need PostgreSQL: skipped (and named) where initdb is missing. */
-export function describePostgres(title: string, fn: () => void): void {
-  describe.skipIf(postgresBinDir() === null)(title, fn);
-}

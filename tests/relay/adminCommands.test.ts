@@ -12,7 +12,8 @@ import type { Ledger, ZoomUser } from '../../src/relay/ledger.js';
 import { openLedger, parseLedgerSpec } from '../../src/relay/ledgerSpec.js';
 import { LEDGER_MIGRATIONS } from '../../src/relay/schema.js';
 import { DAY_MS, RelaySigner } from '../../src/relay/signer.js';
-import { describePostgres, startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { describeWith } from '../helpers/realComponents.js';
 import { ADMIN_TOKEN, SECRET, freePort, must, newDeviceIdentity, receiptFrom } from './fixture.js';
 
 function capture() {
@@ -148,7 +149,7 @@ describe('callvault relay migrate and report, on SQLite', () => {
   });
 });
 
-describePostgres('callvault relay migrate and report, on PostgreSQL', () => {
+describeWith('postgres', 'callvault relay migrate and report, on PostgreSQL', () => {
   let cluster: PgCluster;
   let database: TestDatabase | undefined;
   beforeAll(async () => {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { loadOrCreateRelayKey } from '../../src/relay/keys.js';
 import { startSimulator, type Simulator, type SimUser } from '../../src/sim/index.js';
-import { describePostgres, startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { describeWith } from '../helpers/realComponents.js';
 import { ADMIN_TOKEN, SECRET, deauthorizationBody, must, postWebhook, waitFor, type HttpAnswer } from './fixture.js';
 import { LinkDevice, TcpBalancer, spawnRelay, type RelayProcess } from './instances.js';
 
@@ -22,7 +23,7 @@ async function get<T>(url: string, token = ADMIN_TOKEN): Promise<HttpAnswer<T>> 
   return { status: response.status, body: (await response.json()) as T };
 }
 
-describePostgres('many relay instances on one PostgreSQL', () => {
+describeWith('postgres', 'many relay instances on one PostgreSQL', () => {
   let cluster: PgCluster;
   let database: TestDatabase;
   let dir: string;

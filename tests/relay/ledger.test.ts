@@ -8,7 +8,8 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { openPgLedger } from '../../src/relay/pgLedger.js';
 import { openSqliteLedger } from '../../src/relay/sqliteLedger.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { describePostgres, startPgCluster, type PgCluster } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster } from '../helpers/postgres.js';
+import { describeWith } from '../helpers/realComponents.js';
 import { must } from './fixture.js';
 import { ledgerContract } from './ledgerContract.js';
 
@@ -31,7 +32,7 @@ describe('the ledger on SQLite', () => {
   });
 });
 
-describePostgres('the ledger on PostgreSQL', () => {
+describeWith('postgres', 'the ledger on PostgreSQL', () => {
   let cluster: PgCluster;
   beforeAll(async () => {
     cluster = await startPgCluster();

@@ -3,7 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import type { SimUser } from '../../src/sim/index.js';
-import { describePostgres, startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { describeWith } from '../helpers/realComponents.js';
 import {
   ADMIN_TOKEN,
   DAY_MS,
@@ -165,7 +166,7 @@ describe('the relay, operated, on SQLite', () => {
   operations(async () => undefined, 'single instance');
 });
 
-describePostgres('the relay, operated, on PostgreSQL', () => {
+describeWith('postgres', 'the relay, operated, on PostgreSQL', () => {
   let cluster: PgCluster;
   let database: TestDatabase | undefined;
   beforeAll(async () => {

@@ -9,7 +9,8 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { LedgerUnavailableError, type Ledger, type LedgerWatcher, type MakeWipe, type ZoomUser } from '../../src/relay/ledger.js';
 import { openPgLedger } from '../../src/relay/pgLedger.js';
 import { DAY_MS, RelaySigner } from '../../src/relay/signer.js';
-import { describePostgres, startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { describeWith } from '../helpers/realComponents.js';
 import { must, waitFor } from './fixture.js';
 
 const USER: ZoomUser = { zoomAccountId: 'acct', zoomUserId: 'user-1' };
@@ -25,7 +26,7 @@ class RecordingWatcher implements LedgerWatcher {
   }
 }
 
-describePostgres('the PostgreSQL ledger across instances', () => {
+describeWith('postgres', 'the PostgreSQL ledger across instances', () => {
   let cluster: PgCluster;
   let database: TestDatabase;
   const open: Ledger[] = [];
@@ -59,8 +60,8 @@ describePostgres('the PostgreSQL ledger across instances', () => {
 
   async function watched(ledger: Ledger): Promise<RecordingWatcher> {
     const watcher = new RecordingWatcher();
-    ledger.watch(watcher);
-    await waitFor(async () => (await ledger.health()).listening, 'the wake connection');
+    await ledger.watch(watcher);
+    expect((await ledger.health()).listening).toBe(true);
     return watcher;
   }
 

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
-import type { SimUser } from '../../src/sim/index.js';
+import { signZoomWebhook, type SimUser } from '../../src/sim/index.js';
 import {
   RawDevice,
   SECRET,
@@ -69,27 +69,59 @@ describe('POST /zoom/webhook', () => {
     expect(await pendingWipes()).toHaveLength(1);
   });
 
-  it('refuses a body over 1 MiB with 413, whether its length is declared or streamed', async () => {
-    const big = Buffer.alloc(1024 * 1024 + 1, 0x20);
-    expect((await postWebhook(world.relay.url, big, nowSeconds())).status).toBe(413);
-
-    const status = await new Promise<number>((resolve, reject) => {
-      const url = new URL(`${world.relay.url}/zoom/webhook`);
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+  it('refuses a declared body over 1 MiB with 413, reads the rest, and keeps the connection for the next request', async () => {
+    const url = new URL(world.relay.url);
+    const socket = connect(Number(url.port), url.hostname);
+    socket.on('error', () => {});
+    let received = '';
+    const statusLines = (count: number): Promise<string[]> =>
+      new Promise((resolve) => {
+        const lines = (): string[] => received.match(/HTTP\/1\.1 \d{3} [^\r]*/g) ?? [];
+        socket.on('data', (data: Buffer) => {
+          received += data.toString('latin1');
+          if (lines().length >= count) resolve(lines());
+        });
+        socket.once('close', () => resolve(lines()));
       });
-      req.on('error', reject);
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      // Keeps writing until the relay answers: it must not wait for the end of the body.
-      const pump = (): void => {
-        if (req.destroyed) return;
-        if (req.write(chunk)) setImmediate(pump);
-        else req.once('drain', pump);
-      };
-      pump();
-    });
-    expect(status).toBe(413);
+    const answers = statusLines(2);
+    // Had the relay closed after its answer, the unread rest of this body would make the kernel
+    // reset the connection, which can erase the answer before the client reads it.
+    socket.write(`POST /zoom/webhook HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\n`);
+    socket.write(Buffer.alloc(2 * 1024 * 1024, 0x20));
+    const validation = JSON.stringify({ event: 'endpoint.url_validation', payload: { plainToken: 'after-the-big-one' }, event_ts: clock.now() });
+    const timestamp = nowSeconds();
+    socket.write(
+      `POST /zoom/webhook HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(validation)}\r\n` +
+        `x-zm-request-timestamp: ${timestamp}\r\nx-zm-signature: ${signZoomWebhook(SECRET, timestamp, validation)}\r\n\r\n${validation}`,
+    );
+    expect(await answers).toEqual(['HTTP/1.1 413 Payload Too Large', 'HTTP/1.1 200 OK']);
+    socket.destroy();
+    expect(await statusOf(world, user, device.deviceId)).toBe('active');
+  });
+
+  it('answers 413 to a body streamed past 1 MiB without waiting for its end, then cuts off a client that never stops', async () => {
+    const url = new URL(world.relay.url);
+    // A raw socket: it keeps sending chunks after the answer, as a broken or hostile sender would.
+    const socket = connect(Number(url.port), url.hostname);
+    socket.on('error', () => {}); // the relay ends it with a reset, which is the point
+    let received = '';
+    const answered = new Promise<string>((resolve) =>
+      socket.on('data', (data: Buffer) => {
+        received += data.toString('latin1');
+        if (received.includes('\r\n\r\n')) resolve(received.split('\r\n')[0] ?? '');
+      }),
+    );
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(`POST /zoom/webhook HTTP/1.1\r\nHost: ${url.host}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    const chunk = Buffer.concat([Buffer.from(`${(64 * 1024).toString(16)}\r\n`), Buffer.alloc(64 * 1024, 0x20), Buffer.from('\r\n')]);
+    const pump = (): void => {
+      if (socket.destroyed) return;
+      if (socket.write(chunk)) setImmediate(pump);
+      else socket.once('drain', pump);
+    };
+    pump();
+    expect(await answered).toBe('HTTP/1.1 413 Payload Too Large');
+    await closed;
     expect(await statusOf(world, user, device.deviceId)).toBe('active');
   });
 
