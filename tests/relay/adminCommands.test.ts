@@ -12,7 +12,7 @@ import type { Ledger, ZoomUser } from '../../src/relay/ledger.js';
 import { openLedger, parseLedgerSpec } from '../../src/relay/ledgerSpec.js';
 import { LEDGER_MIGRATIONS } from '../../src/relay/schema.js';
 import { DAY_MS, RelaySigner } from '../../src/relay/signer.js';
-import { startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster, type TestDatabase } from '../../scripts/pgCluster.mjs';
 import { describeWith } from '../helpers/realComponents.js';
 import { ADMIN_TOKEN, SECRET, freePort, must, newDeviceIdentity, receiptFrom } from './fixture.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { loadOrCreateRelayKey } from '../../src/relay/keys.js';
 import { startSimulator, type Simulator, type SimUser } from '../../src/sim/index.js';
-import { startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster, type TestDatabase } from '../../scripts/pgCluster.mjs';
 import { describeWith } from '../helpers/realComponents.js';
 import { ADMIN_TOKEN, SECRET, deauthorizationBody, must, postWebhook, waitFor, type HttpAnswer } from './fixture.js';
 import { LinkDevice, TcpBalancer, spawnRelay, type RelayProcess } from './instances.js';

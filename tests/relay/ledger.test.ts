@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { openPgLedger } from '../../src/relay/pgLedger.js';
 import { openSqliteLedger } from '../../src/relay/sqliteLedger.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { startPgCluster, type PgCluster } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster } from '../../scripts/pgCluster.mjs';
 import { describeWith } from '../helpers/realComponents.js';
 import { must } from './fixture.js';
 import { ledgerContract } from './ledgerContract.js';

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import type { SimUser } from '../../src/sim/index.js';
-import { startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster, type TestDatabase } from '../../scripts/pgCluster.mjs';
 import { describeWith } from '../helpers/realComponents.js';
 import {
   ADMIN_TOKEN,

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { LedgerUnavailableError, type Ledger, type LedgerWatcher, type MakeWipe, type ZoomUser } from '../../src/relay/ledger.js';
 import { openPgLedger } from '../../src/relay/pgLedger.js';
 import { DAY_MS, RelaySigner } from '../../src/relay/signer.js';
-import { startPgCluster, type PgCluster, type TestDatabase } from '../helpers/postgres.js';
+import { startPgCluster, type PgCluster, type TestDatabase } from '../../scripts/pgCluster.mjs';
 import { describeWith } from '../helpers/realComponents.js';
 import { must, waitFor } from './fixture.js';
 
