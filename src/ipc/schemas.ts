@@ -101,7 +101,8 @@ export const accountStatusSchema = z.object({
 });
 export type AccountStatus = z.output<typeof accountStatusSchema>;
 
-export const linkStateSchema = z.enum(['disabled', 'connecting', 'online', 'offline']);
+/** unverified: connected, but the relay has not proved it holds the pinned key; nothing from it is accepted. */
+export const linkStateSchema = z.enum(['disabled', 'connecting', 'unverified', 'online', 'offline']);
 export type LinkState = z.output<typeof linkStateSchema>;
 
 /** A deletion receipt as viewers see it: the signed receipt without the device fields, plus whether the relay has it. */

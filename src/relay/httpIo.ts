@@ -99,7 +99,7 @@ export function bearerOf(req: IncomingMessage): string | null {
   return match?.[1] ?? null;
 }
 
-export function sha256Hex(text: string): string {
+export function sha256Hex(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

@@ -3,9 +3,10 @@ import pg from 'pg';
 import type { Clock } from '../core/clock.js';
 import type { SignedReceipt } from '../core/receipt.js';
 import { err, ok, type Result } from '../core/result.js';
-import type { LeaseBody, Signed, WipeCommandBody } from '../core/wire.js';
+import type { LeaseBody, Signed, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
 import type { Logger } from '../platform/logger.js';
 import {
+  EVENT_KEY_MEMORY_MS,
   LedgerUnavailableError,
   type CommandRecord,
   type CommandState,
@@ -14,6 +15,7 @@ import {
   type DeviceRecord,
   type DeviceUser,
   type DeviceUserStatus,
+  type HeldNotice,
   type Ledger,
   type LedgerHealth,
   type LedgerWatcher,
@@ -24,6 +26,8 @@ import {
   type ReportCommand,
   type ReportEntry,
   type ReportQuery,
+  type UnusableEvent,
+  type ZoomEventRecord,
   type ZoomUser,
 } from './ledger.js';
 import { toDeauthorization, toReportCommand, type DeauthorizationRow, type ReportCommandRow } from './ledgerRows.js';
@@ -40,6 +44,9 @@ const DEVICE_COLUMNS = 'device_id AS "deviceId", public_key AS "publicKey", cred
 const PAIR_COLUMNS = 'device_id AS "deviceId", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", status, lease_deadline AS "leaseDeadline"';
 const DEAUTH_COLUMNS = `event_key AS "eventKey", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", deauthorized_at AS "deauthorizedAt",
   user_data_retention AS "userDataRetention", received_at AS "receivedAt", cloud_copy_deleted_at AS "cloudCopyDeletedAt"`;
+const NOTICE_COLUMNS = 'notice_id AS "noticeId", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", event, event_ts AS "eventTs", object';
+/** "No bound" for an enrollment time (BIGINT holds it; Infinity it does not). */
+const NO_BOUND = Number.MAX_SAFE_INTEGER;
 const OPEN_SINCE = `(SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
   AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS "openSince"`;
 
@@ -84,6 +91,14 @@ export async function openPgLedger(url: string, o: PgLedgerOptions): Promise<Res
     await pool.end().catch(() => {});
     return err(`cannot migrate the ledger at ${server} (${pgErrorCode(e)})`);
   }
+}
+
+interface NoticeRow extends Omit<ZoomEventNotice, 'object'> {
+  object: string;
+}
+
+function toNotice(row: NoticeRow): ZoomEventNotice {
+  return { ...row, object: JSON.parse(row.object) as Record<string, unknown> };
 }
 
 interface PairRow {
@@ -221,7 +236,7 @@ class PgLedger implements Ledger {
     );
   }
 
-  async recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[] | null> {
+  async recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe, spareEnrolledAfter: number): Promise<Signed<WipeCommandBody>[] | null> {
     return this.transaction(async (query) => {
       // A second delivery of the event waits here for the first to commit, then inserts nothing.
       const added = await query(
@@ -230,23 +245,24 @@ class PgLedger implements Ledger {
         [event.eventKey, event.zoomAccountId, event.zoomUserId, event.deauthorizedAt, JSON.stringify(event.userDataRetention), event.receivedAt],
       );
       if ((added.rowCount ?? 0) === 0) return null;
-      return this.wipeActive(query, event, makeWipe, event.eventKey);
+      return this.wipeActive(query, event, makeWipe, spareEnrolledAfter, event.eventKey);
     });
   }
 
   async issueWipes(user: ZoomUser, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[]> {
-    return this.transaction((query) => this.wipeActive(query, user, makeWipe, null));
+    return this.transaction((query) => this.wipeActive(query, user, makeWipe, NO_BOUND, null));
   }
 
   /**
-   * Inside a transaction: locks the user's active pairs (a concurrent wipe of the same user waits,
-   * then finds them pending), writes one command each, and announces them to the other instances
-   * on commit.
+   * Inside a transaction: locks the user's active pairs enrolled by `enrolledBy` (a concurrent wipe
+   * of the same user waits, then finds them pending), writes one command each, drops their held
+   * notices, and announces the commands to the other instances on commit.
    */
-  private async wipeActive(query: Query, user: ZoomUser, makeWipe: MakeWipe, eventKey: string | null): Promise<Signed<WipeCommandBody>[]> {
+  private async wipeActive(query: Query, user: ZoomUser, makeWipe: MakeWipe, enrolledBy: number, eventKey: string | null): Promise<Signed<WipeCommandBody>[]> {
     const pairs = await query<PairRow>(
-      `SELECT ${PAIR_COLUMNS} FROM device_users WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' ORDER BY device_id FOR UPDATE`,
-      [user.zoomAccountId, user.zoomUserId],
+      `SELECT ${PAIR_COLUMNS} FROM device_users WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' AND enrolled_at <= $3
+       ORDER BY device_id FOR UPDATE`,
+      [user.zoomAccountId, user.zoomUserId, enrolledBy],
     );
     const commands = pairs.rows.map(makeWipe);
     if (commands.length === 0) return [];
@@ -258,7 +274,9 @@ class PgLedger implements Ledger {
          RETURNING device_id),
        pending AS (
          UPDATE device_users SET status = 'pending'
-         WHERE zoom_account_id = $3 AND zoom_user_id = $4 AND device_id IN (SELECT device_id FROM added))
+         WHERE zoom_account_id = $3 AND zoom_user_id = $4 AND device_id IN (SELECT device_id FROM added)),
+       dropped AS (
+         DELETE FROM notices WHERE zoom_account_id = $3 AND zoom_user_id = $4 AND device_id IN (SELECT device_id FROM added))
        SELECT pg_notify('${WAKE_CHANNEL}', payload) FROM unnest($8::text[]) AS payload`,
       [
         commands.map((c) => c.body.commandId),
@@ -277,6 +295,70 @@ class PgLedger implements Ledger {
     return commands;
   }
 
+  async recordZoomEvent(event: ZoomEventRecord): Promise<HeldNotice[] | null> {
+    return this.transaction(async (query) => {
+      await query('DELETE FROM zoom_event_keys WHERE received_at < $1', [event.receivedAt - EVENT_KEY_MEMORY_MS]);
+      const added = await query('INSERT INTO zoom_event_keys (event_key, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [event.eventKey, event.receivedAt]);
+      if ((added.rowCount ?? 0) === 0) return null;
+      // Shared locks: a deauthorization of the user wipes these pairs either before (they are not
+      // active then) or after this commits (and then deletes the notices held here).
+      const pairs = await query<{ deviceId: string }>(
+        `SELECT device_id AS "deviceId" FROM device_users WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' ORDER BY device_id FOR SHARE`,
+        [event.zoomAccountId, event.zoomUserId],
+      );
+      const held = pairs.rows.map(({ deviceId }) => ({
+        deviceId,
+        notice: { noticeId: randomUUID(), zoomAccountId: event.zoomAccountId, zoomUserId: event.zoomUserId, event: event.event, eventTs: event.eventTs, object: event.object },
+      }));
+      if (held.length === 0) return held;
+      const deviceIds = held.map((h) => h.deviceId);
+      await query(
+        `WITH added AS (
+           INSERT INTO notices (notice_id, device_id, zoom_account_id, zoom_user_id, event, event_ts, object, received_at)
+           SELECT n.notice_id, n.device_id, $3, $4, $5, $6, $7, $8 FROM unnest($1::text[], $2::text[]) AS n (notice_id, device_id))
+         SELECT pg_notify('${WAKE_CHANNEL}', payload) FROM unnest($9::text[]) AS payload`,
+        [
+          held.map((h) => h.notice.noticeId),
+          deviceIds,
+          event.zoomAccountId,
+          event.zoomUserId,
+          event.event,
+          event.eventTs,
+          JSON.stringify(event.object),
+          event.receivedAt,
+          wakePayloads(this.instanceId, deviceIds),
+        ],
+      );
+      return held;
+    });
+  }
+
+  async heldNotices(deviceId: string): Promise<ZoomEventNotice[]> {
+    return (await this.query<NoticeRow>(`SELECT ${NOTICE_COLUMNS} FROM notices WHERE device_id = $1 ORDER BY seq`, [deviceId])).rows.map(toNotice);
+  }
+
+  async ackNotice(deviceId: string, noticeId: string): Promise<boolean> {
+    return ((await this.query('DELETE FROM notices WHERE device_id = $1 AND notice_id = $2', [deviceId, noticeId])).rowCount ?? 0) > 0;
+  }
+
+  async keepUnusableEvent(e: UnusableEvent): Promise<void> {
+    await this.query('INSERT INTO unusable_events (id, received_at, event, problem, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+      e.id,
+      e.receivedAt,
+      e.event,
+      e.problem,
+      e.body,
+    ]);
+  }
+
+  async unusableEvents(): Promise<UnusableEvent[]> {
+    return (await this.query<UnusableEvent>('SELECT id, received_at AS "receivedAt", event, problem, body FROM unusable_events ORDER BY received_at, seq')).rows;
+  }
+
+  async dismissUnusableEvent(id: string): Promise<boolean> {
+    return ((await this.query('DELETE FROM unusable_events WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  }
+
   async openCommands(deviceId: string): Promise<Signed<WipeCommandBody>[]> {
     const rows = await this.query<{ signed: string }>(`SELECT signed FROM commands WHERE device_id = $1 AND state = 'open' ORDER BY issued_at, command_id`, [deviceId]);
     return rows.rows.map((r) => JSON.parse(r.signed) as Signed<WipeCommandBody>);
@@ -290,7 +372,8 @@ class PgLedger implements Ledger {
   async recordReceipt(receipt: SignedReceipt, settles: boolean, at: number): Promise<'stored' | 'duplicate'> {
     // One statement, so one transaction: the same receipt taken by two instances at once is
     // inserted by the first; the second waits on the key, inserts nothing and settles nothing.
-    // Only the first settling receipt decides the pair's status (as on SQLite).
+    // Only the first settling receipt decides the pair's status (as on SQLite); a settled pair's
+    // held notices go.
     const result = await this.query<{ added: number }>(
       `WITH added AS (
          INSERT INTO receipts (device_id, receipt_id, zoom_account_id, zoom_user_id, command_id, reason, received_at, signed)
@@ -302,7 +385,10 @@ class PgLedger implements Ledger {
        settled_commands AS (
          UPDATE commands SET state = 'done', receipt_id = $2
          WHERE $10::boolean AND EXISTS (SELECT 1 FROM added)
-           AND device_id = $1 AND zoom_account_id = $3 AND zoom_user_id = $4 AND state = 'open')
+           AND device_id = $1 AND zoom_account_id = $3 AND zoom_user_id = $4 AND state = 'open'),
+       dropped_notices AS (
+         DELETE FROM notices
+         WHERE $10::boolean AND EXISTS (SELECT 1 FROM added) AND device_id = $1 AND zoom_account_id = $3 AND zoom_user_id = $4)
        SELECT COUNT(*)::int AS added FROM added`,
       [
         receipt.deviceId,
@@ -333,7 +419,8 @@ class PgLedger implements Ledger {
     const { zoomAccountId, zoomUserId } = user;
     const latest = (
       await this.query<DeauthorizationRow>(
-        `SELECT ${DEAUTH_COLUMNS} FROM deauthorizations WHERE zoom_account_id = $1 AND zoom_user_id = $2 ORDER BY received_at DESC, seq DESC LIMIT 1`,
+        `SELECT ${DEAUTH_COLUMNS} FROM deauthorizations WHERE zoom_account_id = $1 AND zoom_user_id = $2
+         ORDER BY deauthorized_at DESC, received_at DESC, seq DESC LIMIT 1`,
         [zoomAccountId, zoomUserId],
       )
     ).rows[0];
@@ -345,12 +432,14 @@ class PgLedger implements Ledger {
       [zoomAccountId, zoomUserId],
     );
     if (!latest && pairs.rows.length === 0) return null;
+    const notices = await this.query<{ count: number }>('SELECT COUNT(*)::int AS count FROM notices WHERE zoom_account_id = $1 AND zoom_user_id = $2', [zoomAccountId, zoomUserId]);
     return {
       zoomAccountId,
       zoomUserId,
       deauthorizedAt: latest?.deauthorizedAt ?? null,
       userDataRetention: latest ? toDeauthorization(latest).userDataRetention : null,
       cloudCopyDeletedAt: latest?.cloudCopyDeletedAt ?? null,
+      heldNotices: notices.rows[0]?.count ?? 0,
       devices: pairs.rows.map((pair) => ({
         deviceId: pair.deviceId,
         status: pair.status,

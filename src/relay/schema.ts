@@ -67,11 +67,46 @@ CREATE TABLE receipts (
 `,
   },
   {
+    version: 2,
+    sql: `
+CREATE INDEX deauthorizations_by_time ON deauthorizations (zoom_account_id, zoom_user_id, deauthorized_at);
+
+CREATE TABLE zoom_event_keys (
+  event_key TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX zoom_event_keys_by_age ON zoom_event_keys (received_at);
+
+CREATE TABLE notices (
+  seq INTEGER PRIMARY KEY,
+  notice_id TEXT NOT NULL UNIQUE,
+  device_id TEXT NOT NULL,
+  zoom_account_id TEXT NOT NULL,
+  zoom_user_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  event_ts INTEGER NOT NULL,
+  object TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  FOREIGN KEY (device_id, zoom_account_id, zoom_user_id) REFERENCES device_users (device_id, zoom_account_id, zoom_user_id)
+) STRICT;
+CREATE INDEX notices_by_pair ON notices (device_id, zoom_account_id, zoom_user_id);
+CREATE INDEX notices_by_user ON notices (zoom_account_id, zoom_user_id);
+
+CREATE TABLE unusable_events (
+  id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  event TEXT,
+  problem TEXT NOT NULL,
+  body TEXT NOT NULL
+) STRICT;
+`,
+  },
+  {
     // The auditor's report: which deauthorization issued each wipe command, and when the lease
     // that sets a device's self-wipe deadline was issued. Commands from before this version are
     // matched to their user's latest deauthorization received no later than they were issued
     // (they were recorded in the same transaction).
-    version: 2,
+    version: 3,
     sql: `
 ALTER TABLE device_users ADD COLUMN lease_issued_at INTEGER;
 ALTER TABLE commands ADD COLUMN event_key TEXT REFERENCES deauthorizations (event_key);

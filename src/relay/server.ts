@@ -8,7 +8,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { MAX_LEASE_DAYS } from '../platform/config.js';
 import { silentLogger } from '../platform/logger.js';
 import { CloudCopyDeleter, NO_CLOUD_COPY } from './cloudCopy.js';
-import { adminWipe, listByStatus, userCompliance, type ComplianceDeps } from './compliance.js';
+import { adminWipe, dismissUnusable, listByStatus, listUnusable, userCompliance, type ComplianceDeps } from './compliance.js';
 import { DeviceHub } from './deviceHub.js';
 import { handleEnroll } from './enroll.js';
 import { liveness, readiness } from './health.js';
@@ -110,6 +110,8 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
     .add('GET', '/v1/compliance', admin((r) => listByStatus(r, compliance)))
     .add('GET', '/v1/compliance/:zoomAccountId/:zoomUserId', admin((r) => userCompliance(r, compliance)))
     .add('POST', '/v1/admin/wipe', admin(({ req }) => adminWipe(req, compliance)))
+    .add('GET', '/v1/admin/unusable-events', admin((r) => listUnusable(r, compliance)))
+    .add('DELETE', '/v1/admin/unusable-events/:id', admin((r) => dismissUnusable(r, compliance)))
     .add('GET', '/v1/report', admin((r) => reportRoute(r, { ledger, clock })));
 
   const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -76,11 +76,11 @@ function adminCommands(ledgerSetting: () => Promise<string | undefined>, schemaV
         await l.enrollUser(device.deviceId, u, now);
         await l.recordLease(signer.lease(device.deviceId, u).body);
       }
-      const [command] = (await l.recordDeauthorization({ ...user(1), eventKey: 'ev-1', deauthorizedAt: now - 10, userDataRetention: false, receivedAt: now - 10 }, (t) => signer.wipe(t.deviceId, t, 'deauthorized'))) ?? [];
+      const [command] = (await l.recordDeauthorization({ ...user(1), eventKey: 'ev-1', deauthorizedAt: now - 10, userDataRetention: false, receivedAt: now - 10 }, (t) => signer.wipe(t.deviceId, t, 'deauthorized'), now)) ?? [];
       if (!command) throw new Error('no command');
       const receipt = receiptFrom(wiped, { commandId: command.body.commandId, ...user(1), reason: 'deauthorized' });
       await l.recordReceipt(receipt, true, now);
-      await l.recordDeauthorization({ ...user(2), eventKey: 'ev-2', deauthorizedAt: now - 5, userDataRetention: false, receivedAt: now - 5 }, (t) => signer.wipe(t.deviceId, t, 'deauthorized'));
+      await l.recordDeauthorization({ ...user(2), eventKey: 'ev-2', deauthorizedAt: now - 5, userDataRetention: false, receivedAt: now - 5 }, (t) => signer.wipe(t.deviceId, t, 'deauthorized'), now);
 
       const json = await run('report');
       expect(json.code).toBe(0);
@@ -101,7 +101,7 @@ function adminCommands(ledgerSetting: () => Promise<string | undefined>, schemaV
       // The offline device's lease ran out a day ago and no receipt came: the alarm.
       await l.enrollUser(offline.deviceId, user(3), now);
       await l.recordLease({ ...signer.lease(offline.deviceId, user(3)).body, validUntil: now - DAY_MS });
-      await l.recordDeauthorization({ ...user(3), eventKey: 'ev-3', deauthorizedAt: now - 2, userDataRetention: null, receivedAt: now - 2 }, (t) => signer.wipe(t.deviceId, t, 'deauthorized'));
+      await l.recordDeauthorization({ ...user(3), eventKey: 'ev-3', deauthorizedAt: now - 2, userDataRetention: null, receivedAt: now - 2 }, (t) => signer.wipe(t.deviceId, t, 'deauthorized'), now);
       const alarm = await run('report', '--format', 'json');
       expect(alarm.code).toBe(3);
       expect(alarm.err).toBe('callvault relay report: ALARM: 1 device(s) past their self-wipe deadline without a receipt\n');

@@ -99,7 +99,7 @@ describeWith('postgres', 'many relay instances on one PostgreSQL', () => {
     return (await get<{ items: unknown[] }>(`${relay.url}/v1/compliance?status=pending`)).body.items;
   }
 
-  it('a wipe recorded at one instance reaches devices held by another; one Zoom event at two instances at once gives one command per device', async () => {
+  it('a notice and a wipe recorded at one instance reach a device held by another; one Zoom event at two instances at once gives one command per device', async () => {
     await setUp(2);
     const [a, b] = await startInstances(2);
     if (!a || !b) throw new Error('instances');
@@ -111,7 +111,11 @@ describeWith('postgres', 'many relay instances on one PostgreSQL', () => {
     for (const d of [...onB, bobsOnB]) d.connect(b.url);
     await Promise.all(devices.map((d) => d.waitOnline()));
 
-    // Bob's only device is held by b; the webhook arrives at a.
+    // Bob's only device is held by b; his meeting's end, then his deauthorization, arrive at a.
+    const meetingEnded = JSON.stringify({ event: 'meeting.ended', event_ts: Date.now(), payload: { account_id: bob.accountId, object: { uuid: 'm-1', id: 1, host_id: bob.userId } } });
+    expect((await postWebhook(a.url, meetingEnded, Math.floor(Date.now() / 1000))).status).toBe(200);
+    await waitFor(() => bobsOnB.notices.length === 1, "bob's notice at b");
+    await waitFor(async () => (await get<{ heldNotices: number }>(`${a.url}/v1/compliance/${bob.accountId}/${bob.userId}`)).body.heldNotices === 0, 'the notice acked');
     expect((await deauthorize(a.url, bob)).status).toBe(200);
     await bobsOnB.waitStored();
 

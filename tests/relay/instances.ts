@@ -113,6 +113,8 @@ export class LinkDevice {
   readonly wipes: string[] = [];
   /** Receipts the relay acknowledged (stored). */
   readonly stored = new Set<string>();
+  /** Zoom event notices handled (the link acks each), by notice id. */
+  readonly notices: string[] = [];
   private readonly outbox = new Map<string, SignedReceipt>();
   private link: RelayLink | null = null;
 
@@ -145,6 +147,10 @@ export class LinkDevice {
       accounts: () => [account],
       onLease: () => {},
       onWipe: async (command) => this.wipe(command),
+      onZoomEvent: async (notice) => {
+        this.notices.push(notice.noticeId);
+        return true;
+      },
       outbox: {
         unacked: () => [...this.outbox.values()],
         ack: (id) => {

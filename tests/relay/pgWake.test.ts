@@ -74,7 +74,7 @@ describeWith('postgres', 'the PostgreSQL ledger across instances', () => {
     // 300 ids of 100 characters: about 31 kB of device ids, four notifications.
     const many = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(3, '0')}-${'d'.repeat(96)}`);
     await enroll(a, many);
-    await a.recordDeauthorization({ ...USER, eventKey: 'ev-1', deauthorizedAt: 1, userDataRetention: null, receivedAt: 2 }, makeWipe);
+    await a.recordDeauthorization({ ...USER, eventKey: 'ev-1', deauthorizedAt: 1, userDataRetention: null, receivedAt: 2 }, makeWipe, Number.MAX_SAFE_INTEGER);
     await waitFor(() => atB.woken.length === many.length, 'every device woken at b');
     expect([...atB.woken].sort()).toEqual(many);
 
@@ -101,7 +101,7 @@ describeWith('postgres', 'the PostgreSQL ledger across instances', () => {
     await admin.end();
     await waitFor(async () => (await b.health()).listening === false, 'b to notice');
 
-    const commands = await a.recordDeauthorization({ ...USER, eventKey: 'ev-1', deauthorizedAt: 1, userDataRetention: null, receivedAt: 2 }, makeWipe);
+    const commands = await a.recordDeauthorization({ ...USER, eventKey: 'ev-1', deauthorizedAt: 1, userDataRetention: null, receivedAt: 2 }, makeWipe, Number.MAX_SAFE_INTEGER);
     expect(commands).toHaveLength(1);
     // Reconnection waits on b's clock (jittered backoff): nothing moves until it is advanced.
     expect([atB.rescans, atB.woken]).toEqual([1, []]);
@@ -122,7 +122,7 @@ describeWith('postgres', 'the PostgreSQL ledger across instances', () => {
     await cluster.stop();
     try {
       await expect(ledger.device('dev-1')).rejects.toBeInstanceOf(LedgerUnavailableError);
-      await expect(ledger.recordDeauthorization({ ...USER, eventKey: 'ev-1', deauthorizedAt: 1, userDataRetention: null, receivedAt: 2 }, makeWipe)).rejects.toBeInstanceOf(
+      await expect(ledger.recordDeauthorization({ ...USER, eventKey: 'ev-1', deauthorizedAt: 1, userDataRetention: null, receivedAt: 2 }, makeWipe, Number.MAX_SAFE_INTEGER)).rejects.toBeInstanceOf(
         LedgerUnavailableError,
       );
       await expect(ledger.device('dev-1')).rejects.toThrow(/^PostgreSQL at 127\.0\.0\.1:\d+\/t_\w+ is unreachable \(\w+\)$/);
@@ -132,7 +132,7 @@ describeWith('postgres', 'the PostgreSQL ledger across instances', () => {
       await cluster.start();
     }
     expect(await ledger.device('dev-1')).toMatchObject({ deviceId: 'dev-1' });
-    expect(await ledger.recordDeauthorization({ ...USER, eventKey: 'ev-1', deauthorizedAt: 1, userDataRetention: null, receivedAt: 2 }, makeWipe)).toHaveLength(1);
+    expect(await ledger.recordDeauthorization({ ...USER, eventKey: 'ev-1', deauthorizedAt: 1, userDataRetention: null, receivedAt: 2 }, makeWipe, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
     await ownClock.advance(20_000);
     await waitFor(() => watcher.rescans === 2, 'the rescan after the restart');
     expect(await ledger.health()).toEqual({ reachable: true, listening: true });

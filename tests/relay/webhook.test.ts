@@ -43,27 +43,25 @@ describe('POST /zoom/webhook', () => {
     return greeting.flatMap((m) => (m.type === 'wipe' ? [m.command.body.commandId] : []));
   }
 
-  it('accepts a signed deauthorization (200) and refuses missing, wrong, stale or replayed signatures (401) and malformed JSON (400), changing nothing', async () => {
+  it('accepts a signed deauthorization (200) and refuses missing or wrong signatures and timestamps outside the window (401), changing nothing', async () => {
     const body = deauthorizationBody(user, 'sig-1', clock.now());
-    const stale = nowSeconds() - 6 * 60;
+    const stale = nowSeconds() - 91 * 60;
     const ahead = nowSeconds() + 6 * 60;
     expect((await postWebhook(world.relay.url, body, nowSeconds(), { 'x-zm-signature': null })).status).toBe(401);
     expect((await postWebhook(world.relay.url, body, nowSeconds(), { 'x-zm-request-timestamp': null })).status).toBe(401);
     expect((await postWebhook(world.relay.url, body, nowSeconds(), {}, 'another-secret')).status).toBe(401);
     expect((await postWebhook(world.relay.url, body, stale)).status).toBe(401);
     expect((await postWebhook(world.relay.url, body, ahead)).status).toBe(401);
-    expect((await postWebhook(world.relay.url, '{"event": "app_deauthorized", ', nowSeconds())).status).toBe(400);
-    expect((await postWebhook(world.relay.url, '"just a string"', nowSeconds())).status).toBe(400);
     expect(await statusOf(world, user, device.deviceId)).toBe('active');
     expect((await compliance(world, user)).deauthorizedAt).toBeNull();
     expect(await pendingWipes()).toHaveLength(0);
 
-    // The same signed bytes with the current timestamp: accepted once, then a replay.
+    // The same signed bytes twice: both answered 200 (a retry must never get a 4xx), one wipe.
     const timestamp = nowSeconds();
     const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
     expect((await postWebhook(world.relay.url, body, timestamp, { 'x-zm-signature': signature })).status).toBe(200);
     await clock.advance(60_000);
-    expect((await postWebhook(world.relay.url, body, timestamp, { 'x-zm-signature': signature })).status).toBe(401);
+    expect((await postWebhook(world.relay.url, body, timestamp, { 'x-zm-signature': signature })).status).toBe(200);
 
     expect(await statusOf(world, user, device.deviceId)).toBe('pending');
     expect(await pendingWipes()).toHaveLength(1);
@@ -162,7 +160,7 @@ describe('POST /zoom/webhook', () => {
   });
 
   it('answers 200 to other events and ignores them', async () => {
-    const body = JSON.stringify({ event: 'meeting.ended', event_ts: clock.now(), payload: { account_id: user.accountId, object: { id: '1' } } });
+    const body = JSON.stringify({ event: 'meeting.started', event_ts: clock.now(), payload: { account_id: user.accountId, object: { id: '1', host_id: user.userId } } });
     expect((await postWebhook(world.relay.url, body, nowSeconds())).status).toBe(200);
     expect(await statusOf(world, user, device.deviceId)).toBe('active');
   });

@@ -1,7 +1,7 @@
 -- The relay's ledger on PostgreSQL: the same tables as the SQLite ledger (src/relay/schema.ts, up
--- to its version 2), shared by every relay instance. Times are milliseconds since the epoch.
--- Unique keys make concurrent deliveries idempotent: one row per Zoom event, per receipt, and at
--- most one open wipe command per device and Zoom user.
+-- to its version 3), shared by every relay instance. Times are milliseconds since the epoch.
+-- Unique keys make concurrent deliveries idempotent: one row per deauthorization, per Zoom event
+-- key, per receipt, and at most one open wipe command per device and Zoom user.
 
 CREATE TABLE devices (
   device_id TEXT PRIMARY KEY,
@@ -36,6 +36,7 @@ CREATE TABLE deauthorizations (
   seq BIGINT GENERATED ALWAYS AS IDENTITY
 );
 CREATE INDEX deauthorizations_by_user ON deauthorizations (zoom_account_id, zoom_user_id, received_at);
+CREATE INDEX deauthorizations_by_time ON deauthorizations (zoom_account_id, zoom_user_id, deauthorized_at);
 CREATE INDEX deauthorizations_by_arrival ON deauthorizations (received_at, event_key);
 CREATE INDEX deauthorizations_cloud_copy_pending ON deauthorizations (received_at) WHERE cloud_copy_deleted_at IS NULL;
 
@@ -65,4 +66,37 @@ CREATE TABLE receipts (
   received_at BIGINT NOT NULL,
   signed TEXT NOT NULL,
   PRIMARY KEY (device_id, receipt_id)
+);
+
+-- Zoom events already seen (deduplication of Zoom's retries), kept EVENT_KEY_MEMORY_MS at least.
+CREATE TABLE zoom_event_keys (
+  event_key TEXT PRIMARY KEY,
+  received_at BIGINT NOT NULL
+);
+CREATE INDEX zoom_event_keys_by_age ON zoom_event_keys (received_at);
+
+-- Zoom event notices held per device until it acks them: Zoom content in the vendor's cloud.
+CREATE TABLE notices (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  notice_id TEXT NOT NULL UNIQUE,
+  device_id TEXT NOT NULL,
+  zoom_account_id TEXT NOT NULL,
+  zoom_user_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  event_ts BIGINT NOT NULL,
+  object TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  FOREIGN KEY (device_id, zoom_account_id, zoom_user_id) REFERENCES device_users (device_id, zoom_account_id, zoom_user_id)
+);
+CREATE INDEX notices_by_pair ON notices (device_id, zoom_account_id, zoom_user_id);
+CREATE INDEX notices_by_user ON notices (zoom_account_id, zoom_user_id);
+
+-- Correctly signed webhooks the relay could not use, kept for an operator.
+CREATE TABLE unusable_events (
+  id TEXT PRIMARY KEY,
+  received_at BIGINT NOT NULL,
+  event TEXT,
+  problem TEXT NOT NULL,
+  body TEXT NOT NULL,
+  seq BIGINT GENERATED ALWAYS AS IDENTITY
 );
