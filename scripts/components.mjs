@@ -91,6 +91,11 @@ export const COMPONENTS = {
       return null;
     },
   },
+  python3: {
+    what: 'Python 3 (the standard-library IPC client of examples/python runs on it)',
+    packages: ['python3'],
+    missing: () => missingCommands('python3'),
+  },
   'script': {
     what: 'a pseudo-terminal to run the CLI on (`script` from util-linux)',
     packages: ['bsdutils'],

@@ -19,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./tray/main.js')).runTray(rest);
     case 'service':
       return (await import('./platform/service.js')).runServiceCommand(rest);
+    case 'api':
+      return (await import('./cli/api.js')).runApiCommand(rest);
     case 'demo':
       return (await import('./demo/command.js')).runDemoCommand(rest);
     default:

@@ -64,8 +64,10 @@ function listParams(cli: Cli, flags: Flags) {
   return { account: str(flags, 'account'), from: when(cli, flags, 'since'), to: when(cli, flags, 'until'), limit: limit(flags, 500) ?? 50, cursor: str(flags, 'cursor') };
 }
 
-function moreHint(cli: Cli, nextCursor: string | null): void {
-  if (nextCursor) cli.out(`\nMore: add --cursor ${nextCursor}`);
+/** The next page's cursor, and the accounts a read of every account left out (wiped or expired since). */
+function moreHint(cli: Cli, page: { nextCursor: string | null; omitted: Array<{ accountKey: string; code: string }> }): void {
+  for (const { accountKey, code } of page.omitted) cli.out(`Left out: account ${accountKey} (${code === 'EXPIRED' ? 'its lease ran out; its data is being deleted' : 'its data was deleted'})`);
+  if (page.nextCursor) cli.out(`\nMore: add --cursor ${page.nextCursor}`);
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -80,7 +82,8 @@ export const COMMANDS: Record<string, Command> = {
         cli.json(status);
         return EXIT.ok;
       }
-      const now = cli.io.now();
+      // Times are shown against the daemon's trusted clock, which decides leases, not this machine's wall clock.
+      const now = status.serverTime;
       cli.out(`callvault ${status.daemonVersion} · pid ${status.pid} · up since ${dateTime(status.startedAt)}`);
       cli.out(`relay link: ${status.link.state}${status.link.since ? ` since ${relative(status.link.since, now)}` : ''} · syncing ${status.syncPaused ? 'paused' : 'on schedule'}`);
       if (status.accounts.length === 0) {
@@ -96,7 +99,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'CALLS', value: (a) => String(a.counts.calls), align: 'right' },
           { header: 'RECORDINGS', value: (a) => String(a.counts.recordings), align: 'right' },
           { header: 'NEXT SYNC', value: (a) => (a.nextSyncAt ? relative(a.nextSyncAt, now) : '-') },
-          { header: 'DATA EXPIRES', value: (a) => (a.leaseDeadline ? `${relative(a.leaseDeadline, now)}` : '-') },
+          { header: 'DATA EXPIRES', value: (a) => (a.leaseTimeLeftMs === null ? '-' : `${relative(now + a.leaseTimeLeftMs, now)}${a.leaseWarning ? ' (!)' : ''}`) },
         ]),
       );
       return EXIT.ok;
@@ -111,7 +114,7 @@ export const COMMANDS: Record<string, Command> = {
       const page = cli.check(await client.call('meetings.list', listParams(cli, flags)));
       if (typeof page === 'number') return page;
       if (flags.json) return cli.json(page), EXIT.ok;
-      if (page.items.length === 0) return cli.out('No meetings.'), EXIT.ok;
+      if (page.items.length === 0) return cli.out('No meetings.'), moreHint(cli, page), EXIT.ok;
       cli.out(
         table(page.items, [
           { header: 'START', value: (m) => dateTime(m.startTime) },
@@ -120,7 +123,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'UUID', value: (m) => m.uuid },
         ]),
       );
-      moreHint(cli, page.nextCursor);
+      moreHint(cli, page);
       return EXIT.ok;
     },
   },
@@ -157,7 +160,7 @@ export const COMMANDS: Record<string, Command> = {
       const page = cli.check(await client.call('calls.list', listParams(cli, flags)));
       if (typeof page === 'number') return page;
       if (flags.json) return cli.json(page), EXIT.ok;
-      if (page.items.length === 0) return cli.out('No calls.'), EXIT.ok;
+      if (page.items.length === 0) return cli.out('No calls.'), moreHint(cli, page), EXIT.ok;
       cli.out(
         table(page.items, [
           { header: 'START', value: (c) => dateTime(c.startTime) },
@@ -168,7 +171,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'TALK', value: (c) => duration(c.talkTimeSeconds), align: 'right' },
         ]),
       );
-      moreHint(cli, page.nextCursor);
+      moreHint(cli, page);
       return EXIT.ok;
     },
   },
@@ -181,7 +184,7 @@ export const COMMANDS: Record<string, Command> = {
       const page = cli.check(await client.call('recordings.list', listParams(cli, flags)));
       if (typeof page === 'number') return page;
       if (flags.json) return cli.json(page), EXIT.ok;
-      if (page.items.length === 0) return cli.out('No recordings.'), EXIT.ok;
+      if (page.items.length === 0) return cli.out('No recordings.'), moreHint(cli, page), EXIT.ok;
       cli.out(
         table(page.items, [
           { header: 'START', value: (r) => dateTime(r.startTime) },
@@ -191,22 +194,22 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'TOPIC', value: (r) => r.topic, maxWidth: 48 },
         ]),
       );
-      moreHint(cli, page.nextCursor);
+      moreHint(cli, page);
       return EXIT.ok;
     },
   },
 
   search: {
     summary: 'Full-text search over topics, participants and call parties',
-    usage: 'callvault search <words...> [--account KEY] [--limit 50] [--json]',
-    options: { account, limit: { type: 'string' }, json },
+    usage: 'callvault search <words...> [--account KEY] [--limit 50] [--cursor C] [--json]',
+    options: { account, limit: { type: 'string' }, cursor: { type: 'string' }, json },
     async run(cli, client, flags, args) {
       const q = args.join(' ').trim();
       if (!q) throw new UsageError('search: give some words to look for');
-      const found = cli.check(await client.call('search', { q, account: str(flags, 'account'), limit: limit(flags, 200) }));
+      const found = cli.check(await client.call('search', { q, account: str(flags, 'account'), limit: limit(flags, 200), cursor: str(flags, 'cursor') }));
       if (typeof found === 'number') return found;
       if (flags.json) return cli.json(found), EXIT.ok;
-      if (found.hits.length === 0) return cli.out('Nothing found.'), EXIT.ok;
+      if (found.hits.length === 0) return cli.out('Nothing found.'), moreHint(cli, found), EXIT.ok;
       cli.out(
         table(found.hits, [
           { header: 'WHEN', value: (h) => dateTime(h.time) },
@@ -215,6 +218,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'REF', value: (h) => h.ref },
         ]),
       );
+      moreHint(cli, found);
       return EXIT.ok;
     },
   },

@@ -10,6 +10,7 @@ export const OTHER_COMMANDS: Record<string, string> = {
   sim: 'Run the Zoom simulator (--port N --seed S)',
   relay: "Run the vendor's relay (--port N --config relay.json)",
   demo: 'The demo: simulator, relay and daemon with a connected account',
+  api: 'schema | reference: the IPC contract for local apps (OpenRPC), no daemon needed',
   version: 'Print the version',
 };
 

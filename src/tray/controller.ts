@@ -58,7 +58,7 @@ export class TrayController {
     this.options.client.onStateChange((connection) => this.onConnection(connection));
     const status = await this.options.client.call('status');
     if (!status.ok) return status;
-    this.state = withStatus(this.state, status.value);
+    this.state = withStatus(this.state, status.value, this.options.clock.now());
     this.scheduleRefresh();
     return { ok: true, value: undefined };
   }
@@ -168,7 +168,7 @@ export class TrayController {
       do {
         this.refreshAgain = false;
         const status = await this.options.client.call('status');
-        if (status.ok && !this.stopped) this.update(withStatus(this.state, status.value));
+        if (status.ok && !this.stopped) this.update(withStatus(this.state, status.value, this.options.clock.now()));
       } while (this.refreshAgain && !this.stopped);
       this.refreshing = null;
     })();

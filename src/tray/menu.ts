@@ -68,7 +68,8 @@ export interface Summary {
 }
 
 /** The one line that says how things are, and the icon that goes with it (most urgent first). */
-export function summarize(state: TrayState, now: number): Summary {
+export function summarize(state: TrayState, localNow: number): Summary {
+  const now = localNow + state.daemonOffsetMs;
   if (state.connection === 'reconnecting') return { icon: 'disconnected', headline: 'Daemon not running — reconnecting…' };
   const status = state.status;
   if (!status) return { icon: 'disconnected', headline: 'Connecting to the daemon…' };
@@ -119,14 +120,15 @@ const STATE_WORDS: Record<AccountView['state'], string> = {
   expired: 'lease expired, local data deleted',
 };
 
-function accountItems(state: TrayState, accounts: readonly AccountView[], now: number, slot: number): MenuItemModel[] {
+function accountItems(state: TrayState, accounts: readonly AccountView[], localNow: number, slot: number): MenuItemModel[] {
+  const now = localNow + state.daemonOffsetMs;
   const account = accounts[slot];
   const key = `account-${slot}`;
   if (!account) return [info(key, '', true), info(`${key}-detail`, '', true), item(`${key}-disconnect`, '', { hidden: true, enabled: false })];
   const progress = progressOf(state, account);
   const lastSync = progress !== null ? `Syncing ${percent(progress)}` : account.lastSyncAt === null ? 'Never synced' : `Last sync ${ago(account.lastSyncAt, now)}`;
   const lease = holdsData(account) && account.leaseDeadline !== null ? ` · data expires ${fromNow(account.leaseDeadline, now)}` : '';
-  const target = armedTarget(state, now);
+  const target = armedTarget(state, localNow);
   const confirming = target?.kind === 'disconnect' && target.accountKey === account.accountKey;
   return [
     info(key, `Zoom user ${account.zoomUserId} — ${STATE_WORDS[account.state]}`),

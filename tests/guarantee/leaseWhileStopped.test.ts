@@ -36,7 +36,7 @@ describe('the lease, while no daemon runs', () => {
     const merged = await c.call('meetings.list', { limit: 500 });
     expect(merged.ok && merged.value.items.length).toBeGreaterThan(0);
     expect(merged.ok && merged.value.items.filter((m) => m.accountKey !== b)).toEqual([]);
-    expect(await c.call('search', { q: userA.canaries[0]! })).toEqual({ ok: true, value: { hits: [] } });
+    expect(await c.call('search', { q: userA.canaries[0]! })).toEqual({ ok: true, value: { hits: [], nextCursor: null, omitted: [] } });
     expectNoTraceOf(h.home, h.sim, userA);
     // The child's own log lines come after the first daemon's last one.
     const messages = logLines(h.home).map((line) => line.msg);
