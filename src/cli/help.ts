@@ -41,10 +41,13 @@ export const PARTS: Record<string, PartHelp> = {
   },
   relay: {
     summary: "Run the vendor's relay",
-    usage: 'callvault relay --config relay.json [--port N] [--data-dir D]\n       callvault relay --print-public-key [--data-dir D]',
+    usage:
+      'callvault relay --config relay.json [--port N] [--data-dir D]\n       callvault relay --print-public-key [--data-dir D] [--config relay.json]\n       callvault relay migrate --config relay.json [--data-dir D]\n       callvault relay report --config relay.json [--data-dir D] [--since DATE] [--format json|csv]',
     details: [
-      '--config            webhookSecretToken, adminToken, zoomApiUrl, leaseDays, host (see the README, "The relay")',
+      '--config            webhookSecretToken, adminToken, zoomApiUrl, leaseDays, host, ledger, keyFile, metricsToken (see the README, "The relay")',
       '--print-public-key  the key that the daemon config pins as relay.publicKey',
+      'migrate             bring the ledger schema up to date (every start does it too)',
+      'report              the auditor\'s report: every deauthorization and each device\'s state; exit 3 when a device is past its deadline',
     ],
   },
   demo: {

@@ -39,6 +39,6 @@ export function parseWords(words: readonly string[], options: OptionSpec, positi
 }
 
 /** The one line a usage mistake gets: the command, the problem, and where the options are listed. */
-export function usageLine(command: string, problem: string): string {
-  return `callvault ${command}: ${problem}. See: callvault help ${command}`;
+export function usageLine(command: string, problem: string, helpTopic = command): string {
+  return `callvault ${command}: ${problem}. See: callvault help ${helpTopic}`;
 }
