@@ -23,14 +23,33 @@ import {
   type Obligation,
   type OpenedLedger,
   type PendingSummary,
-  type ReportCommand,
   type ReportEntry,
   type ReportQuery,
   type UnusableEvent,
   type ZoomEventRecord,
   type ZoomUser,
 } from './ledger.js';
-import { toDeauthorization, toReportCommand, type DeauthorizationRow, type ReportCommandRow } from './ledgerRows.js';
+import {
+  COMPLIANCE_PAIRS,
+  DEAUTH_COLUMNS,
+  DEVICE_COLUMNS,
+  heldNotice,
+  NO_BOUND,
+  NOTICE_COLUMNS,
+  OPEN_SINCE,
+  PAIR_COLUMNS,
+  REPORT_COMMANDS,
+  settledStatus,
+  toComplianceRecord,
+  toDeauthorization,
+  toNotice,
+  toReportEntries,
+  type CompliancePairRow,
+  type DeauthorizationRow,
+  type NoticeRow,
+  type PairRow,
+  type ReportCommandRow,
+} from './ledgerRows.js';
 import { connectionConfig, describeServer, pgErrorCode, translatePgError } from './pgConnection.js';
 import { migratePostgres } from './pgMigrate.js';
 import { WAKE_CHANNEL, WakeListener, wakePayloads } from './pgWake.js';
@@ -39,16 +58,6 @@ import { WAKE_CHANNEL, WakeListener, wakePayloads } from './pgWake.js';
 // transaction (or one statement); unique keys, not timing, make concurrent deliveries of one Zoom
 // event or one receipt count once; the rows of a user being wiped are locked while its commands
 // are written, so two deauthorizations arriving together issue one command per device.
-
-const DEVICE_COLUMNS = 'device_id AS "deviceId", public_key AS "publicKey", credential_hash AS "credentialHash", enrolled_at AS "enrolledAt"';
-const PAIR_COLUMNS = 'device_id AS "deviceId", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", status, lease_deadline AS "leaseDeadline"';
-const DEAUTH_COLUMNS = `event_key AS "eventKey", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", deauthorized_at AS "deauthorizedAt",
-  user_data_retention AS "userDataRetention", received_at AS "receivedAt", cloud_copy_deleted_at AS "cloudCopyDeletedAt"`;
-const NOTICE_COLUMNS = 'notice_id AS "noticeId", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", event, event_ts AS "eventTs", object';
-/** "No bound" for an enrollment time (BIGINT holds it; Infinity it does not). */
-const NO_BOUND = Number.MAX_SAFE_INTEGER;
-const OPEN_SINCE = `(SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
-  AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS "openSince"`;
 
 /** Deadlocks and serialization failures: the transaction is tried again from the start. */
 const RETRYABLE_SQLSTATE = new Set(['40P01', '40001']);
@@ -91,22 +100,6 @@ export async function openPgLedger(url: string, o: PgLedgerOptions): Promise<Res
     await pool.end().catch(() => {});
     return err(`cannot migrate the ledger at ${server} (${pgErrorCode(e)})`);
   }
-}
-
-interface NoticeRow extends Omit<ZoomEventNotice, 'object'> {
-  object: string;
-}
-
-function toNotice(row: NoticeRow): ZoomEventNotice {
-  return { ...row, object: JSON.parse(row.object) as Record<string, unknown> };
-}
-
-interface PairRow {
-  deviceId: string;
-  zoomAccountId: string;
-  zoomUserId: string;
-  status: DeviceUserStatus;
-  leaseDeadline: number | null;
 }
 
 class PgLedger implements Ledger {
@@ -306,10 +299,7 @@ class PgLedger implements Ledger {
         `SELECT device_id AS "deviceId" FROM device_users WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' ORDER BY device_id FOR SHARE`,
         [event.zoomAccountId, event.zoomUserId],
       );
-      const held = pairs.rows.map(({ deviceId }) => ({
-        deviceId,
-        notice: { noticeId: randomUUID(), zoomAccountId: event.zoomAccountId, zoomUserId: event.zoomUserId, event: event.event, eventTs: event.eventTs, object: event.object },
-      }));
+      const held = pairs.rows.map(({ deviceId }) => heldNotice(event, deviceId));
       if (held.length === 0) return held;
       const deviceIds = held.map((h) => h.deviceId);
       await query(
@@ -399,7 +389,7 @@ class PgLedger implements Ledger {
         receipt.reason,
         at,
         JSON.stringify(receipt),
-        receipt.reason === 'lease-expired' ? 'self-expired' : 'wiped',
+        settledStatus(receipt),
         settles,
       ],
     );
@@ -424,30 +414,13 @@ class PgLedger implements Ledger {
         [zoomAccountId, zoomUserId],
       )
     ).rows[0];
-    const pairs = await this.query<PairRow & { receipt: string | null; publicKey: string }>(
-      `SELECT du.device_id AS "deviceId", du.status, du.lease_deadline AS "leaseDeadline", r.signed AS receipt, d.public_key AS "publicKey"
-       FROM device_users du JOIN devices d ON d.device_id = du.device_id
-       LEFT JOIN receipts r ON r.device_id = du.device_id AND r.receipt_id = du.receipt_id
-       WHERE du.zoom_account_id = $1 AND du.zoom_user_id = $2 ORDER BY du.device_id`,
-      [zoomAccountId, zoomUserId],
-    );
-    if (!latest && pairs.rows.length === 0) return null;
-    const notices = await this.query<{ count: number }>('SELECT COUNT(*)::int AS count FROM notices WHERE zoom_account_id = $1 AND zoom_user_id = $2', [zoomAccountId, zoomUserId]);
-    return {
+    const pairs = await this.query<CompliancePairRow>(`${COMPLIANCE_PAIRS} WHERE du.zoom_account_id = $1 AND du.zoom_user_id = $2 ORDER BY du.device_id`, [
       zoomAccountId,
       zoomUserId,
-      deauthorizedAt: latest?.deauthorizedAt ?? null,
-      userDataRetention: latest ? toDeauthorization(latest).userDataRetention : null,
-      cloudCopyDeletedAt: latest?.cloudCopyDeletedAt ?? null,
-      heldNotices: notices.rows[0]?.count ?? 0,
-      devices: pairs.rows.map((pair) => ({
-        deviceId: pair.deviceId,
-        status: pair.status,
-        leaseDeadline: pair.leaseDeadline,
-        receipt: pair.receipt === null ? null : (JSON.parse(pair.receipt) as SignedReceipt),
-        devicePublicKey: pair.publicKey,
-      })),
-    };
+    ]);
+    if (!latest && pairs.rows.length === 0) return null;
+    const notices = await this.query<{ count: number }>('SELECT COUNT(*)::int AS count FROM notices WHERE zoom_account_id = $1 AND zoom_user_id = $2', [zoomAccountId, zoomUserId]);
+    return toComplianceRecord(user, latest, pairs.rows, notices.rows[0]?.count ?? 0);
   }
 
   async obligations(status: DeviceUserStatus): Promise<Obligation[]> {
@@ -489,19 +462,10 @@ class PgLedger implements Ledger {
       [q.since, q.after?.receivedAt ?? -1, q.after?.eventKey ?? '', q.limit],
     );
     if (page.rows.length === 0) return [];
-    const commands = new Map<string, ReportCommand[]>(page.rows.map((d) => [d.eventKey, []]));
-    const rows = await this.query<ReportCommandRow>(
-      `SELECT c.event_key AS "eventKey", c.command_id AS "commandId", c.device_id AS "deviceId", c.state, c.issued_at AS "issuedAt",
-              du.lease_deadline AS "leaseDeadline", du.lease_issued_at AS "leaseIssuedAt", r.signed AS receipt, d.public_key AS "devicePublicKey"
-       FROM commands c
-       JOIN device_users du ON du.device_id = c.device_id AND du.zoom_account_id = c.zoom_account_id AND du.zoom_user_id = c.zoom_user_id
-       JOIN devices d ON d.device_id = c.device_id
-       LEFT JOIN receipts r ON r.device_id = c.device_id AND r.receipt_id = c.receipt_id
-       WHERE c.event_key = ANY ($1::text[]) ORDER BY c.device_id, c.issued_at`,
-      [page.rows.map((d) => d.eventKey)],
-    );
-    for (const row of rows.rows) commands.get(row.eventKey)?.push(toReportCommand(row));
-    return page.rows.map((d) => ({ ...toDeauthorization(d), cloudCopyDeletedAt: d.cloudCopyDeletedAt, commands: commands.get(d.eventKey) ?? [] }));
+    const commands = await this.query<ReportCommandRow>(`${REPORT_COMMANDS} WHERE c.event_key = ANY ($1::text[]) ORDER BY c.device_id, c.issued_at`, [
+      page.rows.map((d) => d.eventKey),
+    ]);
+    return toReportEntries(page.rows, commands.rows);
   }
 
   async health(): Promise<LedgerHealth> {
