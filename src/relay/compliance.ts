@@ -4,9 +4,9 @@ import { publicKeyFromBase64, verifyReceipt, type SignedReceipt } from '../core/
 import type { Logger } from '../platform/logger.js';
 import type { DeviceHub } from './deviceHub.js';
 import { errorReply, parseJson, readBody, reply } from './httpIo.js';
-import { DEVICE_USER_STATUSES, type ComplianceDevice, type DeviceUserStatus, type Ledger } from './ledger.js';
+import { DEVICE_USER_STATUSES, UNUSABLE_BODY_KEPT_MS, type ComplianceDevice, type DeviceUserStatus, type KeptUnusableEvent, type Ledger } from './ledger.js';
 import type { RouteOutcome, RouteRequest } from './router.js';
-import type { RelaySigner } from './signer.js';
+import { DAY_MS, type RelaySigner } from './signer.js';
 
 // The compliance ledger over HTTP (admin token): per Zoom user, what happened to each device's
 // copy, and the open obligations with the deadline by which each device wipes itself at the latest.
@@ -54,9 +54,23 @@ export async function listByStatus({ query }: RouteRequest, deps: ComplianceDeps
   return reply(200, { status: status.data, items: await deps.ledger.obligations(status.data) });
 }
 
+export interface UnusableEventView extends KeptUnusableEvent {
+  /** For the operator: until when the body (Zoom content) is kept, or when it was dropped. */
+  bodyRetention: string;
+}
+
+function unusableView(event: KeptUnusableEvent): UnusableEventView {
+  const limit = `Zoom content is kept at most ${UNUSABLE_BODY_KEPT_MS / DAY_MS} days`;
+  const bodyRetention =
+    event.bodyDroppedAt === null
+      ? `body kept until ${new Date(event.receivedAt + UNUSABLE_BODY_KEPT_MS).toISOString()} (${limit})`
+      : `body dropped at ${new Date(event.bodyDroppedAt).toISOString()} (${limit}); this record stays until dismissed`;
+  return { ...event, bodyRetention };
+}
+
 /** GET /v1/admin/unusable-events: correctly signed webhooks the relay could not use, oldest first. */
 export async function listUnusable(_request: RouteRequest, deps: ComplianceDeps): Promise<RouteOutcome> {
-  return reply(200, { items: await deps.ledger.unusableEvents() });
+  return reply(200, { items: (await deps.ledger.unusableEvents()).map(unusableView) });
 }
 
 /** DELETE /v1/admin/unusable-events/:id: the operator handled it (its body is Zoom content). */

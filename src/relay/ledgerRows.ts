@@ -1,16 +1,18 @@
 import { newId } from '../core/ids.js';
 import type { SignedReceipt } from '../core/receipt.js';
 import type { ZoomEventNotice } from '../core/wire.js';
-import type {
-  CommandState,
-  ComplianceRecord,
-  Deauthorization,
-  DeviceUserStatus,
-  HeldNotice,
-  ReportCommand,
-  ReportEntry,
-  ZoomEventRecord,
-  ZoomUser,
+import {
+  UNUSABLE_BODY_KEPT_MS,
+  type CommandState,
+  type ComplianceRecord,
+  type ContentSweep,
+  type Deauthorization,
+  type DeviceUserStatus,
+  type HeldNotice,
+  type ReportCommand,
+  type ReportEntry,
+  type ZoomEventRecord,
+  type ZoomUser,
 } from './ledger.js';
 
 // What both ledger engines share: the column lists they select (aliased to the ledger's names,
@@ -36,6 +38,7 @@ export const REPORT_COMMANDS = `SELECT c.event_key AS "eventKey", c.command_id A
 export const COMPLIANCE_PAIRS = `SELECT du.device_id AS "deviceId", du.status, du.lease_deadline AS "leaseDeadline", r.signed AS receipt, d.public_key AS "publicKey"
   FROM device_users du JOIN devices d ON d.device_id = du.device_id
   LEFT JOIN receipts r ON r.device_id = du.device_id AND r.receipt_id = du.receipt_id`;
+export const UNUSABLE_COLUMNS = 'id, received_at AS "receivedAt", event, problem, body, body_dropped_at AS "bodyDroppedAt"';
 /** "No bound" for an enrollment time: an integer both engines store (Infinity is not). */
 export const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
@@ -81,6 +84,12 @@ export interface ReportCommandRow {
   /** The settling receipt as stored (JSON text). */
   receipt: string | null;
   devicePublicKey: string;
+}
+
+/** What a sweep still finds held: the oldest body kept, and the earliest lease deadline of a pair holding notices. */
+export interface HeldDueRow {
+  oldestBodyReceivedAt: number | null;
+  nextNoticeDeadline: number | null;
 }
 
 function parseReceipt(text: string | null): SignedReceipt | null {
@@ -138,4 +147,11 @@ export function toReportEntries(page: DeauthorizationRow[], commandRows: ReportC
   const commands = new Map<string, ReportCommand[]>(page.map((d) => [d.eventKey, []]));
   for (const { eventKey, receipt, ...row } of commandRows) commands.get(eventKey)?.push({ ...row, receipt: parseReceipt(receipt) });
   return page.map((d) => ({ ...toDeauthorization(d), cloudCopyDeletedAt: d.cloudCopyDeletedAt, commands: commands.get(d.eventKey) ?? [] }));
+}
+
+/** The sweep's counts, and when the next piece it left falls due. */
+export function toContentSweep(noticesDropped: number, bodiesDropped: number, held: HeldDueRow): ContentSweep {
+  const bodyDue = held.oldestBodyReceivedAt === null ? null : held.oldestBodyReceivedAt + UNUSABLE_BODY_KEPT_MS;
+  const due = [held.nextNoticeDeadline, bodyDue].filter((at) => at !== null);
+  return { noticesDropped, bodiesDropped, nextDueAt: due.length === 0 ? null : Math.min(...due) };
 }

@@ -8,14 +8,18 @@ import type { Logger } from '../platform/logger.js';
 import {
   EVENT_KEY_MEMORY_MS,
   LedgerUnavailableError,
+  UNUSABLE_BODY_KEPT_MS,
   type CommandRecord,
   type CommandState,
   type ComplianceRecord,
+  type ContentSweep,
   type Deauthorization,
   type DeviceRecord,
   type DeviceUser,
   type DeviceUserStatus,
+  type HeldContent,
   type HeldNotice,
+  type KeptUnusableEvent,
   type Ledger,
   type LedgerHealth,
   type LedgerWatcher,
@@ -41,11 +45,14 @@ import {
   REPORT_COMMANDS,
   settledStatus,
   toComplianceRecord,
+  toContentSweep,
   toDeauthorization,
   toNotice,
   toReportEntries,
+  UNUSABLE_COLUMNS,
   type CompliancePairRow,
   type DeauthorizationRow,
+  type HeldDueRow,
   type NoticeRow,
   type PairRow,
   type ReportCommandRow,
@@ -296,8 +303,10 @@ class PgLedger implements Ledger {
       // Shared locks: a deauthorization of the user wipes these pairs either before (they are not
       // active then) or after this commits (and then deletes the notices held here).
       const pairs = await query<{ deviceId: string }>(
-        `SELECT device_id AS "deviceId" FROM device_users WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' ORDER BY device_id FOR SHARE`,
-        [event.zoomAccountId, event.zoomUserId],
+        `SELECT device_id AS "deviceId" FROM device_users
+         WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' AND (lease_deadline IS NULL OR lease_deadline > $3)
+         ORDER BY device_id FOR SHARE`,
+        [event.zoomAccountId, event.zoomUserId, event.receivedAt],
       );
       const held = pairs.rows.map(({ deviceId }) => heldNotice(event, deviceId));
       if (held.length === 0) return held;
@@ -341,8 +350,8 @@ class PgLedger implements Ledger {
     ]);
   }
 
-  async unusableEvents(): Promise<UnusableEvent[]> {
-    return (await this.query<UnusableEvent>('SELECT id, received_at AS "receivedAt", event, problem, body FROM unusable_events ORDER BY received_at, seq')).rows;
+  async unusableEvents(): Promise<KeptUnusableEvent[]> {
+    return (await this.query<KeptUnusableEvent>(`SELECT ${UNUSABLE_COLUMNS} FROM unusable_events ORDER BY received_at, seq`)).rows;
   }
 
   async dismissUnusableEvent(id: string): Promise<boolean> {
@@ -435,6 +444,39 @@ class PgLedger implements Ledger {
       [user.zoomAccountId, user.zoomUserId],
     );
     return row.rows[0]?.known === true;
+  }
+
+  async sweepContent(now: number): Promise<ContentSweep> {
+    // One statement: its SELECT sees the tables as they were before it, hence the bounds that leave
+    // out what it drops.
+    const swept = await this.transaction((query) =>
+      query<HeldDueRow & { noticesDropped: number; bodiesDropped: number }>(
+        `WITH dropped_notices AS (
+           DELETE FROM notices n USING device_users du
+           WHERE du.device_id = n.device_id AND du.zoom_account_id = n.zoom_account_id AND du.zoom_user_id = n.zoom_user_id AND du.lease_deadline <= $1
+           RETURNING 1),
+         dropped_bodies AS (
+           UPDATE unusable_events SET body = NULL, body_dropped_at = $1 WHERE body IS NOT NULL AND received_at <= $2 RETURNING 1)
+         SELECT (SELECT COUNT(*)::int FROM dropped_notices) AS "noticesDropped",
+                (SELECT COUNT(*)::int FROM dropped_bodies) AS "bodiesDropped",
+                (SELECT MIN(received_at) FROM unusable_events WHERE body IS NOT NULL AND received_at > $2) AS "oldestBodyReceivedAt",
+                (SELECT MIN(du.lease_deadline) FROM notices n JOIN device_users du
+                   ON du.device_id = n.device_id AND du.zoom_account_id = n.zoom_account_id AND du.zoom_user_id = n.zoom_user_id
+                 WHERE du.lease_deadline > $1) AS "nextNoticeDeadline"`,
+        [now, now - UNUSABLE_BODY_KEPT_MS],
+      ),
+    );
+    const row = swept.rows[0] ?? { noticesDropped: 0, bodiesDropped: 0, oldestBodyReceivedAt: null, nextNoticeDeadline: null };
+    return toContentSweep(row.noticesDropped, row.bodiesDropped, row);
+  }
+
+  async heldContent(): Promise<HeldContent> {
+    const row = await this.query<HeldContent>(
+      `SELECT (SELECT COUNT(*)::int FROM notices) AS notices,
+              (SELECT COUNT(*)::int FROM unusable_events WHERE body IS NOT NULL) AS "unusableBodies",
+              (SELECT MIN(received_at) FROM unusable_events WHERE body IS NOT NULL) AS "oldestBodyReceivedAt"`,
+    );
+    return row.rows[0] ?? { notices: 0, unusableBodies: 0, oldestBodyReceivedAt: null };
   }
 
   async pendingSummary(now: number): Promise<PendingSummary> {

@@ -9,6 +9,7 @@ import { MAX_LEASE_DAYS } from '../platform/config.js';
 import { silentLogger } from '../platform/logger.js';
 import { CloudCopyDeleter, NO_CLOUD_COPY } from './cloudCopy.js';
 import { adminWipe, dismissUnusable, listByStatus, listUnusable, userCompliance, type ComplianceDeps } from './compliance.js';
+import { ContentSweeper } from './contentSweep.js';
 import { DeviceHub } from './deviceHub.js';
 import { handleEnroll } from './enroll.js';
 import { liveness, readiness } from './health.js';
@@ -79,6 +80,7 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   await ledger.watch({ wake: (deviceIds) => hub.wake(deviceIds), rescan: () => hub.rescan() });
   const verifier = new WebhookVerifier(options.webhookSecretToken, clock);
   const cloudCopies = new CloudCopyDeleter(options.cloudCopy ?? NO_CLOUD_COPY, ledger, clock, log);
+  const sweeper = new ContentSweeper({ ledger, clock, log, onSwept: (sweep, at) => metrics.contentSwept(sweep, at) });
   const compliance: ComplianceDeps = { ledger, signer, hub, log };
 
   const admin =
@@ -180,16 +182,18 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   const { address, port, family } = listening.value;
   const url = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
   void cloudCopies.resumePending().catch((e: unknown) => log.error({ err: (e as Error).message }, 'cannot resume cloud copy deletions'));
+  sweeper.start();
   log.info({ port, publicKey: key.value.publicKeyBase64 }, 'relay listening');
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
       cloudCopies.stop();
+      const swept = sweeper.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await hub.close();
       wss.close();
       server.closeAllConnections();
-      await Promise.all([closed, ...inFlight]);
+      await Promise.all([closed, swept, ...inFlight]);
       await ledger.close();
       log.info('relay closed');
     })();

@@ -6,14 +6,18 @@ import { err, ok, type Result } from '../core/result.js';
 import type { LeaseBody, Signed, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
 import {
   EVENT_KEY_MEMORY_MS,
+  UNUSABLE_BODY_KEPT_MS,
   type CommandRecord,
   type CommandState,
   type ComplianceRecord,
+  type ContentSweep,
   type Deauthorization,
   type DeviceRecord,
   type DeviceUser,
   type DeviceUserStatus,
+  type HeldContent,
   type HeldNotice,
+  type KeptUnusableEvent,
   type Ledger,
   type LedgerHealth,
   type MakeWipe,
@@ -39,11 +43,14 @@ import {
   REPORT_COMMANDS,
   settledStatus,
   toComplianceRecord,
+  toContentSweep,
   toDeauthorization,
   toNotice,
   toReportEntries,
+  UNUSABLE_COLUMNS,
   type CompliancePairRow,
   type DeauthorizationRow,
+  type HeldDueRow,
   type NoticeRow,
   type PairRow,
   type ReportCommandRow,
@@ -113,6 +120,8 @@ class SqliteLedger implements Ledger {
         WHERE device_id = ? AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`),
       activeOfUser: db.prepare<[string, string, number], PairRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
         WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' AND enrolled_at <= ? ORDER BY device_id`),
+      noticeHolders: db.prepare<[string, string, number], { deviceId: string }>(`SELECT device_id AS "deviceId" FROM device_users
+        WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' AND (lease_deadline IS NULL OR lease_deadline > ?) ORDER BY device_id`),
       compliancePairs: db.prepare<[string, string], CompliancePairRow>(`${COMPLIANCE_PAIRS}
         WHERE du.zoom_account_id = ? AND du.zoom_user_id = ? ORDER BY du.device_id`),
       recordLease: db.prepare<{ issuedAt: number; validUntil: number; deviceId: string; zoomAccountId: string; zoomUserId: string }>(`UPDATE device_users
@@ -164,8 +173,19 @@ class SqliteLedger implements Ledger {
       userNoticeCount: db.prepare<[string, string], { count: number }>('SELECT COUNT(*) AS count FROM notices WHERE zoom_account_id = ? AND zoom_user_id = ?'),
       keepUnusable: db.prepare<UnusableEvent>(`INSERT INTO unusable_events (id, received_at, event, problem, body)
         VALUES (@id, @receivedAt, @event, @problem, @body) ON CONFLICT DO NOTHING`),
-      unusable: db.prepare<[], UnusableEvent>('SELECT id, received_at AS receivedAt, event, problem, body FROM unusable_events ORDER BY received_at, rowid'),
+      unusable: db.prepare<[], KeptUnusableEvent>(`SELECT ${UNUSABLE_COLUMNS} FROM unusable_events ORDER BY received_at, seq`),
       dismissUnusable: db.prepare<[string]>('DELETE FROM unusable_events WHERE id = ?'),
+      dropBodies: db.prepare<[number, number]>('UPDATE unusable_events SET body = NULL, body_dropped_at = ? WHERE body IS NOT NULL AND received_at <= ?'),
+      dropNoticesPastDeadline: db.prepare<[number]>(`DELETE FROM notices WHERE EXISTS (SELECT 1 FROM device_users du
+        WHERE du.device_id = notices.device_id AND du.zoom_account_id = notices.zoom_account_id AND du.zoom_user_id = notices.zoom_user_id
+          AND du.lease_deadline <= ?)`),
+      heldDue: db.prepare<[], HeldDueRow>(`SELECT
+        (SELECT MIN(received_at) FROM unusable_events WHERE body IS NOT NULL) AS "oldestBodyReceivedAt",
+        (SELECT MIN(du.lease_deadline) FROM notices n JOIN device_users du
+           ON du.device_id = n.device_id AND du.zoom_account_id = n.zoom_account_id AND du.zoom_user_id = n.zoom_user_id) AS "nextNoticeDeadline"`),
+      heldContent: db.prepare<[], HeldContent>(`SELECT (SELECT COUNT(*) FROM notices) AS notices,
+        (SELECT COUNT(*) FROM unusable_events WHERE body IS NOT NULL) AS "unusableBodies",
+        (SELECT MIN(received_at) FROM unusable_events WHERE body IS NOT NULL) AS "oldestBodyReceivedAt"`),
       knowsUser: db.prepare<[string, string, string, string], { known: number }>(`SELECT
         EXISTS (SELECT 1 FROM device_users WHERE zoom_account_id = ? AND zoom_user_id = ?)
         OR EXISTS (SELECT 1 FROM deauthorizations WHERE zoom_account_id = ? AND zoom_user_id = ?) AS known`),
@@ -243,9 +263,9 @@ class SqliteLedger implements Ledger {
       this.q.forgetEventKeys.run(event.receivedAt - EVENT_KEY_MEMORY_MS);
       if (this.q.addEventKey.run(event.eventKey, event.receivedAt).changes === 0) return null;
       const object = JSON.stringify(event.object);
-      return this.q.activeOfUser.all(event.zoomAccountId, event.zoomUserId, NO_BOUND).map((pair) => {
-        const held = heldNotice(event, pair.deviceId);
-        this.q.addNotice.run(held.notice.noticeId, pair.deviceId, event.zoomAccountId, event.zoomUserId, event.event, event.eventTs, object, event.receivedAt);
+      return this.q.noticeHolders.all(event.zoomAccountId, event.zoomUserId, event.receivedAt).map(({ deviceId }) => {
+        const held = heldNotice(event, deviceId);
+        this.q.addNotice.run(held.notice.noticeId, deviceId, event.zoomAccountId, event.zoomUserId, event.event, event.eventTs, object, event.receivedAt);
         return held;
       });
     })();
@@ -263,7 +283,7 @@ class SqliteLedger implements Ledger {
     this.q.keepUnusable.run(event);
   }
 
-  async unusableEvents(): Promise<UnusableEvent[]> {
+  async unusableEvents(): Promise<KeptUnusableEvent[]> {
     return this.q.unusable.all();
   }
 
@@ -315,6 +335,18 @@ class SqliteLedger implements Ledger {
   async knowsUser(user: ZoomUser): Promise<boolean> {
     const row = this.q.knowsUser.get(user.zoomAccountId, user.zoomUserId, user.zoomAccountId, user.zoomUserId);
     return row?.known === 1;
+  }
+
+  async sweepContent(now: number): Promise<ContentSweep> {
+    return this.db.transaction(() => {
+      const noticesDropped = this.q.dropNoticesPastDeadline.run(now).changes;
+      const bodiesDropped = this.q.dropBodies.run(now, now - UNUSABLE_BODY_KEPT_MS).changes;
+      return toContentSweep(noticesDropped, bodiesDropped, this.q.heldDue.get() ?? { oldestBodyReceivedAt: null, nextNoticeDeadline: null });
+    })();
+  }
+
+  async heldContent(): Promise<HeldContent> {
+    return this.q.heldContent.get() ?? { notices: 0, unusableBodies: 0, oldestBodyReceivedAt: null };
   }
 
   async pendingSummary(now: number): Promise<PendingSummary> {
