@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { publicKeyFromBase64, verifyReceipt, type SignedReceipt } from '../core/receipt.js';
+import type { SignedReceipt } from '../core/receipt.js';
 import type { Logger } from '../platform/logger.js';
 import type { DeviceHub } from './deviceHub.js';
 import { errorReply, parseJson, readBody, reply } from './httpIo.js';
 import { DEVICE_USER_STATUSES, UNUSABLE_BODY_KEPT_MS, type ComplianceDevice, type DeviceUserStatus, type KeptUnusableEvent, type Ledger } from './ledger.js';
+import { ReceiptVerifier } from './receiptVerifier.js';
 import type { RouteOutcome, RouteRequest } from './router.js';
 import { DAY_MS, type RelaySigner } from './signer.js';
 
@@ -27,14 +28,8 @@ export interface ComplianceDeviceView {
   receiptVerified: boolean;
 }
 
-/** The device's enrolled key signed the receipt, and the device verified the wipe. */
-export function receiptVerifiedBy(receipt: SignedReceipt, devicePublicKey: string): boolean {
-  const key = publicKeyFromBase64(devicePublicKey);
-  return receipt.verified && key !== null && verifyReceipt(receipt, key);
-}
-
-function deviceView(device: ComplianceDevice): ComplianceDeviceView {
-  const receiptVerified = device.receipt !== null && receiptVerifiedBy(device.receipt, device.devicePublicKey);
+function deviceView(device: ComplianceDevice, verifier: ReceiptVerifier): ComplianceDeviceView {
+  const receiptVerified = device.receipt !== null && verifier.verifiedBy(device.receipt, device.devicePublicKey);
   return { deviceId: device.deviceId, status: device.status, leaseDeadline: device.leaseDeadline, receipt: device.receipt, receiptVerified };
 }
 
@@ -42,7 +37,8 @@ function deviceView(device: ComplianceDevice): ComplianceDeviceView {
 export async function userCompliance({ params }: RouteRequest, deps: ComplianceDeps): Promise<RouteOutcome> {
   const record = await deps.ledger.compliance({ zoomAccountId: params.zoomAccountId ?? '', zoomUserId: params.zoomUserId ?? '' });
   if (!record) return errorReply(404, 'NOT_FOUND', 'the relay knows nothing of this Zoom user');
-  return reply(200, { ...record, devices: record.devices.map(deviceView) });
+  const verifier = new ReceiptVerifier();
+  return reply(200, { ...record, devices: record.devices.map((device) => deviceView(device, verifier)) });
 }
 
 const statusQuery = z.enum(DEVICE_USER_STATUSES);
