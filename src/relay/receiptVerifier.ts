@@ -6,7 +6,7 @@ import { publicKeyFromBase64, verifyReceipt, type SignedReceipt } from '../core/
  * for each of its users and each deauthorization; beyond this the least recently used key is
  * imported again when needed, so the report's memory stays bounded on any number of devices.
  */
-const KEYS_KEPT = 4_096;
+const KEYS_KEPT = 1_024;
 
 /**
  * Checks receipts against the devices' enrolled keys, importing each key once: importing an
