@@ -3,7 +3,7 @@ import type { SignedReceipt } from '../core/receipt.js';
 import type { ZoomEventNotice } from '../core/wire.js';
 import {
   UNUSABLE_BODY_KEPT_MS,
-  type CommandState,
+  type ComplianceDevice,
   type ComplianceRecord,
   type ContentSweep,
   type Deauthorization,
@@ -35,18 +35,13 @@ export const REPORT_COMMANDS = `SELECT c.event_key AS "eventKey", c.command_id A
   JOIN devices d ON d.device_id = c.device_id
   LEFT JOIN receipts r ON r.device_id = c.device_id AND r.receipt_id = c.receipt_id`;
 /** Every device of one user, with the receipt that settled it: the user's compliance record. */
-export const COMPLIANCE_PAIRS = `SELECT du.device_id AS "deviceId", du.status, du.lease_deadline AS "leaseDeadline", r.signed AS receipt, d.public_key AS "publicKey"
+export const COMPLIANCE_PAIRS = `SELECT du.device_id AS "deviceId", du.status, du.lease_deadline AS "leaseDeadline", r.signed AS receipt,
+    d.public_key AS "devicePublicKey"
   FROM device_users du JOIN devices d ON d.device_id = du.device_id
   LEFT JOIN receipts r ON r.device_id = du.device_id AND r.receipt_id = du.receipt_id`;
 export const UNUSABLE_COLUMNS = 'id, received_at AS "receivedAt", event, problem, body, body_dropped_at AS "bodyDroppedAt"';
 /** "No bound" for an enrollment time: an integer both engines store (Infinity is not). */
 export const NO_BOUND = Number.MAX_SAFE_INTEGER;
-
-export interface PairRow extends ZoomUser {
-  deviceId: string;
-  status: DeviceUserStatus;
-  leaseDeadline: number | null;
-}
 
 export interface DeauthorizationRow {
   eventKey: string;
@@ -64,26 +59,16 @@ export interface NoticeRow extends Omit<ZoomEventNotice, 'object'> {
   object: string;
 }
 
-export interface CompliancePairRow {
-  deviceId: string;
-  status: DeviceUserStatus;
-  leaseDeadline: number | null;
+export interface CompliancePairRow extends Omit<ComplianceDevice, 'receipt'> {
   /** The settling receipt as stored (JSON text). */
   receipt: string | null;
-  publicKey: string;
 }
 
-export interface ReportCommandRow {
+export interface ReportCommandRow extends Omit<ReportCommand, 'receipt'> {
+  /** The deauthorization that issued the command. */
   eventKey: string;
-  commandId: string;
-  deviceId: string;
-  state: CommandState;
-  issuedAt: number;
-  leaseDeadline: number | null;
-  leaseIssuedAt: number | null;
   /** The settling receipt as stored (JSON text). */
   receipt: string | null;
-  devicePublicKey: string;
 }
 
 /** What a sweep still finds held: the oldest body kept, and the earliest lease deadline of a pair holding notices. */
@@ -132,13 +117,7 @@ export function toComplianceRecord(user: ZoomUser, latest: DeauthorizationRow | 
     userDataRetention: latest ? toDeauthorization(latest).userDataRetention : null,
     cloudCopyDeletedAt: latest?.cloudCopyDeletedAt ?? null,
     heldNotices,
-    devices: pairs.map((pair) => ({
-      deviceId: pair.deviceId,
-      status: pair.status,
-      leaseDeadline: pair.leaseDeadline,
-      receipt: parseReceipt(pair.receipt),
-      devicePublicKey: pair.publicKey,
-    })),
+    devices: pairs.map(({ receipt, ...pair }) => ({ ...pair, receipt: parseReceipt(receipt) })),
   };
 }
 

@@ -54,7 +54,6 @@ import {
   type DeauthorizationRow,
   type HeldDueRow,
   type NoticeRow,
-  type PairRow,
   type ReportCommandRow,
 } from './ledgerRows.js';
 import { connectionConfig, describeServer, pgErrorCode, translatePgError } from './pgConnection.js';
@@ -123,14 +122,19 @@ class PgLedger implements Ledger {
     private readonly o: PgLedgerOptions,
   ) {}
 
-  /** One statement on any pooled connection. */
-  private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  /** Counts a round trip, and turns a failure to reach the server into LedgerUnavailableError. */
+  private async sent<R>(send: () => Promise<R>): Promise<R> {
     this.queries++;
     try {
-      return await this.pool.query<R>(text, values);
+      return await send();
     } catch (e) {
       throw translatePgError(e, this.server);
     }
+  }
+
+  /** One statement on any pooled connection. */
+  private query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.sent(() => this.pool.query<R>(text, values));
   }
 
   /** Runs `work` in one transaction on one connection, trying again after a deadlock. */
@@ -142,14 +146,7 @@ class PgLedger implements Ledger {
       } catch (e) {
         throw translatePgError(e, this.server);
       }
-      const query: Query = async (text, values) => {
-        this.queries++;
-        try {
-          return await client.query(text, values);
-        } catch (e) {
-          throw translatePgError(e, this.server);
-        }
-      };
+      const query: Query = (text, values) => this.sent(() => client.query(text, values));
       // A connection that failed mid-transaction is discarded, not returned to the pool.
       let broken = false;
       try {
@@ -214,7 +211,7 @@ class PgLedger implements Ledger {
 
   async activeUsers(deviceId: string): Promise<DeviceUser[]> {
     return (
-      await this.query<PairRow>(`SELECT ${PAIR_COLUMNS} FROM device_users WHERE device_id = $1 AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`, [deviceId])
+      await this.query<DeviceUser>(`SELECT ${PAIR_COLUMNS} FROM device_users WHERE device_id = $1 AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`, [deviceId])
     ).rows;
   }
 
@@ -259,7 +256,7 @@ class PgLedger implements Ledger {
    * notices, and announces the commands to the other instances on commit.
    */
   private async wipeActive(query: Query, user: ZoomUser, makeWipe: MakeWipe, enrolledBy: number, eventKey: string | null): Promise<Signed<WipeCommandBody>[]> {
-    const pairs = await query<PairRow>(
+    const pairs = await query<DeviceUser>(
       `SELECT ${PAIR_COLUMNS} FROM device_users WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' AND enrolled_at <= $3
        ORDER BY device_id FOR UPDATE`,
       [user.zoomAccountId, user.zoomUserId, enrolledBy],

@@ -52,7 +52,6 @@ import {
   type DeauthorizationRow,
   type HeldDueRow,
   type NoticeRow,
-  type PairRow,
   type ReportCommandRow,
 } from './ledgerRows.js';
 import { LEDGER_MIGRATIONS } from './schema.js';
@@ -114,11 +113,11 @@ class SqliteLedger implements Ledger {
         ON CONFLICT DO UPDATE SET status = 'active', enrolled_at = excluded.enrolled_at`),
       supersede: db.prepare<[string, string, string]>(`UPDATE commands SET state = 'superseded'
         WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ? AND state = 'open'`),
-      pair: db.prepare<[string, string, string], PairRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+      pair: db.prepare<[string, string, string], DeviceUser>(`SELECT ${PAIR_COLUMNS} FROM device_users
         WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
-      activeOfDevice: db.prepare<[string], PairRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+      activeOfDevice: db.prepare<[string], DeviceUser>(`SELECT ${PAIR_COLUMNS} FROM device_users
         WHERE device_id = ? AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`),
-      activeOfUser: db.prepare<[string, string, number], PairRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+      activeOfUser: db.prepare<[string, string, number], DeviceUser>(`SELECT ${PAIR_COLUMNS} FROM device_users
         WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' AND enrolled_at <= ? ORDER BY device_id`),
       noticeHolders: db.prepare<[string, string, number], { deviceId: string }>(`SELECT device_id AS "deviceId" FROM device_users
         WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' AND (lease_deadline IS NULL OR lease_deadline > ?) ORDER BY device_id`),
