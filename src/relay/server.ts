@@ -83,22 +83,17 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   const sweeper = new ContentSweeper({ ledger, clock, log, onSwept: (sweep, at) => metrics.contentSwept(sweep, at) });
   const compliance: ComplianceDeps = { ledger, signer, hub, log };
 
-  const admin =
+  /** A route that answers 401 unless the request bears `token`; no token leaves it open. */
+  const bearing =
+    (token: string | undefined, name: string) =>
     (handler: RouteHandler): RouteHandler =>
     async (request) => {
-      const token = bearerOf(request.req);
-      if (token === null || !secretEquals(token, options.adminToken)) return errorReply(401, 'UNAUTHORIZED', 'the admin token is missing or wrong');
+      const presented = bearerOf(request.req);
+      if (token !== undefined && (presented === null || !secretEquals(presented, token))) return errorReply(401, 'UNAUTHORIZED', `the ${name} token is missing or wrong`);
       return handler(request);
     };
-  const metricsAccess =
-    (handler: RouteHandler): RouteHandler =>
-    async (request) => {
-      const token = bearerOf(request.req);
-      if (options.metricsToken !== undefined && (token === null || !secretEquals(token, options.metricsToken))) {
-        return errorReply(401, 'UNAUTHORIZED', 'the metrics token is missing or wrong');
-      }
-      return handler(request);
-    };
+  const admin = bearing(options.adminToken, 'admin');
+  const metricsAccess = bearing(options.metricsToken, 'metrics');
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | null = null;
 
