@@ -10,7 +10,8 @@ import type { RouteOutcome, RouteRequest } from './router.js';
 import { DAY_MS, type RelaySigner } from './signer.js';
 
 // The compliance ledger over HTTP (admin token): per Zoom user, what happened to each device's
-// copy, and the open obligations with the deadline by which each device wipes itself at the latest.
+// copy, and the open obligations with the deadline by which each device wipes itself at the latest;
+// and the operator's tools beside it: a wipe of a user, and the webhooks the relay could not use.
 
 export interface ComplianceDeps {
   ledger: Ledger;

@@ -2,8 +2,10 @@ import type { SignedReceipt } from '../core/receipt.js';
 import type { LeaseBody, Signed, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
 
 // The relay's memory: devices, which Zoom users each holds, leases issued, deauthorizations, wipe
-// commands and receipts. An interface so the SQLite file can give way to PostgreSQL; every method
-// that changes more than one row is one transaction in the implementation.
+// commands, receipts, and the Zoom content held for a while (event notices, unusable events). One
+// interface, two engines (sqliteLedger.ts for one relay, pgLedger.ts for many instances) held to
+// one contract (tests/relay/ledgerContract.ts); every method that changes more than one row is one
+// transaction in either.
 
 export const DEVICE_USER_STATUSES = ['active', 'pending', 'wiped', 'self-expired'] as const;
 /**
@@ -203,7 +205,7 @@ export interface LedgerHealth {
  * (PostgreSQL) calls it; the ledger's tables stay the truth, a wake only says where to look.
  */
 export interface LedgerWatcher {
-  /** Another instance recorded work (wipe commands) for these devices. */
+  /** Another instance recorded work (wipe commands, Zoom event notices) for these devices. */
   wake(deviceIds: string[]): void;
   /** Wakes may have been missed (the connection to the database was lost): look at every connected device again. */
   rescan(): void;
