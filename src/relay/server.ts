@@ -20,12 +20,11 @@ import { defaultLedgerSpec, openLedger, parseLedgerSpec } from './ledgerSpec.js'
 import { RelayMetrics } from './metrics.js';
 import { reportRoute } from './reportRoute.js';
 import { Router, type RouteHandler, type RouteOutcome } from './router.js';
-import { DAY_MS, RelaySigner } from './signer.js';
+import { DAY_MS, DEFAULT_LEASE_DAYS, RelaySigner } from './signer.js';
 import type { Relay, RelayOptions, RelayStartError } from './types.js';
 import { handleWebhook } from './webhook.js';
 import { WebhookVerifier } from './webhookAuth.js';
 
-export const DEFAULT_LEASE_DAYS = 7;
 /** A device message larger than this is refused (the largest, a hello, is a few KiB). */
 const MAX_MESSAGE_BYTES = 256 * 1024;
 const DEVICE_SOCKET_PATH = '/v1/devices/ws';
