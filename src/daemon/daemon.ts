@@ -22,6 +22,7 @@ import { Logins } from './logins.js';
 import type { RelayService } from './relayService.js';
 import { SyncService } from './syncService.js';
 import { TrayProcess } from './trayProcess.js';
+import { handleZoomEvent } from './zoomEvents.js';
 
 /** How long start-up waits for the relay's pending wipes before serving anyway. */
 const RELAY_CATCH_UP_MS = 3000;
@@ -172,10 +173,21 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
           await guardian.wipe(key, command.reason, i === 0 ? command.commandId : undefined);
         }
       },
-      onSyncHint: (accountKeys) => {
-        const live = accountKeys.map((key) => host.get(key)).filter((a) => a !== null);
-        if (!syncPaused) syncs.trigger(live);
-      },
+      onZoomEvent: (accountKeys, notice) =>
+        handleZoomEvent(
+          {
+            account: (key) => host.get(key),
+            mayStore: (key) => guardian.servable(key).ok,
+            requestSync: (keys) => {
+              if (!syncPaused) syncs.trigger(keys.map((key) => host.get(key)).filter((a) => a !== null));
+            },
+            events,
+            clock,
+            log,
+          },
+          accountKeys,
+          notice,
+        ),
     });
     const caughtUp = await relay.caughtUp(RELAY_CATCH_UP_MS);
     log.info({ caughtUp }, 'relay link checked before serving');
@@ -192,6 +204,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
     version: VERSION,
     clock,
     validateResults: options.validateResults ?? false,
+    holding: (topic) => (topic === 'lease.warning' ? guardian.leaseWarnings() : []),
     handlers: createHandlers({
       control,
       host,
@@ -235,6 +248,9 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
       purge: (accountKey) => {
         const account = control.accounts.get(accountKey);
         if (!account) return Promise.resolve(err(apiError('NOT_FOUND', `no account ${accountKey}`)));
+        // Its data is gone already: the receipt that proves it answers, not a second deletion.
+        const existing = account.state === 'wiped' ? guardian.existingReceipt(accountKey) : null;
+        if (existing) return Promise.resolve(ok(existing));
         return wipeAccount(accountKey, 'user-purge');
       },
     }),

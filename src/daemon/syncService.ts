@@ -26,6 +26,16 @@ export interface SyncServiceOptions {
 }
 
 /**
+ * What made a finished run fail, or null when it did everything the account's plan and licence
+ * allow (a resource they do not include is refused on every run: that is how the account is).
+ */
+function runFailure(report: SyncReport): string | null {
+  if (report.outcome === 'dead-grant' || report.outcome === 'needs-auth' || report.outcome === 'aborted') return report.outcome;
+  const problem = report.failures.find((f) => f.kind !== 'forbidden');
+  return report.outcome === 'ok' || !problem ? null : problem.kind;
+}
+
+/**
  * Runs syncs: on the cron schedule (jittered), at start, and on request. Each account has one
  * coalescing runner (see AccountHost), so triggers never overlap for one account.
  */
@@ -122,10 +132,7 @@ export class SyncService {
     }
     this.o.setAccountState(account.accountKey, 'active');
     account.lastSyncAt = report.finishedAt;
-    // A resource the user's plan does not include (participants on Free) is refused on every run;
-    // that is how the account is, not an error to show.
-    const problem = report.failures.find((f) => f.kind !== 'forbidden');
-    account.lastError = report.outcome === 'ok' || (report.outcome === 'partial' && !problem) ? null : (problem?.kind ?? 'partial');
+    account.lastError = runFailure(report);
     const added = {
       meetings: Math.max(0, after.meetings - before.meetings),
       recordings: Math.max(0, after.recordings - before.recordings),

@@ -5,10 +5,14 @@ import { RESOURCES, type CallRecord, type MeetingDetail, type MeetingRecord, typ
 
 // Zod schemas for the values that cross the IPC boundary. The record schemas mirror
 // src/core/records.ts; the proofs at the bottom fail the build when the two drift apart.
-// Protocol v1: later versions only add fields, never remove or retype one.
+// Units are stated in each schema's description, which the published contract carries.
+// Protocol v2: later versions only add fields, never remove or retype one.
 
-const timestamp = z.number().int().nonnegative();
-const count = z.number().int().nonnegative();
+const EPOCH_MS = 'milliseconds since 1970-01-01T00:00:00Z (UTC)';
+/** A point in time, described: `what` says which. */
+export const epochMs = (what: string) => z.number().int().nonnegative().describe(`${what}: ${EPOCH_MS}.`);
+const timestamp = z.number().int().nonnegative().describe(`A point in time: ${EPOCH_MS}.`);
+export const count = z.number().int().nonnegative();
 
 export const accountKeySchema = z.string().regex(ACCOUNT_KEY_PATTERN, 'not an account key (a_ followed by 24 hex digits)');
 export const resourceSchema = z.enum(RESOURCES);
@@ -21,7 +25,7 @@ export const meetingRecordSchema = z.object({
   topic: z.string(),
   type: z.number().int(),
   startTime: timestamp,
-  durationMinutes: z.number().nonnegative(),
+  durationMinutes: z.number().nonnegative().describe('Minutes.'),
   timezone: z.string().nullable(),
   endTime: timestamp.nullable(),
   participantsCount: count.nullable(),
@@ -37,7 +41,7 @@ export const participantRecordSchema = z.object({
   email: z.string().nullable(),
   joinTime: timestamp.nullable(),
   leaveTime: timestamp.nullable(),
-  durationSeconds: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative().describe('Seconds.'),
 });
 
 export const recordingFileRecordSchema = z.object({
@@ -46,7 +50,7 @@ export const recordingFileRecordSchema = z.object({
   recordingType: z.string().nullable(),
   recordingStart: timestamp.nullable(),
   recordingEnd: timestamp.nullable(),
-  fileSize: count.nullable(),
+  fileSize: count.nullable().describe('Bytes.'),
 });
 
 export const recordingRecordSchema = z.object({
@@ -54,8 +58,8 @@ export const recordingRecordSchema = z.object({
   meetingId: z.string(),
   topic: z.string(),
   startTime: timestamp,
-  durationMinutes: z.number().nonnegative(),
-  totalSize: count.nullable(),
+  durationMinutes: z.number().nonnegative().describe('Minutes.'),
+  totalSize: count.nullable().describe('Bytes.'),
   files: z.array(recordingFileRecordSchema),
 });
 
@@ -71,7 +75,7 @@ export const callRecordSchema = z.object({
   answerTime: timestamp.nullable(),
   endTime: timestamp.nullable(),
   result: z.string().nullable(),
-  talkTimeSeconds: z.number().nonnegative().nullable(),
+  talkTimeSeconds: z.number().nonnegative().nullable().describe('Seconds.'),
   recordingId: z.string().nullable(),
 });
 
@@ -80,9 +84,9 @@ export const meetingDetailSchema = meetingRecordSchema.extend({ participants: z.
 export const searchHitSchema = z.object({
   accountKey: z.string(),
   kind: z.enum(['meeting', 'participant', 'call', 'recording']),
-  ref: z.string(),
+  ref: z.string().describe('What matched: a meeting uuid (meeting, participant, recording) or a call id.'),
   time: timestamp,
-  snippet: z.string(),
+  snippet: z.string().describe('An excerpt of the matching text, the matched words in [brackets].'),
 });
 
 /**
@@ -90,16 +94,16 @@ export const searchHitSchema = z.object({
  * user-managed app: instant meetings on IDs other than the PMI reach the vault only through Zoom's
  * meeting.ended events (kept by the relay), and calls only with Zoom Phone.
  */
-export const historyCompletenessSchema = z.object({
-  /** Since when every meeting the user holds reaches the vault (the account's enrollment at the relay); null without the relay. */
-  meetingsCompleteSince: timestamp.nullable(),
-  /** 'not-available': Zoom says the user has no Zoom Phone (asked again weekly). */
-  calls: z.enum(['available', 'not-available']),
-  /** When Zoom last said so; null while calls are available. */
-  callsCheckedAt: timestamp.nullable(),
-  /** The above in words, to show as it is. */
-  summary: z.string(),
-});
+export const historyCompletenessSchema = z
+  .object({
+    meetingsCompleteSince: epochMs("Since when every meeting the user holds reaches the vault (the account's enrollment at the relay)")
+      .nullable()
+      .describe('null without the relay: then instant meetings on IDs other than the PMI are stored only when recorded.'),
+    calls: z.enum(['available', 'not-available']).describe("'not-available': Zoom says the user has no Zoom Phone (asked again weekly)."),
+    callsCheckedAt: epochMs('When Zoom last said so').nullable().describe('null while calls are available.'),
+    summary: z.string().describe('The above in words, to show as it is.'),
+  })
+  .describe("What a user-managed Zoom app can hold of the user's history, and what this account holds.");
 export type HistoryCompleteness = z.output<typeof historyCompletenessSchema>;
 
 /** What a viewer may show or log about an account: ids, states, times and counts only. */
@@ -114,13 +118,29 @@ export const accountStatusSchema = z.object({
   lastError: z.string().nullable(),
   throttledUntil: timestamp.nullable(),
   counts: z.object({ meetings: count, participants: count, recordings: count, calls: count }),
-  leaseDeadline: timestamp.nullable(),
-  /** Null for an account whose vault is not open (wiped, or not connected yet). */
-  history: historyCompletenessSchema.nullable(),
+  leaseDeadline: epochMs("When the account's data is wiped unless its grant is proven alive before").nullable().describe('null when no data is held.'),
+  leaseTimeLeftMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe("Milliseconds from the status's serverTime to leaseDeadline, by the daemon's trusted clock; null when no data is held."),
+  leaseWarning: z.boolean().describe('true from 24 hours before leaseDeadline (the lease.warning event is sent then).'),
+  history: historyCompletenessSchema.nullable().describe('How complete the history is; null for an account whose vault is not open (wiped, or not connected yet).'),
 });
 export type AccountStatus = z.output<typeof accountStatusSchema>;
 
-export const linkStateSchema = z.enum(['disabled', 'connecting', 'online', 'offline']);
+/** An account a read of every account left out, and why. */
+export const omittedAccountSchema = z.object({
+  accountKey: z.string(),
+  code: z.enum(['WIPED', 'EXPIRED']).describe('WIPED: its data was deleted (or is being deleted); EXPIRED: its lease ran out and its data is being deleted.'),
+});
+export type OmittedAccount = z.output<typeof omittedAccountSchema>;
+
+/** unverified: connected, but the relay has not proved it holds the pinned key; nothing from it is accepted. */
+export const linkStateSchema = z
+  .enum(['disabled', 'connecting', 'unverified', 'online', 'offline'])
+  .describe('The relay link: unverified means connected, but the relay has not yet proved it holds the pinned key, so nothing from it is accepted.');
 export type LinkState = z.output<typeof linkStateSchema>;
 
 /** A deletion receipt as viewers see it: the signed receipt without the device fields, plus whether the relay has it. */
@@ -133,7 +153,7 @@ export const receiptSchema = z.object({
   requestedAt: timestamp,
   completedAt: timestamp,
   filesRemoved: count,
-  bytesRemoved: count,
+  bytesRemoved: count.describe('Bytes.'),
   verified: z.boolean(),
   signature: z.string(),
   acked: z.boolean(),

@@ -14,7 +14,7 @@ export type {
   VaultIdentity,
   WindowKey,
 } from './vaultTypes.js';
-export { searchAcross, SNIPPET_MARKS, type SearchableVault } from './vaultSearch.js';
+export { isSearchPosition, searchAcross, SNIPPET_MARKS, type SearchableVault, type SearchAcross, type SearchPage, type SearchPosition } from './vaultSearch.js';
 export { MAX_PAGE_LIMIT, type ListQuery, type Page } from './paging.js';
 export type { JsonPage } from './vaultRead.js';
 export { vaultFiles } from './sqlite.js';

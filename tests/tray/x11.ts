@@ -1,52 +1,10 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 
 // A private X server for the tray's end-to-end test: Xvfb, trayer as the tray host, xdotool as
 // the user's hand and ImageMagick as the eye. Everything here is started by pid and stopped by pid.
 
 const run = promisify(execFile);
-
-/** The programs the test drives, and the Debian package of each. */
-const TOOLS: Array<{ command: string; pkg: string }> = [
-  { command: 'Xvfb', pkg: 'xvfb' },
-  { command: 'trayer', pkg: 'trayer' },
-  { command: 'xdotool', pkg: 'xdotool' },
-  { command: 'import', pkg: 'imagemagick' },
-  { command: 'convert', pkg: 'imagemagick' },
-];
-
-/** Shared libraries the tray program links against, by the package that provides them. */
-const LIBRARIES: Array<{ prefix: string; pkg: string }> = [
-  { prefix: 'libgtk-3', pkg: 'libgtk-3-0' },
-  { prefix: 'libgdk-3', pkg: 'libgtk-3-0' },
-  { prefix: 'libappindicator3', pkg: 'libayatana-appindicator3-1' },
-];
-
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Debian packages to install before the test can run (empty when all is there). */
-export function missingPackages(trayProgram: string): string[] {
-  const missing = new Set(TOOLS.filter((t) => !onPath(t.command)).map((t) => t.pkg));
-  const ldd = spawnSync('ldd', [trayProgram], { encoding: 'utf8' });
-  for (const line of (ldd.stdout ?? '').split('\n')) {
-    const match = /^\s*(\S+) => not found/.exec(line);
-    if (!match?.[1]) continue;
-    const lib = match[1];
-    missing.add(LIBRARIES.find((l) => lib.startsWith(l.prefix))?.pkg ?? lib);
-  }
-  return [...missing];
-}
 
 export interface Geometry {
   x: number;
@@ -114,9 +72,14 @@ export class X11 {
   }
 
   /** trayer: a freedesktop system tray on the top right of the screen. */
-  startTrayer(): Started {
+  startTrayer(): Started & { output: () => string } {
     const args = ['--edge', 'top', '--align', 'right', '--widthtype', 'pixel', '--width', '96', '--heighttype', 'pixel', '--height', '32', '--SetDockType', 'true', '--transparent', 'false'];
-    return started(spawn('trayer', args, { env: { ...process.env, DISPLAY: this.display }, stdio: 'ignore' }));
+    const child = spawn('trayer', args, { env: { ...process.env, DISPLAY: this.display }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Kept for the message when trayer ends before showing its panel.
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return { ...started(child), output: () => output };
   }
 
   async screenshot(file: string): Promise<void> {
@@ -153,10 +116,10 @@ export class X11 {
 }
 
 /**
- * The highlighted row of an open menu: the one run of rows whose colour differs from the menu's
- * background, at least `minHeight` tall. Returns its vertical middle on the screen.
+ * The highlighted item of an open menu: the one run of rows whose colour differs from the menu's
+ * background, at least `minHeight` tall. Returns where it starts on the screen and how tall it is.
  */
-export function highlightedRow(colours: readonly string[], top: number, minHeight = 10): number | null {
+export function highlightedRun(colours: readonly string[], top: number, minHeight = 10): { y: number; height: number } | null {
   const counts = new Map<string, number>();
   for (const c of colours) counts.set(c, (counts.get(c) ?? 0) + 1);
   const background = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -167,5 +130,11 @@ export function highlightedRow(colours: readonly string[], top: number, minHeigh
     if (colours[i] !== background && j - i >= minHeight && (!best || j - i > best.length)) best = { start: i, length: j - i };
     i = j;
   }
-  return best ? top + best.start + Math.floor(best.length / 2) : null;
+  return best ? { y: top + best.start, height: best.length } : null;
+}
+
+/** The vertical middle of the highlighted item on the screen. */
+export function highlightedRow(colours: readonly string[], top: number, minHeight = 10): number | null {
+  const run = highlightedRun(colours, top, minHeight);
+  return run ? run.y + Math.floor(run.height / 2) : null;
 }
