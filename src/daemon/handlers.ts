@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { KeyStatus } from '../core/custody.js';
 import type { ApiError } from '../core/errors.js';
 import { apiError } from '../core/errors.js';
 import type { ReceiptBody } from '../core/receipt.js';
@@ -23,6 +24,8 @@ export interface DaemonState {
   version: string;
   protocol: number;
   link(): { state: 'disabled' | 'connecting' | 'online' | 'offline'; since: number | null };
+  /** Where the device key is kept and whether the vaults can be opened with it. */
+  keys(): KeyStatus;
   syncPaused(): boolean;
   setSyncPaused(paused: boolean): void;
   nextSyncAt(): number | null;
@@ -107,10 +110,11 @@ export function createHandlers(d: DaemonState): Handlers {
   // a second stale.
   const statusInputs = (): unknown[] => {
     const link = d.link();
+    const keys = d.keys();
     const now = d.trustedNow();
     let runOut = 0;
     for (const lease of d.control.leases.list()) if (lease.deadline <= now) runOut++;
-    return [d.changes(), d.control.version(), d.nextSyncAt(), d.syncPaused(), link.state, link.since, runOut, Math.floor(d.clock.monotonic() / STATUS_MAX_AGE_MS)];
+    return [d.changes(), d.control.version(), d.nextSyncAt(), d.syncPaused(), link.state, link.since, keys.custody, keys.state, keys.detail, runOut, Math.floor(d.clock.monotonic() / STATUS_MAX_AGE_MS)];
   };
   const status = replyMemo(statusInputs, () => ({
     daemonVersion: d.version,
@@ -120,6 +124,7 @@ export function createHandlers(d: DaemonState): Handlers {
     devicePublicKey: d.control.device().publicKeyDer.toString('base64'),
     deviceId: d.control.device().deviceId,
     link: d.link(),
+    keys: d.keys(),
     syncPaused: d.syncPaused(),
     accounts: accountStatuses(),
   }));
@@ -209,6 +214,9 @@ export function createHandlers(d: DaemonState): Handlers {
           filesRemoved: body.filesRemoved,
           bytesRemoved: body.bytesRemoved,
           verified: body.verified,
+          // Only when signed: the signature covers exactly the fields the device put in.
+          ...(body.method !== undefined && { method: body.method }),
+          ...(body.keyCustody !== undefined && { keyCustody: body.keyCustody }),
           signature: stored.signature,
           acked: stored.ackedAt !== null,
         });

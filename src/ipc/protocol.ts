@@ -4,6 +4,7 @@ import {
   accountKeySchema,
   accountStatusSchema,
   callRecordSchema,
+  keyStatusSchema,
   linkStateSchema,
   meetingDetailSchema,
   meetingRecordSchema,
@@ -125,6 +126,8 @@ const METHOD_LIST = [
       /** Signed into every receipt with the key above; with both, anyone can verify a receipt. */
       deviceId: z.string(),
       link: z.object({ state: linkStateSchema, since: z.number().int().nullable() }),
+      /** Where the device key that wraps every vault's data key is kept, and whether the vaults can be opened with it. */
+      keys: keyStatusSchema,
       syncPaused: z.boolean(),
       accounts: z.array(accountStatusSchema),
     }),

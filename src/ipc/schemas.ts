@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_KEY_PATTERN } from '../core/ids.js';
-import { WIPE_REASONS, type SignedReceipt } from '../core/receipt.js';
+import { KEY_CUSTODIES, KEY_STATES } from '../core/custody.js';
+import { ERASE_METHODS, WIPE_REASONS, type SignedReceipt } from '../core/receipt.js';
 import { RESOURCES, type CallRecord, type MeetingDetail, type MeetingRecord, type ParticipantRecord, type RecordingRecord, type SearchHit } from '../core/records.js';
 
 // Zod schemas for the values that cross the IPC boundary. The record schemas mirror
@@ -102,6 +103,9 @@ export const accountStatusSchema = z.object({
 export type AccountStatus = z.output<typeof accountStatusSchema>;
 
 export const linkStateSchema = z.enum(['disabled', 'connecting', 'online', 'offline']);
+
+export const keyStatusSchema = z.object({ custody: z.enum(KEY_CUSTODIES).nullable(), state: z.enum(KEY_STATES), detail: z.string().nullable() });
+export type KeyStatusView = z.output<typeof keyStatusSchema>;
 export type LinkState = z.output<typeof linkStateSchema>;
 
 /** A deletion receipt as viewers see it: the signed receipt without the device fields, plus whether the relay has it. */
@@ -116,6 +120,10 @@ export const receiptSchema = z.object({
   filesRemoved: count,
   bytesRemoved: count,
   verified: z.boolean(),
+  /** How the data was erased; absent in receipts made before vaults were encrypted. */
+  method: z.enum(ERASE_METHODS).optional(),
+  /** Where the device key that wrapped the vault's data key was kept. */
+  keyCustody: z.enum(KEY_CUSTODIES).nullable().optional(),
   signature: z.string(),
   acked: z.boolean(),
 });
