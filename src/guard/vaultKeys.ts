@@ -50,6 +50,8 @@ export class VaultKeys {
   private deviceKey: Buffer | null = null;
   private current: KeyStatus = { custody: null, state: 'unavailable', detail: 'not loaded yet' };
   private readonly stores = new Map<Custody, DeviceKeyStore>();
+  /** Rotations run one at a time: each re-wraps what the one before it left. */
+  private rotating: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly o: VaultKeysOptions) {}
 
@@ -148,15 +150,19 @@ export class VaultKeys {
    * rotation is finished (or its half-made key destroyed) at the next load. A wipe that cannot
    * rotate (the custody locked) leaves it pending for when the key is back.
    */
-  async rotate(target: Custody | undefined = this.current.custody ?? undefined): Promise<Result<void, CredentialStoreFailure>> {
-    const oldKey = this.deviceKey;
+  rotate(target?: Custody): Promise<Result<void, CredentialStoreFailure>> {
+    const run = this.rotating.then(() => this.rotateNow(target ?? this.current.custody ?? undefined));
+    this.rotating = run;
+    return run;
+  }
+
+  private async rotateNow(target: Custody | undefined): Promise<Result<void, CredentialStoreFailure>> {
     const record = this.o.control.keys.deviceKey();
-    if (!oldKey || !record || !target) {
+    if (!this.deviceKey || !record || !target) {
       this.o.control.setMeta(ROTATE_PENDING, '1');
       return err({ kind: 'unavailable', detail: this.current.detail ?? 'the device key is not loaded' });
     }
-    const next: KeyRef = { custody: target, keyId: randomId() };
-    this.addOrphans([next]);
+    const next = this.newRef(target);
     const newKey = randomBytes(DATA_KEY_BYTES);
     const stored = await this.store(target).put(next.keyId, newKey);
     if (!stored.ok) {
@@ -164,14 +170,15 @@ export class VaultKeys {
       this.o.log.warn({ custody: target, failure: stored.error.kind }, 'device key rotation postponed');
       return stored;
     }
-    let lost = 0;
+    // Read after the await: a key made meanwhile (a new account) is wrapped by this one too.
+    const oldKey = this.deviceKey;
+    let stale = 0;
     this.o.control.transaction(() => {
       for (const row of this.o.control.keys.all()) {
         const key = unwrap(row, oldKey);
         if (!key) {
-          // Wrapped by nothing this device holds: the vault it opened is garbage already.
-          this.o.control.keys.remove(row.accountKey);
-          lost++;
+          // Wrapped by no key this device holds: its vault is garbage, found so when next opened.
+          stale++;
           continue;
         }
         this.o.control.keys.put({ ...row, wrapped: wrap(key, row.accountKey, next.keyId, newKey), deviceKeyId: next.keyId });
@@ -187,7 +194,7 @@ export class VaultKeys {
     oldKey.fill(0);
     this.current = { custody: target, state: 'ready', detail: target === record.custody ? this.current.detail : null };
     await this.destroyOrphans();
-    this.o.log.info({ custody: target, rewrapped: this.o.control.keys.all().length, lost }, 'device key rotated');
+    this.o.log.info({ custody: target, rewrapped: this.o.control.keys.all().length - stale, stale }, 'device key rotated');
     return ok(undefined);
   }
 
@@ -224,8 +231,7 @@ export class VaultKeys {
 
   /** A new device key in `custody`, recorded once it is kept there (journaled first, so a crash leaves no stray key). */
   private async makeDeviceKey(custody: Custody, note: string | null): Promise<Result<void, CredentialStoreFailure>> {
-    const ref: KeyRef = { custody, keyId: randomId() };
-    this.addOrphans([ref]);
+    const ref = this.newRef(custody);
     const key = randomBytes(DATA_KEY_BYTES);
     const stored = await this.store(custody).put(ref.keyId, key);
     if (!stored.ok) return stored;
@@ -257,9 +263,19 @@ export class VaultKeys {
     this.o.control.setMeta(ORPHANS, JSON.stringify(refs));
   }
 
-  /** Journaled before the key is written anywhere: a crash leaves nothing unaccounted for. */
-  private addOrphans(refs: KeyRef[]): void {
-    this.setOrphans([...this.orphans(), ...refs]);
+  /**
+   * The name a new device key is written under, journaled before anything is written, so a crash
+   * (or a store that failed halfway) leaves nothing unaccounted for. A name left by an earlier
+   * attempt in the same custody is used again: a store that stays unavailable while it is retried
+   * every minute does not grow the list, and writing there replaces whatever was left.
+   */
+  private newRef(custody: Custody): KeyRef {
+    const currentId = this.o.control.keys.deviceKey()?.keyId;
+    const reusable = this.orphans().find((o) => o.custody === custody && o.keyId !== currentId);
+    if (reusable) return reusable;
+    const ref: KeyRef = { custody, keyId: randomId() };
+    this.setOrphans([...this.orphans(), ref]);
+    return ref;
   }
 
   /** Destroys every device key but the current one that a rotation or a first start left behind. */
