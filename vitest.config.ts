@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/setup/realComponents.ts'],
     // Two cores: test files run two at a time, each in its own fork (native modules, child processes).
     pool: 'forks',
     maxWorkers: 2,

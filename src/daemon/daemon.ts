@@ -24,6 +24,7 @@ import { Logins } from './logins.js';
 import type { RelayService } from './relayService.js';
 import { SyncService } from './syncService.js';
 import { TrayProcess } from './trayProcess.js';
+import { handleZoomEvent } from './zoomEvents.js';
 
 /** How long start-up waits for the relay's pending wipes before serving anyway. */
 const RELAY_CATCH_UP_MS = 3000;
@@ -188,10 +189,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
           await guardian.wipe(key, command.reason, i === 0 ? command.commandId : undefined);
         }
       },
-      onSyncHint: (accountKeys) => {
-        const live = accountKeys.map((key) => host.get(key)).filter((a) => a !== null);
-        if (!syncPaused) syncs.trigger(live);
-      },
+      onZoomEvent: (accountKeys, notice) => handleZoomEvent({ host, syncs, log }, accountKeys, notice),
     });
     const caughtUp = await relay.caughtUp(RELAY_CATCH_UP_MS);
     log.info({ caughtUp }, 'relay link checked before serving');

@@ -6,7 +6,7 @@ import type { ReceiptBody } from '../core/receipt.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Handlers } from '../ipc/router.js';
 import { SerializedResult } from '../ipc/serialized.js';
-import type { AccountStatus, ReceiptView } from '../ipc/schemas.js';
+import type { AccountStatus, LinkState, ReceiptView } from '../ipc/schemas.js';
 import { toApiError, searchAcross, type Account, type ControlDb, type JsonPage, type Page, type StoreError } from '../store/index.js';
 import type { AccountHost, LiveAccount } from './accounts.js';
 import { replyMemo } from './replyMemo.js';
@@ -23,7 +23,7 @@ export interface DaemonState {
   startedAt: number;
   version: string;
   protocol: number;
-  link(): { state: 'disabled' | 'connecting' | 'online' | 'offline'; since: number | null };
+  link(): { state: LinkState; since: number | null };
   /** Where the device key is kept and whether the vaults can be opened with it. */
   keys(): KeyStatus;
   syncPaused(): boolean;

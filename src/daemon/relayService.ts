@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { publicKeyToBase64, type ReceiptBody, type SignedReceipt } from '../core/receipt.js';
-import type { DeviceAccountSummary, LeaseBody, WipeCommandBody } from '../core/wire.js';
+import type { DeviceAccountSummary, LeaseBody, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
 import { enrollDevice, startLink, type LinkState, type RelayLink } from '../link/index.js';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
@@ -20,12 +20,13 @@ export interface RelayServiceOptions {
   onLease: (accountKey: string, lease: LeaseBody) => void;
   /** Wipes the local account(s) of the Zoom user named by a verified relay command. */
   onWipe: (accountKeys: string[], command: WipeCommandBody) => Promise<void>;
-  onSyncHint: (accountKeys: string[]) => void;
+  /** Handles a Zoom event for the local account(s) of its user; true once handled (the relay then forgets it). */
+  onZoomEvent: (accountKeys: string[], notice: ZoomEventNotice) => Promise<boolean>;
 }
 
 /**
  * The daemon's side of the relay: enrollment of each connected account, and the websocket that
- * brings leases, wipe commands and sync hints, and takes receipts back.
+ * brings leases, wipe commands and Zoom event notices, and takes receipts back.
  */
 export class RelayService {
   private readonly link: RelayLink;
@@ -51,7 +52,11 @@ export class RelayService {
         unacked: () => o.control.receipts.unacked().map((r): SignedReceipt => ({ ...(JSON.parse(r.body) as ReceiptBody), signature: r.signature })),
         ack: (receiptId) => void o.control.receipts.ack(receiptId, o.clock.now()),
       },
-      onSyncHint: (zoomAccountId, zoomUserId) => o.onSyncHint(this.accountsOf(zoomAccountId, zoomUserId, true)),
+      onZoomEvent: async (notice) => {
+        const held = this.accountsOf(notice.zoomAccountId, notice.zoomUserId, true);
+        // The user's data is gone from this device: nothing to fetch or delete, so it is done.
+        return held.length === 0 || o.onZoomEvent(held, notice);
+      },
       onCaughtUp: () => this.markCaughtUp(),
       onState: (state, since) => o.events.emit('link.state', { state, since }),
       clock: o.clock,

@@ -22,6 +22,16 @@ export interface SyncServiceOptions {
 }
 
 /**
+ * What made a finished run fail, or null when it did everything the account's plan and licence
+ * allow (a resource they do not include is refused on every run: that is how the account is).
+ */
+export function runFailure(report: SyncReport): string | null {
+  if (report.outcome === 'dead-grant' || report.outcome === 'aborted') return report.outcome;
+  const problem = report.failures.find((f) => f.kind !== 'forbidden');
+  return report.outcome === 'ok' || !problem ? null : problem.kind;
+}
+
+/**
  * Runs syncs: on the cron schedule (jittered), at start, and on request. Each account has one
  * coalescing runner (see AccountHost), so triggers never overlap for one account.
  */
@@ -64,6 +74,15 @@ export class SyncService {
       if (account.runner.request()) started.push(account.accountKey);
     }
     return started;
+  }
+
+  /**
+   * A run of one account that starts now or right after the current one, joined by every other
+   * request meanwhile; null when syncing is paused or the account may not sync now.
+   */
+  runSoon(account: LiveAccount): Promise<SyncReport> | null {
+    if (this.paused || !this.o.mayRun(account.accountKey)) return null;
+    return account.runner.request();
   }
 
   /** One run for one account: what the account's runner executes. */
@@ -109,10 +128,7 @@ export class SyncService {
     }
     if (report.outcome === 'aborted') return;
     account.lastSyncAt = report.finishedAt;
-    // A resource the user's plan or licence does not include (no Zoom Phone, participants on Free)
-    // is refused on every run; that is how the account is, not an error to show.
-    const problem = report.failures.find((f) => f.kind !== 'forbidden');
-    account.lastError = report.outcome === 'ok' || (report.outcome === 'partial' && !problem) ? null : (problem?.kind ?? 'partial');
+    account.lastError = runFailure(report);
     const added = {
       meetings: Math.max(0, after.meetings - before.meetings),
       recordings: Math.max(0, after.recordings - before.recordings),

@@ -102,7 +102,8 @@ export const accountStatusSchema = z.object({
 });
 export type AccountStatus = z.output<typeof accountStatusSchema>;
 
-export const linkStateSchema = z.enum(['disabled', 'connecting', 'online', 'offline']);
+/** unverified: connected, but the relay has not proved it holds the pinned key; nothing from it is accepted. */
+export const linkStateSchema = z.enum(['disabled', 'connecting', 'unverified', 'online', 'offline']);
 
 export const keyStatusSchema = z.object({ custody: z.enum(KEY_CUSTODIES).nullable(), state: z.enum(KEY_STATES), detail: z.string().nullable() });
 export type KeyStatusView = z.output<typeof keyStatusSchema>;

@@ -1,13 +1,13 @@
-import type { KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import { systemClock, type TimerHandle } from '../core/clock.js';
 import { publicKeyFromBase64 } from '../core/receipt.js';
-import { RELAY_PROTOCOL, type DeviceToRelay, type RelayToDevice, type Signed, type WipeCommandBody } from '../core/wire.js';
+import { RELAY_PROTOCOL, type DeviceToRelay, type RelayToDevice, type Signed, type WipeCommandBody, type ZoomEventNotice } from '../core/wire.js';
 import { backoffDelay, backoffPolicy, type BackoffPolicy } from './backoff.js';
 import { parseRelayMessage } from './messages.js';
 import { deviceSocketUrl } from './relayUrls.js';
 import type { LinkOptions, LinkState, RelayLink } from './types.js';
-import { checkLease, checkWipe, type TrustContext } from './verify.js';
+import { checkLease, checkLinkProof, checkWipe, type TrustContext } from './verify.js';
 
 /** A connection that stayed up this long (on the link's clock) resets the backoff. */
 const STABLE_CONNECTION_MS = 60_000;
@@ -23,11 +23,18 @@ function textOf(data: RawData): string {
   return Buffer.from(data).toString();
 }
 
+/** A fresh challenge per connection: 32 random bytes the relay must sign with the pinned key. */
+function newChallenge(): string {
+  return randomBytes(32).toString('base64');
+}
+
 /**
- * The daemon's websocket to the relay: says hello, trusts only what verifies against the pinned
- * key, hands leases and wipes to the daemon, delivers receipts until acknowledged, and reconnects
- * with jittered backoff. Heartbeats and close grace run on real time (they measure the network);
- * backoff and stability run on the injected clock.
+ * The daemon's websocket to the relay: says hello with a fresh challenge, accepts nothing until
+ * the welcome proves the pinned key answered it (the link is 'unverified' until then), trusts only
+ * leases and wipes that verify against that key, hands them and Zoom event notices to the daemon,
+ * delivers receipts until acknowledged, and reconnects with jittered backoff. Heartbeats and close
+ * grace run on real time (they measure the network); backoff and stability run on the injected
+ * clock.
  */
 class Link implements RelayLink {
   state: LinkState = 'disabled';
@@ -44,9 +51,12 @@ class Link implements RelayLink {
   private onlineAt: number | null = null;
   private stopped = false;
   private stopping: Promise<void> | null = null;
-  /** Wipe commands being carried out: a re-sent command joins the running one. */
-  /** Wipes being carried out, by command id. */
+  /** This connection's challenge; null while no socket is open. */
+  private challenge: string | null = null;
+  /** Wipes being carried out, by command id: a re-sent command joins the running one. */
   private readonly wiping = new Map<string, Promise<void>>();
+  /** Zoom event notices being handled, by notice id: one sent again meanwhile joins the running one. */
+  private readonly noticing = new Map<string, Promise<void>>();
 
   constructor(private readonly o: LinkOptions) {
     const key = publicKeyFromBase64(o.relayPublicKey);
@@ -111,6 +121,8 @@ class Link implements RelayLink {
     this.ws = ws;
     ws.on('open', () => {
       this.alive = true;
+      this.challenge = newChallenge();
+      this.setState('unverified');
       this.startHeartbeat(ws);
       this.sendHello();
     });
@@ -133,6 +145,7 @@ class Link implements RelayLink {
   private onClose(ws: WebSocket, code: number): void {
     if (this.ws !== ws) return;
     this.ws = null;
+    this.challenge = null;
     this.stopHeartbeat();
     if (this.stopped) return;
     const stable = this.onlineAt !== null && this.o.clock.monotonic() - this.onlineAt >= STABLE_CONNECTION_MS;
@@ -167,7 +180,8 @@ class Link implements RelayLink {
   }
 
   private sendHello(): void {
-    this.send({ type: 'hello', protocol: RELAY_PROTOCOL, deviceId: this.o.deviceId, accounts: this.o.accounts() });
+    if (this.challenge === null) return;
+    this.send({ type: 'hello', protocol: RELAY_PROTOCOL, deviceId: this.o.deviceId, accounts: this.o.accounts(), challenge: this.challenge });
   }
 
   private send(message: DeviceToRelay): void {
@@ -193,10 +207,15 @@ class Link implements RelayLink {
       return;
     }
     const message: RelayToDevice = parsed.message;
+    if (this.state !== 'online') {
+      // An impostor may say anything: before the proof, only a welcome that carries it counts.
+      if (message.type === 'welcome') this.takeWelcome(message);
+      else this.o.log.warn({ type: message.type }, 'relay message before the relay proved its key; ignored');
+      return;
+    }
     switch (message.type) {
       case 'welcome':
-        this.onlineAt = this.o.clock.monotonic();
-        this.setState('online');
+        // A later welcome on a verified connection answers a repeated hello (refresh()).
         this.flushReceipts();
         return;
       case 'lease': {
@@ -218,12 +237,47 @@ class Link implements RelayLink {
       case 'caught-up':
         void Promise.allSettled([...this.wiping.values()]).then(() => this.o.onCaughtUp?.());
         return;
-      case 'sync-hint': {
-        const known = this.o.accounts().some((a) => a.zoomAccountId === message.zoomAccountId && a.zoomUserId === message.zoomUserId);
-        if (known) this.o.onSyncHint?.(message.zoomAccountId, message.zoomUserId);
+      case 'sync-hint':
+        // Sent to protocol-1 devices only; this one gets each event as a notice.
         return;
-      }
+      case 'zoom-event':
+        this.takeZoomEvent(message.notice);
+        return;
     }
+  }
+
+  private takeWelcome(welcome: Extract<RelayToDevice, { type: 'welcome' }>): void {
+    if (this.challenge === null || !checkLinkProof(welcome.proof, this.relayKey, this.o.deviceId, this.challenge)) {
+      this.o.log.warn({ protocol: welcome.protocol, proof: welcome.proof !== undefined }, 'the relay did not prove the pinned key; the link stays unverified');
+      return;
+    }
+    this.onlineAt = this.o.clock.monotonic();
+    this.setState('online');
+    this.flushReceipts();
+  }
+
+  private knows(zoomAccountId: string, zoomUserId: string): boolean {
+    return this.o.accounts().some((a) => a.zoomAccountId === zoomAccountId && a.zoomUserId === zoomUserId);
+  }
+
+  /** Acks a notice once the daemon handled it; one for an account this device never had is acked at once. */
+  private takeZoomEvent(notice: ZoomEventNotice): void {
+    const { noticeId } = notice;
+    const handle = this.o.onZoomEvent;
+    if (!handle || this.noticing.has(noticeId)) return;
+    if (!this.knows(notice.zoomAccountId, notice.zoomUserId)) {
+      this.o.log.info({ notice: noticeId, event: notice.event }, 'Zoom event for an account this device never had; acknowledged');
+      this.send({ type: 'ack', ref: noticeId });
+      return;
+    }
+    const handling = handle(notice)
+      .then((handled) => {
+        // A notice handled after the link dropped is acked when the relay sends it again.
+        if (handled && this.state === 'online') this.send({ type: 'ack', ref: noticeId });
+      })
+      .catch((e: unknown) => this.o.log.error({ notice: noticeId, event: notice.event, err: (e as Error).message }, 'Zoom event failed'))
+      .finally(() => this.noticing.delete(noticeId));
+    this.noticing.set(noticeId, handling);
   }
 
   private takeWipe(signed: Signed<WipeCommandBody>): void {

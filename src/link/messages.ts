@@ -28,19 +28,35 @@ const wipeBodySchema = z.looseObject({
   issuedAt: time,
 });
 
+const noticeSchema = z.looseObject({
+  noticeId: id,
+  zoomAccountId: id,
+  zoomUserId: id,
+  event: z.string().min(1).max(200),
+  eventTs: z.number(),
+  object: z.record(z.string(), z.unknown()),
+});
+
 export const signedLeaseSchema = z.looseObject({ body: leaseBodySchema, signature: z.string().max(200) });
 const signedWipeSchema = z.looseObject({ body: wipeBodySchema, signature: z.string().max(200) });
 
 const relayMessage = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('welcome'), protocol: z.number().int(), serverTime: z.number() }),
+  z.looseObject({
+    type: z.literal('welcome'),
+    protocol: z.number().int(),
+    serverTime: z.number(),
+    // Only the signature counts: it is checked over the statement the device itself expects.
+    proof: z.looseObject({ signature: z.string().max(200) }).optional(),
+  }),
   z.looseObject({ type: z.literal('lease'), lease: signedLeaseSchema }),
   z.looseObject({ type: z.literal('wipe'), command: signedWipeSchema }),
   z.looseObject({ type: z.literal('receipt-ack'), receiptId: id }),
   z.looseObject({ type: z.literal('sync-hint'), zoomAccountId: id, zoomUserId: id, event: z.string().max(200) }),
+  z.looseObject({ type: z.literal('zoom-event'), notice: noticeSchema }),
   z.looseObject({ type: z.literal('caught-up') }),
 ]);
 
-const KNOWN_TYPES = new Set(['welcome', 'lease', 'wipe', 'receipt-ack', 'sync-hint', 'caught-up']);
+const KNOWN_TYPES = new Set(['welcome', 'lease', 'wipe', 'receipt-ack', 'sync-hint', 'zoom-event', 'caught-up']);
 
 export type ParsedRelayMessage = { ok: true; message: RelayToDevice } | { ok: false; problem: 'not-json' | 'unknown-type' | 'invalid' };
 

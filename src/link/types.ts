@@ -1,10 +1,14 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../core/clock.js';
 import type { SignedReceipt } from '../core/receipt.js';
-import type { DeviceAccountSummary, LeaseBody, WipeCommandBody } from '../core/wire.js';
+import type { DeviceAccountSummary, LeaseBody, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
 import type { Logger } from '../platform/logger.js';
 
-export type LinkState = 'disabled' | 'connecting' | 'online' | 'offline';
+/**
+ * unverified: connected, but the relay has not yet proved it holds the pinned key (or failed to):
+ * nothing it sends is accepted.
+ */
+export type LinkState = 'disabled' | 'connecting' | 'unverified' | 'online' | 'offline';
 
 export interface LinkOptions {
   /** http(s)://...; the websocket URL is derived from it. */
@@ -20,7 +24,11 @@ export interface LinkOptions {
   /** Already verified; the daemon wipes and puts the receipt in the outbox. */
   onWipe: (command: WipeCommandBody) => Promise<void>;
   outbox: { unacked(): SignedReceipt[]; ack(receiptId: string): void };
-  onSyncHint?: (zoomAccountId: string, zoomUserId: string) => void;
+  /**
+   * A Zoom event about an account this device has known. The link acks the notice when this
+   * resolves true (handled); on false or a rejection the relay sends it again at the next connect.
+   */
+  onZoomEvent?: (notice: ZoomEventNotice) => Promise<boolean>;
   /** After each connect, once the relay's pending wipes have all been carried out. */
   onCaughtUp?: () => void;
   onState?: (state: LinkState, since: number) => void;

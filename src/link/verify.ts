@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { err, ok, type Result } from '../core/result.js';
-import { verifySigned, type DeviceAccountSummary, type LeaseBody, type Signed, type WipeCommandBody } from '../core/wire.js';
+import { linkProofBody, verifySigned, type DeviceAccountSummary, type LeaseBody, type LinkProofBody, type Signed, type WipeCommandBody } from '../core/wire.js';
 import { MAX_LEASE_DAYS } from '../platform/config.js';
 
 const DAY_MS = 86_400_000;
@@ -35,4 +35,14 @@ export function checkLease(signed: Signed<LeaseBody>, ctx: TrustContext): Result
 
 export function checkWipe(signed: Signed<WipeCommandBody>, ctx: TrustContext): Result<WipeCommandBody, Rejection> {
   return check(signed, ctx);
+}
+
+/**
+ * The relay answered this connection's challenge with the pinned key. The signature is checked
+ * over the statement the device expects (its own id, its own challenge, the relay-to-device
+ * direction), whatever body the relay sent: a proof for an earlier challenge or another device
+ * does not verify.
+ */
+export function checkLinkProof(proof: Signed<LinkProofBody> | undefined, relayKey: KeyObject, deviceId: string, challenge: string): boolean {
+  return proof !== undefined && verifySigned({ body: linkProofBody(deviceId, challenge), signature: proof.signature }, relayKey);
 }

@@ -35,7 +35,7 @@ export class CloudCopyDeleter {
 
   private async run(event: Deauthorization): Promise<void> {
     try {
-      await this.hook.delete(event.zoomAccountId, event.zoomUserId);
+      await this.hook.delete(event.zoomAccountId, event.zoomUserId, event.deauthorizedAt);
     } catch (e) {
       this.log.error({ event: event.eventKey, err: (e as Error).message }, 'cloud copy deletion failed; retried at next start');
       return;

@@ -49,6 +49,19 @@ export async function listByStatus({ query }: RouteRequest, deps: ComplianceDeps
   return reply(200, { status: status.data, items: await deps.ledger.obligations(status.data) });
 }
 
+/** GET /v1/admin/unusable-events: correctly signed webhooks the relay could not use, oldest first. */
+export async function listUnusable(_request: RouteRequest, deps: ComplianceDeps): Promise<RouteOutcome> {
+  return reply(200, { items: await deps.ledger.unusableEvents() });
+}
+
+/** DELETE /v1/admin/unusable-events/:id: the operator handled it (its body is Zoom content). */
+export async function dismissUnusable({ params }: RouteRequest, deps: ComplianceDeps): Promise<RouteOutcome> {
+  const id = params.id ?? '';
+  if (!(await deps.ledger.dismissUnusableEvent(id))) return errorReply(404, 'NOT_FOUND', 'no unusable event has this id');
+  deps.log.info({ id }, 'unusable event dismissed');
+  return reply(200, { dismissed: id });
+}
+
 const wipeRequest = z.strictObject({ zoomAccountId: z.string().min(1).max(200), zoomUserId: z.string().min(1).max(200) });
 
 /** POST /v1/admin/wipe: a wipe with reason 'admin' for every active device of the user. */

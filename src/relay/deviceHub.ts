@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { systemClock, type TimerHandle } from '../core/clock.js';
 import type { Signed, WipeCommandBody } from '../core/wire.js';
-import type { DeviceRecord } from './ledger.js';
+import type { DeviceRecord, HeldNotice } from './ledger.js';
 import { DeviceSession, type SessionDeps } from './deviceSession.js';
 
 /** A device that has not answered the previous ping within this long is gone. */
@@ -43,11 +43,9 @@ export class DeviceHub {
     for (const command of commands) this.sessions.get(command.body.deviceId)?.push([command]);
   }
 
-  /** Tells the connected devices among `deviceIds` that the user has new history at Zoom. */
-  hint(deviceIds: string[], zoomAccountId: string, zoomUserId: string, event: string): number {
-    let sent = 0;
-    for (const deviceId of deviceIds) if (this.sessions.get(deviceId)?.hint(zoomAccountId, zoomUserId, event)) sent++;
-    return sent;
+  /** Sends notices to those of their devices that are connected; the others get them at their next hello. */
+  zoomEvents(held: HeldNotice[]): void {
+    for (const { deviceId, notice } of held) this.sessions.get(deviceId)?.zoomEvent(notice);
   }
 
   /** Closes every link and waits for messages being handled, so the ledger can close after. */

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { SignedReceipt } from '../core/receipt.js';
-import { RELAY_PROTOCOL, type DeviceToRelay, type RelayToDevice, type Signed, type WipeCommandBody } from '../core/wire.js';
+import { RELAY_PROTOCOL, type DeviceToRelay, type RelayToDevice, type Signed, type WipeCommandBody, type ZoomEventNotice } from '../core/wire.js';
 import type { Logger } from '../platform/logger.js';
 import type { DeviceRecord, Ledger } from './ledger.js';
 import { parseDeviceMessage } from './messages.js';
@@ -20,15 +20,22 @@ export interface SessionDeps {
   log: Logger;
 }
 
+type Hello = Extract<DeviceToRelay, { type: 'hello' }>;
+
+/** Protocol 2 brings Zoom events as notices; an older device gets a sync hint instead. */
+const NOTICES_SINCE_PROTOCOL = 2;
+
 /**
- * One device's websocket: answers hello with welcome, leases and pending wipes, takes receipts.
- * Messages are handled one at a time, in order, so a receipt is never processed before the hello
- * that preceded it.
+ * One device's websocket: answers hello with welcome (and the proof its challenge asks for),
+ * leases, pending wipes and held Zoom event notices; takes receipts and acks. Messages are handled
+ * one at a time, in order, so a receipt is never processed before the hello that preceded it.
  */
 export class DeviceSession {
   /** Set by a pong or any message; the hub's heartbeat clears it and terminates a silent link. */
   alive = true;
   private greeted = false;
+  /** The version this session speaks: the device's, up to the relay's. */
+  private protocol = 1;
   private queue: Promise<void> = Promise.resolve();
   private renewTimer: TimerHandle | null = null;
   /** Resolves when the socket has closed. */
@@ -46,9 +53,7 @@ export class DeviceSession {
         return;
       }
       const text = Buffer.isBuffer(data) ? data.toString() : Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
-      this.queue = this.queue.then(() => this.handle(text)).catch((e: unknown) => {
-        this.deps.log.error({ device: device.deviceId, err: (e as Error).message }, 'device message failed');
-      });
+      this.enqueue(() => this.handle(text), 'device message failed');
     });
     ws.on('pong', () => {
       this.alive = true;
@@ -63,11 +68,10 @@ export class DeviceSession {
     for (const command of commands) this.send({ type: 'wipe', command });
   }
 
-  /** A sync hint; false before the device said hello. Hints are not signed: they only cause a sync. */
-  hint(zoomAccountId: string, zoomUserId: string, event: string): boolean {
-    if (!this.greeted) return false;
-    this.send({ type: 'sync-hint', zoomAccountId, zoomUserId, event });
-    return true;
+  /** Sends a notice recorded while the device is connected; before its hello, the hello fetches it. */
+  zoomEvent(notice: ZoomEventNotice): void {
+    if (!this.greeted) return;
+    this.enqueue(() => this.deliver([notice]), 'zoom event delivery failed');
   }
 
   ping(): void {
@@ -117,24 +121,52 @@ export class DeviceSession {
           this.close(1008, 'device id does not match the credential');
           return;
         }
-        return this.greet();
+        return this.greet(message);
       case 'receipt':
         return this.takeReceipt(message.receipt);
-      case 'ack':
-        this.deps.log.debug({ device: deviceId, ref: message.ref }, 'device acknowledged');
+      case 'ack': {
+        // A lease's or a wipe's ack needs nothing; a notice's deletes it.
+        const notice = await this.deps.ledger.ackNotice(deviceId, message.ref);
+        this.deps.log.debug({ device: deviceId, ref: message.ref, notice }, 'device acknowledged');
         return;
+      }
     }
   }
 
-  /** welcome, a fresh lease per active user, every wipe still waiting for its receipt, caught-up. */
-  private async greet(): Promise<void> {
-    // Before reading the ledger: a wipe issued meanwhile is pushed rather than missed.
+  /**
+   * welcome (with the proof the challenge asks for), a fresh lease per active user, every wipe
+   * still waiting for its receipt, the held Zoom event notices, caught-up.
+   */
+  private async greet(hello: Hello): Promise<void> {
+    const { signer, ledger, clock } = this.deps;
+    // Before reading the ledger: a wipe or notice recorded meanwhile is pushed rather than missed.
     this.greeted = true;
-    this.send({ type: 'welcome', protocol: RELAY_PROTOCOL, serverTime: this.deps.clock.now() });
+    this.protocol = Math.max(1, Math.min(hello.protocol, RELAY_PROTOCOL));
+    const proof = hello.challenge === undefined ? undefined : signer.linkProof(this.device.deviceId, hello.challenge);
+    this.send({ type: 'welcome', protocol: this.protocol, serverTime: clock.now(), ...(proof && { proof }) });
     await this.sendLeases();
-    for (const command of await this.deps.ledger.openCommands(this.device.deviceId)) this.send({ type: 'wipe', command });
+    for (const command of await ledger.openCommands(this.device.deviceId)) this.send({ type: 'wipe', command });
+    await this.deliver(await ledger.heldNotices(this.device.deviceId));
     this.send({ type: 'caught-up' });
     this.scheduleRenewal();
+  }
+
+  /**
+   * Notices as they are; to a protocol-1 device, one sync hint per user instead, and the notices
+   * are dropped: that device could never ack them, and they hold Zoom content.
+   */
+  private async deliver(notices: ZoomEventNotice[]): Promise<void> {
+    if (this.protocol >= NOTICES_SINCE_PROTOCOL) {
+      for (const notice of notices) this.send({ type: 'zoom-event', notice });
+      return;
+    }
+    const hinted = new Set<string>();
+    for (const { noticeId, zoomAccountId, zoomUserId, event } of notices) {
+      const user = JSON.stringify([zoomAccountId, zoomUserId]);
+      if (!hinted.has(user)) this.send({ type: 'sync-hint', zoomAccountId, zoomUserId, event });
+      hinted.add(user);
+      await this.deps.ledger.ackNotice(this.device.deviceId, noticeId);
+    }
   }
 
   private async sendLeases(): Promise<void> {
@@ -149,13 +181,18 @@ export class DeviceSession {
   private scheduleRenewal(): void {
     this.stopRenewing();
     this.renewTimer = this.deps.clock.setTimeout(() => {
-      this.queue = this.queue
-        .then(async () => {
-          await this.sendLeases();
-          this.scheduleRenewal();
-        })
-        .catch((e: unknown) => this.deps.log.error({ device: this.device.deviceId, err: (e as Error).message }, 'lease renewal failed'));
+      this.enqueue(async () => {
+        await this.sendLeases();
+        this.scheduleRenewal();
+      }, 'lease renewal failed');
     }, LEASE_RENEW_MS);
+  }
+
+  /** Runs after everything queued before it; a failure is logged and does not stop the queue. */
+  private enqueue(task: () => Promise<void>, failure: string): void {
+    this.queue = this.queue.then(task).catch((e: unknown) => {
+      this.deps.log.error({ device: this.device.deviceId, err: (e as Error).message }, failure);
+    });
   }
 
   private async takeReceipt(receipt: SignedReceipt): Promise<void> {

@@ -40,7 +40,7 @@ function holdsCredential(req: IncomingMessage, device: DeviceRecord): boolean {
  */
 export async function handleEnroll(req: IncomingMessage, deps: EnrollDeps): Promise<RouteOutcome> {
   const body = await readBody(req, ENROLL_BODY_LIMIT);
-  if (!body.ok) return body.error === 'too-large' ? { ...errorReply(413, 'TOO_LARGE', 'the body is too large'), close: true } : errorReply(400, 'BAD_REQUEST', 'the body was cut short');
+  if (!body.ok) return body.error === 'too-large' ? { ...errorReply(413, 'TOO_LARGE', 'the body is too large'), unreadBody: true } : errorReply(400, 'BAD_REQUEST', 'the body was cut short');
   const parsed = parseJson(body.value);
   const request = parsed && enrollRequest.safeParse(parsed.value);
   if (!request?.success) {

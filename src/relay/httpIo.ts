@@ -44,8 +44,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Result<Bu
 export interface JsonReply {
   status: number;
   body: unknown;
-  /** Close the connection after answering (the request body was not read to its end). */
-  close?: boolean;
+  /** The request body was not read to its end: the rest is read and thrown away after the answer. */
+  unreadBody?: boolean;
 }
 
 export function reply(status: number, body: unknown): JsonReply {
@@ -63,9 +63,26 @@ export function writeJson(res: ServerResponse, r: JsonReply): void {
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
   };
-  if (r.close) headers.connection = 'close';
   res.writeHead(r.status, headers);
   res.end(text);
+}
+
+/**
+ * How much of a refused body is read and thrown away after the answer before the connection is cut.
+ * Closing at once would make the kernel reset a connection the client is still writing to, and a
+ * reset can erase the answer before the client reads it (RFC 9112 section 9.6): a client that sent
+ * a declared body this large reads the answer; one that streams without end is cut off here.
+ */
+const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/** Reads and drops the rest of a body the handler refused, after its answer was written. */
+export function discardUnreadBody(req: IncomingMessage): void {
+  let discarded = 0;
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.resume();
 }
 
 export function bearerOf(req: IncomingMessage): string | null {
@@ -73,7 +90,7 @@ export function bearerOf(req: IncomingMessage): string | null {
   return match?.[1] ?? null;
 }
 
-export function sha256Hex(text: string): string {
+export function sha256Hex(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

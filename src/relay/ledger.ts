@@ -1,5 +1,5 @@
 import type { SignedReceipt } from '../core/receipt.js';
-import type { LeaseBody, Signed, WipeCommandBody } from '../core/wire.js';
+import type { LeaseBody, Signed, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
 
 // The relay's memory: devices, which Zoom users each holds, leases issued, deauthorizations, wipe
 // commands and receipts. An interface so the SQLite file can give way to PostgreSQL; every method
@@ -63,11 +63,52 @@ export interface ComplianceDevice {
 }
 
 export interface ComplianceRecord extends ZoomUser {
-  /** Of the latest deauthorization, when there was one. */
+  /** Of the latest deauthorization (by Zoom's deauthorization time), when there was one. */
   deauthorizedAt: number | null;
   userDataRetention: boolean | string | null;
   cloudCopyDeletedAt: number | null;
+  /**
+   * Part of the cloud copy: Zoom event notices the relay holds for this user's devices until they
+   * ack them (Zoom content in the vendor's cloud). A deauthorization deletes them with its wipes.
+   */
+  heldNotices: number;
   devices: ComplianceDevice[];
+}
+
+/** A Zoom event the relay forwards to the user's devices; the webhook verified its signature. */
+export interface ZoomEventRecord extends ZoomUser {
+  /** Identifies the event itself: Zoom's retries of it carry the same key, whatever their signature. */
+  eventKey: string;
+  event: string;
+  /** Zoom's event_ts in ms, 0 when absent. */
+  eventTs: number;
+  /** Zoom's payload.object: Zoom content, held only until each device acks it. */
+  object: Record<string, unknown>;
+  receivedAt: number;
+}
+
+export interface HeldNotice {
+  deviceId: string;
+  notice: ZoomEventNotice;
+}
+
+/**
+ * How long a ledger remembers a Zoom event's key at least: well beyond the 90 minutes within which
+ * the webhook accepts a delivery (Zoom's last retry comes about 85 minutes after the first try).
+ */
+export const EVENT_KEY_MEMORY_MS = 24 * 60 * 60_000;
+
+/** A correctly signed webhook the relay could not use: answered 200 (Zoom drops what gets a 4xx) and kept for an operator. */
+export interface UnusableEvent {
+  /** SHA-256 (hex) of the body: the same delivery is kept once. */
+  id: string;
+  receivedAt: number;
+  /** Zoom's event name, when the body named one. */
+  event: string | null;
+  /** What the relay could not use, for the operator. */
+  problem: string;
+  /** The body as received, as UTF-8 text: Zoom content, so the operator dismisses it once handled. */
+  body: string;
 }
 
 export interface Obligation extends ZoomUser {
@@ -91,21 +132,40 @@ export interface Ledger {
   isEnrolled(deviceId: string, user: ZoomUser): Promise<boolean>;
   /** The pairs that get leases. */
   activeUsers(deviceId: string): Promise<DeviceUser[]>;
-  /** The devices holding an active grant of the user (sync hints go to them). */
+  /** The devices holding an active grant of the user. */
   activeDevices(user: ZoomUser): Promise<string[]>;
   recordLease(lease: LeaseBody): Promise<void>;
   /**
-   * Records a deauthorization and one wipe command per active device of that user. Null when the
-   * event was recorded before (Zoom retrying), in which case nothing changes.
+   * Records a deauthorization, and one wipe command per active device of that user whose latest
+   * enrollment is not after `spareEnrolledAfter` (a pair enrolled later holds a newer grant, which
+   * an old deauthorization must not touch). Each wiped pair's held notices are deleted. Null when
+   * the event was recorded before (Zoom retrying, or a replay), in which case nothing changes.
    */
-  recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[] | null>;
-  /** One wipe command per active device of the user. */
+  recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe, spareEnrolledAfter: number): Promise<Signed<WipeCommandBody>[] | null>;
+  /** One wipe command per active device of the user; each wiped pair's held notices are deleted. */
   issueWipes(user: ZoomUser, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[]>;
+  /**
+   * Records the event's key and holds one notice (with a fresh random noticeId) per active device
+   * of the user, until that device acks it or leaves 'active'. Forgets event keys received more than
+   * EVENT_KEY_MEMORY_MS before this one. Null when the key was recorded before: nothing changes.
+   */
+  recordZoomEvent(event: ZoomEventRecord): Promise<HeldNotice[] | null>;
+  /** The notices held for the device, oldest first. */
+  heldNotices(deviceId: string): Promise<ZoomEventNotice[]>;
+  /** The device handled the notice: it is deleted. False when none was held under that id. */
+  ackNotice(deviceId: string, noticeId: string): Promise<boolean>;
+  /** Keeps an unusable event; the same id twice is kept once. */
+  keepUnusableEvent(event: UnusableEvent): Promise<void>;
+  /** Oldest first. */
+  unusableEvents(): Promise<UnusableEvent[]>;
+  /** The operator handled it: deleted. False when there is no such event. */
+  dismissUnusableEvent(id: string): Promise<boolean>;
   openCommands(deviceId: string): Promise<Signed<WipeCommandBody>[]>;
   command(commandId: string): Promise<CommandRecord | null>;
   /**
    * Stores a receipt (already verified). When it `settles` the pair, the pair takes the status the
-   * receipt proves and its open commands are done. 'duplicate': the device sent it before.
+   * receipt proves, its open commands are done and its held notices deleted. 'duplicate': the
+   * device sent it before.
    */
   recordReceipt(receipt: SignedReceipt, settles: boolean, at: number): Promise<'stored' | 'duplicate'>;
   cloudCopyDeleted(eventKey: string, at: number): Promise<void>;

@@ -34,7 +34,13 @@ const accountSummary = z.looseObject({
 });
 
 const deviceMessage = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('hello'), protocol: z.number().int(), deviceId: id, accounts: z.array(accountSummary).max(1000) }),
+  z.looseObject({
+    type: z.literal('hello'),
+    protocol: z.number().int(),
+    deviceId: id,
+    accounts: z.array(accountSummary).max(1000),
+    challenge: z.string().min(1).max(200).optional(),
+  }),
   z.looseObject({ type: z.literal('receipt'), receipt: receiptSchema }),
   z.looseObject({ type: z.literal('ack'), ref: z.string().max(200) }),
 ]);

@@ -66,4 +66,39 @@ CREATE TABLE receipts (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    sql: `
+CREATE INDEX deauthorizations_by_time ON deauthorizations (zoom_account_id, zoom_user_id, deauthorized_at);
+
+CREATE TABLE zoom_event_keys (
+  event_key TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX zoom_event_keys_by_age ON zoom_event_keys (received_at);
+
+CREATE TABLE notices (
+  seq INTEGER PRIMARY KEY,
+  notice_id TEXT NOT NULL UNIQUE,
+  device_id TEXT NOT NULL,
+  zoom_account_id TEXT NOT NULL,
+  zoom_user_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  event_ts INTEGER NOT NULL,
+  object TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  FOREIGN KEY (device_id, zoom_account_id, zoom_user_id) REFERENCES device_users (device_id, zoom_account_id, zoom_user_id)
+) STRICT;
+CREATE INDEX notices_by_pair ON notices (device_id, zoom_account_id, zoom_user_id);
+CREATE INDEX notices_by_user ON notices (zoom_account_id, zoom_user_id);
+
+CREATE TABLE unusable_events (
+  id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  event TEXT,
+  problem TEXT NOT NULL,
+  body TEXT NOT NULL
+) STRICT;
+`,
+  },
 ];

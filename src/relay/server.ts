@@ -8,10 +8,10 @@ import { err, ok, type Result } from '../core/result.js';
 import { MAX_LEASE_DAYS } from '../platform/config.js';
 import { silentLogger } from '../platform/logger.js';
 import { CloudCopyDeleter, NO_CLOUD_COPY } from './cloudCopy.js';
-import { adminWipe, listByStatus, userCompliance, type ComplianceDeps } from './compliance.js';
+import { adminWipe, dismissUnusable, listByStatus, listUnusable, userCompliance, type ComplianceDeps } from './compliance.js';
 import { DeviceHub } from './deviceHub.js';
 import { handleEnroll } from './enroll.js';
-import { bearerOf, errorReply, secretEquals, sha256Hex, writeJson } from './httpIo.js';
+import { bearerOf, discardUnreadBody, errorReply, secretEquals, sha256Hex, writeJson } from './httpIo.js';
 import { loadOrCreateRelayKey } from './keys.js';
 import { Router, type RouteHandler, type RouteOutcome } from './router.js';
 import { DAY_MS, RelaySigner } from './signer.js';
@@ -78,7 +78,9 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
     .add('GET', DEVICE_SOCKET_PATH, async () => errorReply(426, 'UPGRADE_REQUIRED', 'this is the device websocket'))
     .add('GET', '/v1/compliance', admin((r) => listByStatus(r, compliance)))
     .add('GET', '/v1/compliance/:zoomAccountId/:zoomUserId', admin((r) => userCompliance(r, compliance)))
-    .add('POST', '/v1/admin/wipe', admin(({ req }) => adminWipe(req, compliance)));
+    .add('POST', '/v1/admin/wipe', admin(({ req }) => adminWipe(req, compliance)))
+    .add('GET', '/v1/admin/unusable-events', admin((r) => listUnusable(r, compliance)))
+    .add('DELETE', '/v1/admin/unusable-events/:id', admin((r) => dismissUnusable(r, compliance)));
 
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | null = null;
@@ -91,6 +93,7 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
     else if (match === 'wrong-method') outcome = errorReply(405, 'METHOD_NOT_ALLOWED', 'method not allowed');
     else outcome = await match.handler({ req, params: match.params, query: url.searchParams });
     writeJson(res, outcome);
+    if (outcome.unreadBody) discardUnreadBody(req);
     outcome.after?.();
   };
 

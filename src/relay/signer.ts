@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
-import { signBody, type LeaseBody, type Signed, type WipeCommandBody } from '../core/wire.js';
+import { linkProofBody, signBody, type LeaseBody, type LinkProofBody, type Signed, type WipeCommandBody } from '../core/wire.js';
 import type { ZoomUser } from './ledger.js';
 
 export const DAY_MS = 86_400_000;
@@ -20,6 +20,11 @@ export class RelaySigner {
       { v: 1, type: 'lease', deviceId, zoomAccountId: user.zoomAccountId, zoomUserId: user.zoomUserId, issuedAt, validUntil: issuedAt + this.leaseMs },
       this.privateKey,
     );
+  }
+
+  /** Answers a device's challenge: the proof that this relay holds the key the device pinned. */
+  linkProof(deviceId: string, challenge: string): Signed<LinkProofBody> {
+    return signBody(linkProofBody(deviceId, challenge), this.privateKey);
   }
 
   wipe(deviceId: string, user: ZoomUser, reason: WipeCommandBody['reason']): Signed<WipeCommandBody> {

@@ -1,21 +1,26 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { newId } from '../core/ids.js';
 import type { SignedReceipt } from '../core/receipt.js';
 import { err, ok, type Result } from '../core/result.js';
-import type { LeaseBody, Signed, WipeCommandBody } from '../core/wire.js';
-import type {
-  CommandRecord,
-  CommandState,
-  ComplianceRecord,
-  Deauthorization,
-  DeviceRecord,
-  DeviceUser,
-  DeviceUserStatus,
-  Ledger,
-  MakeWipe,
-  Obligation,
-  ZoomUser,
+import type { LeaseBody, Signed, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
+import {
+  EVENT_KEY_MEMORY_MS,
+  type CommandRecord,
+  type CommandState,
+  type ComplianceRecord,
+  type Deauthorization,
+  type DeviceRecord,
+  type DeviceUser,
+  type DeviceUserStatus,
+  type HeldNotice,
+  type Ledger,
+  type MakeWipe,
+  type Obligation,
+  type UnusableEvent,
+  type ZoomEventRecord,
+  type ZoomUser,
 } from './ledger.js';
 import { LEDGER_MIGRATIONS } from './schema.js';
 
@@ -39,10 +44,22 @@ interface DeauthorizationRow {
   cloudCopyDeletedAt: number | null;
 }
 
+interface NoticeRow {
+  noticeId: string;
+  zoomAccountId: string;
+  zoomUserId: string;
+  event: string;
+  eventTs: number;
+  object: string;
+}
+
 const DEVICE_COLUMNS = 'device_id AS deviceId, public_key AS publicKey, credential_hash AS credentialHash, enrolled_at AS enrolledAt';
 const PAIR_COLUMNS = 'device_id AS deviceId, zoom_account_id AS zoomAccountId, zoom_user_id AS zoomUserId, status, lease_deadline AS leaseDeadline';
 const DEAUTH_COLUMNS = `event_key AS eventKey, zoom_account_id AS zoomAccountId, zoom_user_id AS zoomUserId, deauthorized_at AS deauthorizedAt,
   user_data_retention AS userDataRetention, received_at AS receivedAt, cloud_copy_deleted_at AS cloudCopyDeletedAt`;
+const NOTICE_COLUMNS = 'notice_id AS noticeId, zoom_account_id AS zoomAccountId, zoom_user_id AS zoomUserId, event, event_ts AS eventTs, object';
+/** Binds as an integer where "no bound" is meant (SQLite has no infinite integer). */
+const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
 function migrate(db: Db): string | null {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -56,6 +73,10 @@ function migrate(db: Db): string | null {
     })();
   }
   return null;
+}
+
+function toNotice(row: NoticeRow): ZoomEventNotice {
+  return { ...row, object: JSON.parse(row.object) as Record<string, unknown> };
 }
 
 function toDeauthorization(row: DeauthorizationRow): Deauthorization {
@@ -114,8 +135,8 @@ class SqliteLedger implements Ledger {
         WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
       activeOfDevice: db.prepare<[string], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
         WHERE device_id = ? AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`),
-      activeOfUser: db.prepare<[string, string], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
-        WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' ORDER BY device_id`),
+      activeOfUser: db.prepare<[string, string, number], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+        WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' AND enrolled_at <= ? ORDER BY device_id`),
       pairsOfUser: db.prepare<[string, string], DeviceUserRow & { receiptId: string | null; publicKey: string }>(`
         SELECT du.device_id AS deviceId, du.zoom_account_id AS zoomAccountId, du.zoom_user_id AS zoomUserId, du.status,
                du.lease_deadline AS leaseDeadline, du.receipt_id AS receiptId, d.public_key AS publicKey
@@ -129,7 +150,7 @@ class SqliteLedger implements Ledger {
         (event_key, zoom_account_id, zoom_user_id, deauthorized_at, user_data_retention, received_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING`),
       latestDeauthorization: db.prepare<[string, string], DeauthorizationRow>(`SELECT ${DEAUTH_COLUMNS} FROM deauthorizations
-        WHERE zoom_account_id = ? AND zoom_user_id = ? ORDER BY received_at DESC, rowid DESC LIMIT 1`),
+        WHERE zoom_account_id = ? AND zoom_user_id = ? ORDER BY deauthorized_at DESC, received_at DESC, rowid DESC LIMIT 1`),
       cloudCopiesPending: db.prepare<[], DeauthorizationRow>(`SELECT ${DEAUTH_COLUMNS} FROM deauthorizations
         WHERE cloud_copy_deleted_at IS NULL ORDER BY received_at`),
       cloudCopyDeleted: db.prepare<[number, string]>('UPDATE deauthorizations SET cloud_copy_deleted_at = ? WHERE event_key = ? AND cloud_copy_deleted_at IS NULL'),
@@ -152,6 +173,18 @@ class SqliteLedger implements Ledger {
           (SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
              AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS openSince
         FROM device_users du WHERE status = ? ORDER BY lease_deadline, device_id`),
+      addEventKey: db.prepare<[string, number]>('INSERT INTO zoom_event_keys (event_key, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      forgetEventKeys: db.prepare<[number]>('DELETE FROM zoom_event_keys WHERE received_at < ?'),
+      addNotice: db.prepare<[string, string, string, string, string, number, string, number]>(`INSERT INTO notices
+        (notice_id, device_id, zoom_account_id, zoom_user_id, event, event_ts, object, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      heldNotices: db.prepare<[string], NoticeRow>(`SELECT ${NOTICE_COLUMNS} FROM notices WHERE device_id = ? ORDER BY seq`),
+      ackNotice: db.prepare<[string, string]>('DELETE FROM notices WHERE device_id = ? AND notice_id = ?'),
+      dropPairNotices: db.prepare<[string, string, string]>('DELETE FROM notices WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?'),
+      userNoticeCount: db.prepare<[string, string], { count: number }>('SELECT COUNT(*) AS count FROM notices WHERE zoom_account_id = ? AND zoom_user_id = ?'),
+      keepUnusable: db.prepare<UnusableEvent>(`INSERT INTO unusable_events (id, received_at, event, problem, body)
+        VALUES (@id, @receivedAt, @event, @problem, @body) ON CONFLICT DO NOTHING`),
+      unusable: db.prepare<[], UnusableEvent>('SELECT id, received_at AS receivedAt, event, problem, body FROM unusable_events ORDER BY received_at, rowid'),
+      dismissUnusable: db.prepare<[string]>('DELETE FROM unusable_events WHERE id = ?'),
       knowsUser: db.prepare<[string, string, string, string], { known: number }>(`SELECT
         EXISTS (SELECT 1 FROM device_users WHERE zoom_account_id = ? AND zoom_user_id = ?)
         OR EXISTS (SELECT 1 FROM deauthorizations WHERE zoom_account_id = ? AND zoom_user_id = ?) AS known`),
@@ -186,14 +219,14 @@ class SqliteLedger implements Ledger {
   }
 
   async activeDevices(user: ZoomUser): Promise<string[]> {
-    return this.q.activeOfUser.all(user.zoomAccountId, user.zoomUserId).map((pair) => pair.deviceId);
+    return this.q.activeOfUser.all(user.zoomAccountId, user.zoomUserId, NO_BOUND).map((pair) => pair.deviceId);
   }
 
   async recordLease(lease: LeaseBody): Promise<void> {
     this.q.recordLease.run(lease.validUntil, lease.deviceId, lease.zoomAccountId, lease.zoomUserId);
   }
 
-  async recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[] | null> {
+  async recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe, spareEnrolledAfter: number): Promise<Signed<WipeCommandBody>[] | null> {
     return this.db.transaction(() => {
       const added = this.q.addDeauthorization.run(
         event.eventKey,
@@ -204,23 +237,64 @@ class SqliteLedger implements Ledger {
         event.receivedAt,
       );
       if (added.changes === 0) return null;
-      return this.wipeActive(event, makeWipe);
+      return this.wipeActive(event, makeWipe, spareEnrolledAfter);
     })();
   }
 
   async issueWipes(user: ZoomUser, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[]> {
-    return this.db.transaction(() => this.wipeActive(user, makeWipe))();
+    return this.db.transaction(() => this.wipeActive(user, makeWipe, NO_BOUND))();
   }
 
   /** Inside a transaction. */
-  private wipeActive(user: ZoomUser, makeWipe: MakeWipe): Signed<WipeCommandBody>[] {
-    return this.q.activeOfUser.all(user.zoomAccountId, user.zoomUserId).map((pair) => {
+  private wipeActive(user: ZoomUser, makeWipe: MakeWipe, enrolledBy: number): Signed<WipeCommandBody>[] {
+    return this.q.activeOfUser.all(user.zoomAccountId, user.zoomUserId, enrolledBy).map((pair) => {
       const signed = makeWipe(pair);
       const { body } = signed;
       this.q.addCommand.run(body.commandId, pair.deviceId, pair.zoomAccountId, pair.zoomUserId, body.issuedAt, JSON.stringify(signed));
       this.q.setStatus.run('pending', pair.deviceId, pair.zoomAccountId, pair.zoomUserId);
+      this.q.dropPairNotices.run(pair.deviceId, pair.zoomAccountId, pair.zoomUserId);
       return signed;
     });
+  }
+
+  async recordZoomEvent(event: ZoomEventRecord): Promise<HeldNotice[] | null> {
+    return this.db.transaction(() => {
+      this.q.forgetEventKeys.run(event.receivedAt - EVENT_KEY_MEMORY_MS);
+      if (this.q.addEventKey.run(event.eventKey, event.receivedAt).changes === 0) return null;
+      const object = JSON.stringify(event.object);
+      return this.q.activeOfUser.all(event.zoomAccountId, event.zoomUserId, NO_BOUND).map((pair) => {
+        const notice: ZoomEventNotice = {
+          noticeId: newId(),
+          zoomAccountId: event.zoomAccountId,
+          zoomUserId: event.zoomUserId,
+          event: event.event,
+          eventTs: event.eventTs,
+          object: event.object,
+        };
+        this.q.addNotice.run(notice.noticeId, pair.deviceId, notice.zoomAccountId, notice.zoomUserId, notice.event, notice.eventTs, object, event.receivedAt);
+        return { deviceId: pair.deviceId, notice };
+      });
+    })();
+  }
+
+  async heldNotices(deviceId: string): Promise<ZoomEventNotice[]> {
+    return this.q.heldNotices.all(deviceId).map(toNotice);
+  }
+
+  async ackNotice(deviceId: string, noticeId: string): Promise<boolean> {
+    return this.q.ackNotice.run(deviceId, noticeId).changes > 0;
+  }
+
+  async keepUnusableEvent(event: UnusableEvent): Promise<void> {
+    this.q.keepUnusable.run(event);
+  }
+
+  async unusableEvents(): Promise<UnusableEvent[]> {
+    return this.q.unusable.all();
+  }
+
+  async dismissUnusableEvent(id: string): Promise<boolean> {
+    return this.q.dismissUnusable.run(id).changes > 0;
   }
 
   async openCommands(deviceId: string): Promise<Signed<WipeCommandBody>[]> {
@@ -240,6 +314,7 @@ class SqliteLedger implements Ledger {
       if (settles) {
         this.q.settlePair.run(receipt.reason === 'lease-expired' ? 'self-expired' : 'wiped', receipt.id, deviceId, zoomAccountId, zoomUserId);
         this.q.settleCommands.run(receipt.id, deviceId, zoomAccountId, zoomUserId);
+        this.q.dropPairNotices.run(deviceId, zoomAccountId, zoomUserId);
       }
       return 'stored' as const;
     })();
@@ -264,6 +339,7 @@ class SqliteLedger implements Ledger {
       deauthorizedAt: latest?.deauthorizedAt ?? null,
       userDataRetention: latest ? toDeauthorization(latest).userDataRetention : null,
       cloudCopyDeletedAt: latest?.cloudCopyDeletedAt ?? null,
+      heldNotices: this.q.userNoticeCount.get(zoomAccountId, zoomUserId)?.count ?? 0,
       devices: pairs.map((pair) => {
         const stored = pair.receiptId ? this.q.receipt.get(pair.deviceId, pair.receiptId) : undefined;
         return {

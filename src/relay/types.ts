@@ -3,7 +3,12 @@ import type { Logger } from '../platform/logger.js';
 
 /** Deletes the vendor's own (cloud) copy of a Zoom user's data after a deauthorization. */
 export interface CloudCopy {
-  delete(zoomAccountId: string, zoomUserId: string): Promise<void>;
+  /**
+   * Deletes what the vendor holds of the user from before `deauthorizedAt` (Zoom's time of the
+   * deauthorization): a deauthorization delivered after the user installed again must not delete
+   * what the new grant brought.
+   */
+  delete(zoomAccountId: string, zoomUserId: string, deauthorizedAt: number): Promise<void>;
 }
 
 export interface RelayOptions {

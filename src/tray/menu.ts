@@ -85,9 +85,11 @@ export function summarize(state: TrayState, now: number): Summary {
   if (live.some((a) => a.state === 'needs-auth')) return { icon: 'needs-sign-in', headline: 'Needs sign-in' };
   const failed = live.find((a) => a.lastError !== null);
   if (failed?.lastError) return { icon: 'error', headline: `Error: ${shorten(failed.lastError, ERROR_MAX_CHARS)}` };
-  if (status.link.state === 'offline') {
+  if (status.link.state === 'offline' || status.link.state === 'unverified') {
+    // An unverified relay is as good as none: no lease from it counts.
+    const words = status.link.state === 'offline' ? 'Offline' : 'Relay not verified';
     const deadlines = live.map((a) => a.leaseDeadline).filter((d): d is number => d !== null);
-    return { icon: 'offline', headline: deadlines.length > 0 ? `Offline — data expires ${fromNow(Math.min(...deadlines), now)}` : 'Offline' };
+    return { icon: 'offline', headline: deadlines.length > 0 ? `${words} — data expires ${fromNow(Math.min(...deadlines), now)}` : words };
   }
   const paused = status.syncPaused ? ' · paused' : '';
   const syncTimes = live.map((a) => a.lastSyncAt);

@@ -148,6 +148,3 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** util-linux `script` gives a child a pseudo-terminal; without it the terminal case is skipped. */
-export function hasScriptCommand(): boolean {
-  return ['/usr/bin/script', '/bin/script'].some((path) => existsSync(path));
-}

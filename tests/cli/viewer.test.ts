@@ -3,7 +3,8 @@ import type { IpcClient } from '../../src/ipc/client.js';
 import type { Simulator, SimUser } from '../../src/sim/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ChildDaemon, Home, client, connectAccount, simConfig, syncAndWait } from '../helpers/daemonHarness.js';
-import { CliRunner, filesText, hasScriptCommand, requireBuild, sleep, waitUntil, zoomSecrets } from './helpers.js';
+import { describeWith } from '../helpers/realComponents.js';
+import { CliRunner, filesText, requireBuild, sleep, waitUntil, zoomSecrets } from './helpers.js';
 import { parseTable } from './table.js';
 
 // The real `callvault` command, as child processes, against a real daemon (also a child) that
@@ -185,13 +186,15 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     expect(run.stdout).not.toContain('\r');
   });
 
-  it.skipIf(!hasScriptCommand())('sync --wait on a terminal redraws a progress bar in place', async () => {
-    await settled();
-    const run = await cli.runOnTerminal('sync', '--wait');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/\r\[#*\.*\]\s+\d+%/);
-    expect(run.stdout).toContain('100%');
-    expect(run.stdout).toContain('Sync done.');
+  describeWith('script', 'on a terminal', () => {
+    it('sync --wait on a terminal redraws a progress bar in place', async () => {
+      await settled();
+      const run = await cli.runOnTerminal('sync', '--wait');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/\r\[#*\.*\]\s+\d+%/);
+      expect(run.stdout).toContain('100%');
+      expect(run.stdout).toContain('Sync done.');
+    });
   });
 
   it('watch streams the daemon events until SIGINT, then exits 0', async () => {

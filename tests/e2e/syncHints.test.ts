@@ -3,7 +3,7 @@ import { signZoomWebhook } from '../../src/sim/index.js';
 import { waitFor } from '../helpers/daemonHarness.js';
 import { SECRET, enrolledDevice } from './world.js';
 
-describe('sync hints (relay forwards meeting.ended)', () => {
+describe('meeting.ended while the device is online (the relay pushes the notice)', () => {
   let stop: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await stop?.();

@@ -3,10 +3,22 @@
 
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeClock } from '../../src/core/clock.js';
 import { publicKeyToBase64, type SignedReceipt } from '../../src/core/receipt.js';
-import { signBody, type DeviceAccountSummary, type DeviceToRelay, type LeaseBody, type RelayToDevice, type WipeCommandBody } from '../../src/core/wire.js';
+import {
+  linkProofBody,
+  signBody,
+  type DeviceAccountSummary,
+  type DeviceToRelay,
+  type LeaseBody,
+  type LinkProofBody,
+  type RelayToDevice,
+  type Signed,
+  type WipeCommandBody,
+} from '../../src/core/wire.js';
 import type { LinkOptions, LinkState } from '../../src/link/index.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { receiptFrom, waitFor, type TestDeviceIdentity } from '../relay/fixture.js';
@@ -58,6 +70,29 @@ export class DaemonDouble {
   }
 }
 
+/** A logger whose lines the test can wait for: the only sign that an ignored message was handled. */
+export class LogLines {
+  readonly lines: Array<{ msg: string } & Record<string, unknown>> = [];
+  readonly logger: Logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        for (const line of chunk.toString('utf8').split('\n')) if (line) this.lines.push(JSON.parse(line) as { msg: string });
+        done();
+      },
+    }),
+  );
+
+  count(msg: string): number {
+    return this.lines.filter((l) => l.msg === msg).length;
+  }
+}
+
+type Hello = Extract<DeviceToRelay, { type: 'hello' }>;
+
+/** How a fake relay answers the hello's challenge: by default with its own key, as the real relay does. */
+export type Prover = (hello: Hello, relay: FakeRelay) => Signed<LinkProofBody> | undefined;
+
 /** A relay that the test scripts: it records what devices send and sends what it is told. */
 export class FakeRelay {
   readonly key: { privateKey: KeyObject; publicKey: string };
@@ -71,7 +106,7 @@ export class FakeRelay {
     this.key = { privateKey: pair.privateKey, publicKey: publicKeyToBase64(pair.publicKey) };
   }
 
-  static async start(options: { autoPong?: boolean; onHello?: (relay: FakeRelay, ws: WebSocket) => void } = {}): Promise<FakeRelay> {
+  static async start(options: { autoPong?: boolean; onHello?: (relay: FakeRelay, ws: WebSocket) => void; prove?: Prover } = {}): Promise<FakeRelay> {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: options.autoPong ?? true });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     const relay = new FakeRelay(wss, `http://127.0.0.1:${(wss.address() as AddressInfo).port}`);
@@ -81,7 +116,8 @@ export class FakeRelay {
         const message = JSON.parse(String(data)) as DeviceToRelay;
         relay.received.push(message);
         if (message.type === 'hello') {
-          relay.sendTo(ws, { type: 'welcome', protocol: 1, serverTime: Date.now() });
+          const prove = options.prove ?? ((hello: Hello, r: FakeRelay) => r.proof(hello));
+          relay.sendTo(ws, { type: 'welcome', protocol: 2, serverTime: Date.now(), proof: prove(message, relay) });
           options.onHello?.(relay, ws);
         }
       });
@@ -101,6 +137,15 @@ export class FakeRelay {
 
   send(message: RelayToDevice | Record<string, unknown>): void {
     this.sendTo(this.current, message);
+  }
+
+  /** Signs the hello's challenge for its device (with another key, or for another challenge, when told). */
+  proof(hello: Hello, key = this.key.privateKey, fields: { deviceId?: string; challenge?: string } = {}): Signed<LinkProofBody> {
+    return signBody(linkProofBody(fields.deviceId ?? hello.deviceId, fields.challenge ?? hello.challenge ?? ''), key);
+  }
+
+  hellos(): Hello[] {
+    return this.received.filter((m): m is Hello => m.type === 'hello');
   }
 
   lease(fields: Pick<LeaseBody, 'deviceId' | 'zoomAccountId' | 'zoomUserId'> & Partial<LeaseBody>, key = this.key.privateKey) {

@@ -97,7 +97,7 @@ describe('the link against a real relay', () => {
     expect(l.state).toBe('offline');
     await daemon.clock.advance(1_000);
     await online(l);
-    expect(daemon.states).toEqual(['connecting', 'online', 'offline', 'connecting', 'online']);
+    expect(daemon.states).toEqual(['connecting', 'unverified', 'online', 'offline', 'connecting', 'unverified', 'online']);
     await waitFor(() => daemon.leases.length === 2, 'a lease from the restarted relay');
   });
 

@@ -120,15 +120,6 @@ describe('the link trusts only what the pinned relay key signed for this device'
     expect(relay.receipts()[0]?.commandId).toBe(command.body.commandId);
   });
 
-  it('passes sync hints for accounts it holds only', async () => {
-    const hints: string[] = [];
-    await startOnline({ onSyncHint: (account: string, user: string) => hints.push(`${account}/${user}`) });
-    relay.send({ type: 'sync-hint', zoomAccountId: 'other', zoomUserId: 'other', event: 'meeting.ended' });
-    relay.send({ type: 'sync-hint', zoomAccountId: ACCOUNT, zoomUserId: USER, event: 'meeting.ended' });
-    await barrier();
-    expect(hints).toEqual([`${ACCOUNT}/${USER}`]);
-  });
-
   it('drops a relay that stops answering pings and reconnects', async () => {
     await relay.close();
     relay = await FakeRelay.start({ autoPong: false });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { publicKeyFromBase64 } from '../../src/core/receipt.js';
-import { verifySigned, type Signed, type WipeCommandBody } from '../../src/core/wire.js';
+import { linkProofBody, verifySigned, type Signed, type WipeCommandBody } from '../../src/core/wire.js';
 import type { SimUser } from '../../src/sim/index.js';
 import {
   DAY_MS,
@@ -63,6 +63,21 @@ describe('the device websocket', () => {
     expect(lease && verifySigned(lease, publicKeyFromBase64(world.relay.publicKey)!)).toBe(true);
     expect(lease?.body).toMatchObject({ deviceId: device.deviceId, zoomUserId: alice.userId, issuedAt: clock.now(), validUntil: clock.now() + 7 * DAY_MS });
     expect((await compliance(world, alice)).devices[0]?.leaseDeadline).toBe(clock.now() + 7 * DAY_MS);
+  });
+
+  it("answers a protocol-2 hello's challenge with a proof by its key, bound to that device and challenge; a protocol-1 hello as before", async () => {
+    const socket = await connect();
+    const challenge = Buffer.alloc(32, 7).toString('base64');
+    const [welcome] = await socket.greeting(device.deviceId, { protocol: 2, challenge });
+    expect(welcome).toMatchObject({ type: 'welcome', protocol: 2, serverTime: clock.now() });
+    const proof = welcome?.type === 'welcome' ? welcome.proof : undefined;
+    expect(proof?.body).toEqual(linkProofBody(device.deviceId, challenge));
+    const relayKey = publicKeyFromBase64(world.relay.publicKey)!;
+    expect(proof && verifySigned(proof, relayKey)).toBe(true);
+    expect(proof && verifySigned({ ...proof, body: linkProofBody('another-device', challenge) }, relayKey)).toBe(false);
+    // A device of a later protocol is answered in the relay's.
+    expect((await socket.greeting(device.deviceId, { protocol: 7, challenge }))[0]).toMatchObject({ type: 'welcome', protocol: 2 });
+    expect((await socket.greeting(device.deviceId))[0]).toEqual({ type: 'welcome', protocol: 1, serverTime: clock.now() });
   });
 
   it('pushes a wipe to a connected device at once, and stores the receipt it answers with: wiped, verified', async () => {

@@ -154,6 +154,7 @@ export interface Compliance {
   deauthorizedAt: number | null;
   userDataRetention: unknown;
   cloudCopyDeletedAt: number | null;
+  heldNotices: number;
   devices: ComplianceDevice[];
 }
 
@@ -230,6 +231,11 @@ export async function waitFor<T>(probe: () => T | Promise<T>, what: string, time
   }
 }
 
+export interface HelloAs {
+  protocol?: number;
+  challenge?: string;
+}
+
 /** A bare websocket device: speaks the protocol by hand so tests can see every frame. */
 export class RawDevice {
   readonly received: RelayToDevice[] = [];
@@ -274,19 +280,20 @@ export class RawDevice {
     this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  hello(deviceId: string): void {
-    this.send({ type: 'hello', protocol: 1, deviceId, accounts: [] });
+  /** Protocol 1 unless told: the relay keeps serving those devices as before. */
+  hello(deviceId: string, as: HelloAs = {}): void {
+    this.send({ type: 'hello', protocol: as.protocol ?? 1, deviceId, accounts: [], ...(as.challenge !== undefined && { challenge: as.challenge }) });
   }
 
   /**
    * Says hello and returns what the relay sent in answer. Messages are handled in order, so a
    * second hello's welcome marks the end of the first greeting.
    */
-  async greeting(deviceId: string): Promise<RelayToDevice[]> {
+  async greeting(deviceId: string, as: HelloAs = {}): Promise<RelayToDevice[]> {
     const from = this.received.length;
     const welcomes = this.of('welcome').length;
-    this.hello(deviceId);
-    this.hello(deviceId);
+    this.hello(deviceId, as);
+    this.hello(deviceId, as);
     await this.waitFor('welcome', welcomes + 2);
     const answer = this.received.slice(from);
     const second = answer.findIndex((m, i) => i > 0 && m.type === 'welcome');

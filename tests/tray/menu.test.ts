@@ -80,6 +80,13 @@ describe('the tray menu', () => {
     expect(headline(nearDeadline)).toBe('Offline — data expires in 5 hours');
   });
 
+  it('says the relay is not verified, with the deadline, while the link is unverified', () => {
+    const unverified = stateOf(daemonStatus([account()], { link: { state: 'unverified', since: NOW - DAY } }));
+    expect(headline(unverified)).toBe('Relay not verified — data expires in 6 days');
+    expect(buildMenu(unverified, NOW).icon).toBe('offline');
+    expect(headline(withEvent(unverified, 'link.state', { state: 'online', since: NOW }))).toBe('Synced 5 min ago');
+  });
+
   it('asks for sign-in before reporting errors, and shortens long error reasons', () => {
     const needsAuth = stateOf(daemonStatus([account({ lastError: 'NETWORK' }), account({ accountKey: KEY_B, zoomUserId: 'zuser-B', state: 'needs-auth' })]));
     expect(headline(needsAuth)).toBe('Needs sign-in');

@@ -2,15 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { IpcClient } from '../../src/ipc/client.js';
 import type { EventDataOf } from '../../src/ipc/protocol.js';
 import { buildMenu, type MenuModel } from '../../src/tray/menu.js';
 import { initialState, withStatus } from '../../src/tray/state.js';
 import { trayProgram } from '../../src/tray/systrayHost.js';
+import { describeWith } from '../helpers/realComponents.js';
 import { InProcessDaemon, client, connectAccount, syncAndWait } from '../helpers/daemonHarness.js';
 import { until } from './fixtures.js';
-import { highlightedRow, missingPackages, startXvfb, X11, type Geometry, type Started } from './x11.js';
+import { highlightedRow, startXvfb, X11, type Geometry, type Started } from './x11.js';
 
 // The real tray under Xvfb, with trayer as the tray host, against a real daemon (and the Zoom
 // simulator): xdotool clicks the icon and the items as a user would, and the test watches what
@@ -22,28 +23,15 @@ const trayMain = join(root, 'dist', 'tray', 'main.js');
 const TRAY_ENTRY = 'const { runTray } = await import(process.argv[1]); process.exitCode = await runTray([]);';
 const STEP_MS = 20_000;
 
-function skipReason(): string | null {
-  if (process.env.CALLVAULT_SKIP_TRAY_E2E === '1') return 'CALLVAULT_SKIP_TRAY_E2E=1 is set';
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `the tray program runs here only on x86-64 Linux, this is ${process.platform} ${process.arch}`;
-  return null;
-}
-
-/** Why the test cannot run here at all; a missing package is a failure, not a reason to skip. */
-function setupProblem(): string | null {
+/** Why the test cannot run with what is installed: the tray program must be built from the sources. */
+function buildProblem(): string | null {
   const program = trayProgram('linux', 'x64');
   if (!program.ok) return `the tray program is not usable: ${program.error.kind}`;
-  const missing = missingPackages(program.value);
-  if (missing.length > 0) {
-    return `the tray end-to-end test needs Debian packages that are not installed: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')}; .ci/run installs them), or set CALLVAULT_SKIP_TRAY_E2E=1 to skip it`;
-  }
   const built = existsSync(trayMain) ? statSync(trayMain).mtimeMs : 0;
   const sources = ['src/tray', 'src/platform', 'src/ipc'].flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(root, dir, name)));
   if (sources.some((file) => statSync(file).mtimeMs > built)) return `${trayMain} is missing or older than the sources: run npm run build first`;
   return null;
 }
-
-const reason = skipReason();
-if (reason) process.stdout.write(`skipping the tray end-to-end test: ${reason}\n`);
 
 /** One enabled, visible item after another is how GTK's keyboard walks a menu. */
 function keyboardSteps(model: MenuModel, key: string): number {
@@ -53,7 +41,7 @@ function keyboardSteps(model: MenuModel, key: string): number {
   return index + 1;
 }
 
-describe.skipIf(reason !== null)('the tray under Xvfb', () => {
+describeWith('x11-tray', 'the tray under Xvfb', () => {
   let xvfb: (Started & { display: string }) | null = null;
   let trayer: Started | null = null;
   let x11: X11;
@@ -134,7 +122,7 @@ describe.skipIf(reason !== null)('the tray under Xvfb', () => {
   }
 
   beforeAll(async () => {
-    const problem = setupProblem();
+    const problem = buildProblem();
     if (problem) throw new Error(problem);
     xvfb = await startXvfb();
     x11 = new X11(xvfb.display);

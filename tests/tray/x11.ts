@@ -1,52 +1,10 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 
 // A private X server for the tray's end-to-end test: Xvfb, trayer as the tray host, xdotool as
 // the user's hand and ImageMagick as the eye. Everything here is started by pid and stopped by pid.
 
 const run = promisify(execFile);
-
-/** The programs the test drives, and the Debian package of each. */
-const TOOLS: Array<{ command: string; pkg: string }> = [
-  { command: 'Xvfb', pkg: 'xvfb' },
-  { command: 'trayer', pkg: 'trayer' },
-  { command: 'xdotool', pkg: 'xdotool' },
-  { command: 'import', pkg: 'imagemagick' },
-  { command: 'convert', pkg: 'imagemagick' },
-];
-
-/** Shared libraries the tray program links against, by the package that provides them. */
-const LIBRARIES: Array<{ prefix: string; pkg: string }> = [
-  { prefix: 'libgtk-3', pkg: 'libgtk-3-0' },
-  { prefix: 'libgdk-3', pkg: 'libgtk-3-0' },
-  { prefix: 'libappindicator3', pkg: 'libayatana-appindicator3-1' },
-];
-
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Debian packages to install before the test can run (empty when all is there). */
-export function missingPackages(trayProgram: string): string[] {
-  const missing = new Set(TOOLS.filter((t) => !onPath(t.command)).map((t) => t.pkg));
-  const ldd = spawnSync('ldd', [trayProgram], { encoding: 'utf8' });
-  for (const line of (ldd.stdout ?? '').split('\n')) {
-    const match = /^\s*(\S+) => not found/.exec(line);
-    if (!match?.[1]) continue;
-    const lib = match[1];
-    missing.add(LIBRARIES.find((l) => lib.startsWith(l.prefix))?.pkg ?? lib);
-  }
-  return [...missing];
-}
 
 export interface Geometry {
   x: number;

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LEDGER_MIGRATIONS } from '../../src/relay/schema.js';
+import { openSqliteLedger } from '../../src/relay/sqliteLedger.js';
+import { describeLedgerContract } from './ledgerContract.js';
+import { must } from './fixture.js';
+
+describeLedgerContract('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cv-ledger-'));
+  const ledger = must(openSqliteLedger(join(dir, 'relay.db')));
+  return {
+    ledger,
+    dispose: async () => {
+      ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('the SQLite ledger file', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('brings a version-1 relay.db forward, keeping its devices and deauthorizations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cv-ledger-'));
+    dirs.push(dir);
+    const file = join(dir, 'relay.db');
+    const old = new Database(file);
+    old.exec(LEDGER_MIGRATIONS[0]!.sql);
+    old.pragma('user_version = 1');
+    old.prepare(`INSERT INTO devices VALUES ('d1', 'key', 'hash', 1)`).run();
+    old.prepare(`INSERT INTO device_users (device_id, zoom_account_id, zoom_user_id, status, enrolled_at) VALUES ('d1', 'a', 'u', 'active', 1)`).run();
+    old.prepare(`INSERT INTO deauthorizations VALUES ('k', 'a', 'u', 5, 'null', 6, NULL)`).run();
+    old.close();
+
+    const ledger = must(openSqliteLedger(file));
+    try {
+      expect(await ledger.compliance({ zoomAccountId: 'a', zoomUserId: 'u' })).toMatchObject({ deauthorizedAt: 5, heldNotices: 0, devices: [{ deviceId: 'd1', status: 'active' }] });
+      const held = await ledger.recordZoomEvent({ zoomAccountId: 'a', zoomUserId: 'u', eventKey: 'e', event: 'meeting.ended', eventTs: 7, object: {}, receivedAt: 8 });
+      expect(held?.map((h) => h.deviceId)).toEqual(['d1']);
+    } finally {
+      ledger.close();
+    }
+  });
+});
