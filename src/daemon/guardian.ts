@@ -119,10 +119,12 @@ export class Guardian {
 
   /**
    * A wipe that could not be verified (a file held open elsewhere) is tried again every minute, and
-   * so is a device key that was not available.
+   * so is a device key that was not available. control.db's WAL is folded in too: a wipe destroys a
+   * data key with a checkpoint, which then has only the wipe's own pages to copy.
    */
   private armRetry(): void {
     this.retryTimer = this.o.clock.setTimeout(() => {
+      this.o.control.checkpoint();
       void Promise.all([this.retryUnfinished(), this.retryKeys()])
         .catch((e: unknown) => this.o.log.error({ err: e }, 'wipe retry failed'))
         .finally(() => {

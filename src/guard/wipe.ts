@@ -138,15 +138,18 @@ export class Wiper {
   private async carryOut(wipe: Wipe): Promise<Result<SignedReceipt, WipeError>> {
     const { control, live } = this.o;
     const done = (step: WipeStep): void => void control.wipes.step(wipe.id, step, this.o.clock.now());
+    // Steps that a resumed wipe does again whatever the journal says: journaled without waiting for
+    // the disk, so that the data key is destroyed a few milliseconds after the intent.
+    const doneInMemory = (step: WipeStep): void => control.lightly(() => done(step));
 
     live.blockReads(wipe.accountKey);
-    done('reads-blocked');
+    doneInMemory('reads-blocked');
     await live.stopSync(wipe.accountKey);
-    done('sync-stopped');
+    doneInMemory('sync-stopped');
     live.closeVault(wipe.accountKey);
-    done('closed');
+    doneInMemory('closed');
 
-    const erasure = await this.destroyKeys(wipe, done);
+    const erasure = await this.destroyKeys(wipe, done, doneInMemory);
 
     const files = live.vaultFiles(wipe.accountKey);
     // Counted and journaled before anything is removed: a pass resumed after a crash finds some
@@ -207,7 +210,7 @@ export class Wiper {
    * then replaces the device key, so that a stale copy of control.db unwraps nothing either. A pass
    * resumed after a crash reads what the first pass did from the journal.
    */
-  private async destroyKeys(wipe: Wipe, done: (step: WipeStep) => void): Promise<Erasure> {
+  private async destroyKeys(wipe: Wipe, done: (step: WipeStep) => void, doneInMemory: (step: WipeStep) => void): Promise<Erasure> {
     const { control, keys } = this.o;
     const journaled = (): Erasure | null => {
       const stored = control.getMeta(erasureKey(wipe.id));
@@ -216,20 +219,22 @@ export class Wiper {
     let erasure = journaled();
     if (!erasure) {
       const keyCustody = keys.status().custody;
+      // One commit: the key gone, what the receipt will say about it, and the step.
       keys.destroy(wipe.accountKey, (hadKey) => {
-        erasure = { hadKey, keyCustody: hadKey ? keyCustody : null, rotated: false };
-        control.setMeta(erasureKey(wipe.id), JSON.stringify(erasure));
+        control.setMeta(erasureKey(wipe.id), JSON.stringify({ hadKey, keyCustody: hadKey ? keyCustody : null, rotated: false } satisfies Erasure));
+        done('key-destroyed');
       });
       erasure = journaled()!;
     }
-    done('key-destroyed');
     if (erasure.hadKey && !erasure.rotated) {
       const rotated = await keys.rotate();
       if (!rotated.ok) this.o.log.warn({ account: wipe.accountKey, wipe: wipe.id, failure: rotated.error.kind }, 'device key not replaced; the receipt says overwrite only');
       erasure = { ...erasure, rotated: rotated.ok };
-      control.setMeta(erasureKey(wipe.id), JSON.stringify(erasure));
+      // Lost at a power cut, the rotation is only done once more.
+      const record = JSON.stringify(erasure);
+      control.lightly(() => control.setMeta(erasureKey(wipe.id), record));
     }
-    done('device-key-rotated');
+    doneInMemory('device-key-rotated');
     return erasure;
   }
 
