@@ -7,10 +7,10 @@
 //    bench: numbers of a wrong sync mean nothing.
 // 2. The member's history again, into a second vault, with 20% of requests faulted (5xx, timeouts,
 //    header-less 429s), re-run until a run ends ok: its rows must equal the clean run's.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { systemClock } from '../../dist/core/clock.js';
 import { silentLogger } from '../../dist/platform/logger.js';
 import { startSimulator } from '../../dist/sim/index.js';
@@ -20,6 +20,7 @@ import { syncAccount } from '../../dist/sync/engine.js';
 import { historyStart, planWindows, requestRange } from '../../dist/sync/windows.js';
 import { vaultTokenStore, zoomAccount } from '../../dist/sync/zoomSource.js';
 import { createPkce, exchangeCode } from '../../dist/zoom/index.js';
+import { keyedConnection } from './keys.mjs';
 import { printWhenRunDirectly } from './table.mjs';
 
 const SEED = 2026;
@@ -28,6 +29,8 @@ const HISTORY_DAYS = 366;
 const RETENTION_DAYS = 365;
 const PAGE_SIZE = 300;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The vaults' data key: encrypted as the daemon's are. */
+const KEY = randomBytes(32);
 /**
  * The sync runs this long after the dataset's last meeting ended: the engine leaves the
  * participants of meetings that ended in the last 15 minutes for a later run (Zoom's durations
@@ -67,7 +70,7 @@ async function connect(sim, user, file, clock) {
   const response = await fetch(`${sim.url}/oauth/authorize?${query}`, { redirect: 'manual' });
   const code = new URL(response.headers.get('location') ?? '').searchParams.get('code') ?? '';
   const tokens = must(await exchangeCode({ oauthUrl: sim.url, clientId: sim.clientId }, { code, redirectUri: REDIRECT_URI, verifier }, { clock }));
-  const vault = must(openVault(file, { create: true }));
+  const vault = must(openVault(file, { create: true, key: KEY }));
   vaultTokenStore(vault, clock).save(tokens);
   return vault;
 }
@@ -139,7 +142,7 @@ function plannedWork(truth, now, usesReport) {
 }
 
 function storedRows(file) {
-  const db = new Database(file, { readonly: true });
+  const db = keyedConnection(file, KEY, { readonly: true });
   try {
     const column = (sql) => db.prepare(sql).pluck().all();
     return {
@@ -155,7 +158,7 @@ function storedRows(file) {
 
 /** Every stored row of Zoom history, without local row ids and sync bookkeeping, in a fixed order. */
 function historyDump(file) {
-  const db = new Database(file, { readonly: true });
+  const db = keyedConnection(file, KEY, { readonly: true });
   try {
     const all = (sql) => JSON.stringify(db.prepare(sql).raw().all());
     return [
