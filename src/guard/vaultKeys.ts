@@ -19,7 +19,6 @@ import type { DeviceKeyStore } from './deviceKeyStore.js';
 // credential store is a state `status` shows, never a reason to read or write vaults some other
 // way (what Signal Desktop's users taught it when their keyring changed under them).
 
-
 /** Why a vault's data key cannot be had. */
 export type DataKeyProblem = { kind: 'not-ready'; status: KeyStatus } | { kind: 'no-key' };
 
@@ -122,10 +121,6 @@ export class VaultKeys {
     const key = randomBytes(DATA_KEY_BYTES);
     this.o.control.keys.put({ accountKey, wrapped: wrap(key, accountKey, keyId, this.deviceKey), deviceKeyId: keyId, createdAt: this.o.clock.now() });
     return ok(key);
-  }
-
-  hasDataKey(accountKey: string): boolean {
-    return this.o.control.keys.get(accountKey) !== null;
   }
 
   /**
