@@ -161,6 +161,7 @@ export class VaultKeys {
     const newKey = randomBytes(DATA_KEY_BYTES);
     const stored = await this.store(target).put(next.keyId, newKey);
     if (!stored.ok) {
+      this.forgetUnwritten(next, stored.error);
       this.o.control.setMeta(ROTATE_PENDING, '1');
       this.o.log.warn({ custody: target, failure: stored.error.kind }, 'device key rotation postponed');
       return stored;
@@ -229,7 +230,10 @@ export class VaultKeys {
     const ref = this.newRef(custody);
     const key = randomBytes(DATA_KEY_BYTES);
     const stored = await this.store(custody).put(ref.keyId, key);
-    if (!stored.ok) return stored;
+    if (!stored.ok) {
+      this.forgetUnwritten(ref, stored.error);
+      return stored;
+    }
     this.o.control.transaction(() => {
       this.o.control.keys.setDeviceKey({ custody, keyId: ref.keyId, createdAt: this.o.clock.now(), note });
       this.setOrphans(this.orphans().filter((o) => o.keyId !== ref.keyId));
@@ -271,6 +275,11 @@ export class VaultKeys {
     const ref: KeyRef = { custody, keyId: randomId() };
     this.setOrphans([...this.orphans(), ref]);
     return ref;
+  }
+
+  /** A store that could not be reached wrote nothing: there is nothing to destroy later. */
+  private forgetUnwritten(ref: KeyRef, failure: CredentialStoreFailure): void {
+    if (failure.kind === 'unavailable') this.setOrphans(this.orphans().filter((o) => o.keyId !== ref.keyId));
   }
 
   /** Destroys every device key but the current one that a rotation or a first start left behind. */

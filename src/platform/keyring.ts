@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { err, ok, type Result } from '../core/result.js';
 
 // The OS credential store (macOS Keychain, Windows Credential Manager, the Secret Service on Linux)
@@ -40,12 +42,24 @@ function keyringModule(): Promise<KeyringModule | null> {
 }
 
 /**
+ * On Linux the Secret Service is reached over the D-Bus session bus, found through
+ * DBUS_SESSION_BUS_ADDRESS or at $XDG_RUNTIME_DIR/bus. Without either (a headless box, a service
+ * started before any session) nothing can answer, and the library, which costs a few MB and a
+ * thread pool, is not loaded to find that out.
+ */
+export function noSessionBus(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform !== 'linux' || env.DBUS_SESSION_BUS_ADDRESS) return false;
+  return !env.XDG_RUNTIME_DIR || !existsSync(join(env.XDG_RUNTIME_DIR, 'bus'));
+}
+
+/**
  * The credential store, with every secret under `service`. On Linux it is pinned to the Secret
  * Service: the library's default falls back to the kernel keyring, which forgets everything at
  * reboot, and a device key that vanishes at reboot would make every vault unreadable.
  */
 export function osCredentialStore(service: string, timeoutMs = REQUEST_TIMEOUT_MS): CredentialStore {
   const request = async <T>(name: string, call: (entry: InstanceType<KeyringModule['AsyncEntry']>, signal: AbortSignal) => Promise<T>): Promise<Result<T, CredentialStoreFailure>> => {
+    if (noSessionBus()) return err({ kind: 'unavailable', detail: 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service' });
     const keyring = await keyringModule();
     if (!keyring) return err({ kind: 'unavailable', detail: `no credential store library for ${process.platform}/${process.arch}` });
     try {
