@@ -23,7 +23,7 @@ module.exports = {
     layer('guard', ['core', 'platform', 'store', 'zoom', 'link']),
     layer('ipc', ['core', 'platform']),
     layer('daemon', ['core', 'platform', 'store', 'zoom', 'link', 'sync', 'guard', 'ipc']),
-    layer('cli', ['core', 'platform', 'ipc/client', 'ipc/protocol', 'ipc/schemas']),
+    layer('cli', ['core', 'platform', 'ipc/client', 'ipc/protocol', 'ipc/schemas', 'ipc/openrpc', 'ipc/openrpcMarkdown']),
     layer('tray', ['core', 'platform', 'ipc/client', 'ipc/protocol', 'ipc/schemas']),
     layer('relay', ['core', 'platform']),
     layer('sim', ['core', 'platform']),

@@ -10,6 +10,7 @@ const PARTS = {
   ipc: ['./bench/ipc-bench.mjs', 'runIpcBench'],
   guard: ['./bench/guard-bench.mjs', 'runGuardBench'],
   relay: ['./bench/relay-bench.mjs', 'runRelayBench'],
+  cli: ['./bench/cli-bench.mjs', 'runCliBench'],
 };
 
 const wanted = process.argv.slice(2);

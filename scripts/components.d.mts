@@ -15,6 +15,7 @@ export interface MissingComponent {
 
 export const COMPONENTS: Record<string, Component>;
 export function onPath(command: string): boolean;
+export function postgresBinDir(): string | null;
 export function missingLibraries(program: string): string[];
 export function missingComponents(names?: string[]): MissingComponent[];
 export function installCommand(missing: MissingComponent[]): string;

@@ -4,7 +4,7 @@
 // tests/helpers/realComponents.ts, which reads this same table. Plain JavaScript on Node's own
 // modules: it runs before anything is installed or built.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +36,29 @@ export function missingLibraries(program) {
   });
 }
 
+/**
+ * The folder holding PostgreSQL's initdb and pg_ctl: $PG_BIN, else Debian's newest
+ * /usr/lib/postgresql/<version>/bin (Debian keeps them off PATH), else PATH. Null when none has both.
+ */
+export function postgresBinDir() {
+  const candidates = [process.env.PG_BIN];
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    candidates.push(...versions.map((v) => join(debian, v, 'bin')));
+  }
+  candidates.push(...(process.env.PATH ?? '').split(delimiter));
+  const runnable = (dir, program) => {
+    try {
+      accessSync(join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return candidates.find((dir) => dir && runnable(dir, 'initdb') && runnable(dir, 'pg_ctl')) ?? null;
+}
+
 const TRAY_PROGRAM = join(root, 'node_modules', 'systray2', 'traybin', 'tray_linux_release');
 
 export const COMPONENTS = {
@@ -65,6 +88,28 @@ export const COMPONENTS = {
       if (process.platform !== 'linux') return `the Secret Service is a Linux component, this is ${process.platform}`;
       return missingCommands('dbus-run-session', 'gnome-keyring-daemon', 'secret-tool');
     },
+  },
+  'postgres': {
+    what: 'PostgreSQL (initdb and pg_ctl: each test file starts a cluster of its own in a temporary folder)',
+    packages: ['postgresql'],
+    missing() {
+      if (postgresBinDir() === null) return 'initdb and pg_ctl not found (searched $PG_BIN, /usr/lib/postgresql/*/bin and PATH)';
+      // PostgreSQL refuses to run as root: the tests run it as the postgres user the package creates.
+      if (process.getuid?.() === 0 && (spawnSync('id', ['-u', 'postgres'], { stdio: 'ignore' }).status !== 0 || !onPath('runuser'))) {
+        return 'running as root needs the postgres user and runuser';
+      }
+      return null;
+    },
+  },
+  python3: {
+    what: 'Python 3 (the standard-library IPC client of examples/python runs on it)',
+    packages: ['python3'],
+    missing: () => missingCommands('python3'),
+  },
+  'desktop-entry': {
+    what: "freedesktop desktop entries: Debian's checker (`desktop-file-validate`) and GLib's launcher (`gio launch`), which starts an entry as a desktop session does",
+    packages: ['desktop-file-utils', 'libglib2.0-bin'],
+    missing: () => missingCommands('desktop-file-validate', 'gio'),
   },
   'script': {
     what: 'a pseudo-terminal to run the CLI on (`script` from util-linux)',

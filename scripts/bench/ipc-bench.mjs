@@ -18,7 +18,11 @@
 //    loop: the daemon's capacity). In a closed loop a request waits behind the other 19, so its
 //    latency is about 20 / throughput whatever the server does (Little's law); the bare echo
 //    server in the same loop shows that floor. The bare echo server also runs the open loop with
-//    page-sized messages: the floor of the open-loop meetings.list row.
+//    page-sized messages: the floor of the open-loop meetings.list row. meetings.list is also given
+//    as a ratio to that echo (issue 16: at most 2x, with 1 and with 20 clients).
+// 5. The same daemon read by the Python example client (examples/python), next to a bare Python
+//    line client and a Python echo server (ipc_python_bench.py): status and meetings.list as ratios
+//    to the echo, so the cost of the envelope shows from outside Node too.
 // The machine is shared: the output says how busy it was and with what.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,6 +78,7 @@ function percentile(samples, p) {
 }
 
 const round3 = (ms) => Math.round(ms * 1000) / 1000;
+const ratio = (a, b) => Math.round((a / b) * 100) / 100;
 
 /** Runs `request` `total` times spread over `clients` loops, each with one request in flight. */
 async function load(clients, total, request) {
@@ -354,11 +359,11 @@ async function statusVersusEcho(dir, home, ownPids) {
     const [daemonClient] = await clients(home, 1);
     const bareToDaemon = await echoClient(home.endpoint.socketPath);
     const token = readFileSync(home.endpoint.tokenFile, 'utf8').trim();
-    must(await bareToDaemon.request({ id: 0, method: 'hello', params: { token, protocol: 1 } }).then((m) => (m.result ? { ok: true } : { ok: false, error: m.error })), 'hello');
+    must(await bareToDaemon.request({ jsonrpc: '2.0', id: 0, method: 'hello', params: { token, protocol: 2 } }).then((m) => (m.result ? { ok: true } : { ok: false, error: m.error })), 'hello');
     const echoOne = await echoClient(echo.socketPath);
     const callStatus = async (client) => must(await client.call('status'), 'status');
-    const callBareStatus = async (client, n) => must(await client.request({ id: n + 1, method: 'status', params: {} }).then((m) => (m.result ? { ok: true } : { ok: false, error: m.error })), 'status');
-    const callEcho = (client, n) => client.request({ id: n, method: 'status', params: {} });
+    const callBareStatus = async (client, n) => must(await client.request({ jsonrpc: '2.0', id: n + 1, method: 'status', params: {} }).then((m) => (m.result ? { ok: true } : { ok: false, error: m.error })), 'status');
+    const callEcho = (client, n) => client.request({ jsonrpc: '2.0', id: n, method: 'status', params: {} });
     // Alternating rounds, so all three see the same machine.
     const rounds = [];
     for (let round = 0; round < STATUS_ROUNDS; round++) {
@@ -483,7 +488,7 @@ async function largeVaultReads(home, account, span, work, ownPids) {
   const [one] = await clients(home, 1);
   await load([one], 200, list);
   const single = { list: await load([one], 1_000, list), search: await load([one], 100, search), status: await load([one], 200, status) };
-  const pageBytes = JSON.stringify({ id: 1, result: await list(one, 0) }).length;
+  const pageBytes = JSON.stringify({ jsonrpc: '2.0', id: 1, result: await list(one, 0) }).length;
   await one.close();
   const many = await clients(home, CONCURRENT_CLIENTS);
   await load(many, 400, list);
@@ -502,7 +507,7 @@ async function echoOfSize(dir, ownPids, bytes) {
   try {
     const client = await echoClient(echo.socketPath);
     const filler = 'x'.repeat(Math.max(0, bytes - 60));
-    const callEcho = (c, n) => c.request({ id: n, method: 'meetings.list', params: { filler } });
+    const callEcho = (c, n) => c.request({ jsonrpc: '2.0', id: n, method: 'meetings.list', params: { filler } });
     await load([client], 200, callEcho);
     const single = await load([client], 1_000, callEcho);
     client.close();
@@ -523,7 +528,7 @@ async function echoClosedLoop(dir, ownPids) {
   const echo = await startEcho(dir, ownPids);
   try {
     const echoes = await Promise.all(Array.from({ length: CONCURRENT_CLIENTS }, () => echoClient(echo.socketPath)));
-    const callEcho = (client, n) => client.request({ id: n, method: 'meetings.list', params: { limit: LIMIT } });
+    const callEcho = (client, n) => client.request({ jsonrpc: '2.0', id: n, method: 'meetings.list', params: { limit: LIMIT } });
     await load(echoes, 2_000, callEcho);
     const result = await load(echoes, LIST_REQUESTS, callEcho);
     for (const e of echoes) e.close();
@@ -531,6 +536,35 @@ async function echoClosedLoop(dir, ownPids) {
   } finally {
     const exited = new Promise((resolve) => echo.child.once('exit', resolve));
     echo.child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Python rows: the example client (examples/python) next to a Python echo server
+
+const PYTHON_BENCH = join(ROOT, 'scripts', 'bench', 'ipc_python_bench.py');
+
+async function pythonRows(home, account, pageBytes, dir, ownPids) {
+  const echoPath = join(dir, 'python-echo.sock');
+  const echo = spawn('python3', ['-B', PYTHON_BENCH, 'echo', echoPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  ownPids.add(echo.pid);
+  try {
+    await new Promise((resolve, reject) => {
+      echo.stdout.once('data', resolve);
+      echo.once('exit', (code) => reject(new Error(`python echo server exited with ${code}`)));
+    });
+    const options = { ...home.endpoint, echo: echoPath, account, pageBytes, limit: LIMIT, clients: CONCURRENT_CLIENTS, perClient: LIST_PER_CLIENT, rate: LIST_RATE_PER_CLIENT };
+    const measured = spawn('python3', ['-B', PYTHON_BENCH, 'measure', JSON.stringify({ ...options, socket: options.socketPath })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    ownPids.add(measured.pid);
+    let out = '';
+    measured.stdout.on('data', (chunk) => (out += chunk));
+    const code = await new Promise((resolve) => measured.once('exit', resolve));
+    if (code !== 0) throw new Error(`the Python bench exited with ${code}`);
+    return JSON.parse(out);
+  } finally {
+    const exited = new Promise((resolve) => echo.once('exit', resolve));
+    echo.kill('SIGTERM');
     await exited;
   }
 }
@@ -638,14 +672,17 @@ export async function runIpcBench() {
       { name: 'daemon cold start to first answered status, large vault', value: Math.round(daemon.coldStartMs), unit: 'ms' },
     );
     const reads = await largeVaultReads(large, account, span, work, ownPids);
+    const python = await pythonRows(large, account, reads.pageBytes, work, ownPids);
     await stopDaemon(daemon);
     const direct = directReads(file, key, span);
     rows.push(
       { name: `meetings.list(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.listP50), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.list.p50), unit: 'ms' },
       { name: `bare node-ipc echo p50 of a message that size (${(reads.pageBytes / 1024).toFixed(1)} KB each way, parsed), 1 client`, value: round3(reads.echoPage.single.p50), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50 / echo p50 of that size, 1 client`, value: ratio(reads.single.list.p50, reads.echoPage.single.p50), unit: 'x', target: '<= 2' },
       { name: `meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients, ${LIST_RATE_PER_CLIENT * CONCURRENT_CLIENTS} req/s in all (open loop)`, value: round3(reads.open.list.p50), unit: 'ms', target: '<= 0.5' },
       { name: `bare node-ipc echo p50 of a message that size in the same open loop (the floor of the row above)`, value: round3(reads.echoPage.open.p50), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50 / echo p50 of that size, ${CONCURRENT_CLIENTS} clients (open loop)`, value: ratio(reads.open.list.p50, reads.echoPage.open.p50), unit: 'x', target: '<= 2' },
       { name: `meetings.list(limit ${LIMIT}) p99, the same`, value: round3(reads.open.list.p99), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients flat out (closed loop: capacity)`, value: Math.round(reads.closed.list.perSecond), unit: 'req/s' },
       { name: `meetings.list(limit ${LIMIT}) p50 in that closed loop (waits behind the other ${CONCURRENT_CLIENTS - 1})`, value: round3(reads.closed.list.p50), unit: 'ms' },
@@ -657,6 +694,13 @@ export async function runIpcBench() {
       { name: `search(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients flat out (closed loop: capacity)`, value: Math.round(reads.closed.search.perSecond * 10) / 10, unit: 'req/s' },
       { name: `search(limit ${LIMIT}) p50 in that closed loop`, value: round3(reads.closed.search.p50), unit: 'ms' },
       { name: 'status p50 on the large vault, 1 client', value: round3(reads.single.status.p50), unit: 'ms' },
+      { name: 'Python example client: status p50 (examples/python, on the large vault)', value: round3(python.statusP50), unit: 'ms' },
+      { name: 'Python bare line client: echo p50 of the status request, Python echo server', value: round3(python.echoP50), unit: 'ms' },
+      { name: `Python: status p50 / echo p50 (median of the rounds' ratios)`, value: Math.round(python.statusRatio * 100) / 100, unit: 'x', target: '<= 1.3' },
+      { name: `Python example client: meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(python.listP50), unit: 'ms' },
+      { name: 'Python bare line client: echo p50 of a message that size, 1 client', value: round3(python.pageEchoP50), unit: 'ms' },
+      { name: `Python: meetings.list(limit ${LIMIT}) p50 / echo p50, 1 client (median of the rounds' ratios)`, value: Math.round(python.listRatio * 100) / 100, unit: 'x', target: '<= 2' },
+      { name: `Python: meetings.list(limit ${LIMIT}) p50 / echo p50, ${CONCURRENT_CLIENTS} client threads (open loop; ${round3(python.listOpenP50)} ms / ${round3(python.echoOpenP50)} ms)`, value: ratio(python.listOpenP50, python.echoOpenP50), unit: 'x', target: '<= 2' },
     );
     const whole = machine.report(ownPids);
     rows.push({ name: `machine busy during the whole ipc bench (all ${cpus().length} cores; others, top: ${whole.top})`, value: Math.round(whole.busyPercent), unit: '%' });

@@ -4,15 +4,17 @@ import type { EventDataOf, Topic } from '../ipc/protocol.js';
 import { TOPICS } from '../ipc/protocol.js';
 import type { AccountStatus, KeyStatusView } from '../ipc/schemas.js';
 import { openUrlInBrowser } from '../platform/openUrl.js';
+import type { Flags, OptionSpec } from '../platform/commandLine.js';
 import { EXIT, UsageError, type Cli } from './context.js';
+import { Narrator } from './narrate.js';
 import { bytes, dateTime, duration, parseWhen, progressBar, relative, table } from './format.js';
-
-export type Flags = Record<string, string | boolean | undefined>;
 
 export interface Command {
   summary: string;
   usage: string;
-  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  options: OptionSpec;
+  /** Whether it takes words besides its options (a uuid, search words). */
+  positionals?: boolean;
   /** Most commands talk to the daemon; those get a connected client. */
   run(cli: Cli, client: IpcClient, flags: Flags, args: string[]): Promise<number>;
 }
@@ -48,14 +50,41 @@ function accountState(a: AccountStatus, now: number): string {
   return a.lastSyncAt ? `synced ${relative(a.lastSyncAt, now)}` : 'not synced yet';
 }
 
-async function confirm(cli: Cli, question: string): Promise<boolean> {
-  if (!cli.io.stdin.isTTY) return false;
+/** What a person answered: typed 'delete', typed something else, or pressed Ctrl-C / Ctrl-D. */
+type Answer = 'confirmed' | 'declined' | 'cancelled';
+
+async function confirm(cli: Cli, question: string): Promise<Answer> {
+  if (!cli.io.stdin.isTTY) return 'declined';
   const rl = createInterface({ input: cli.io.stdin, output: cli.io.stdout as NodeJS.WritableStream });
+  const cancel = new AbortController();
+  const stop = (): void => cancel.abort();
+  // On a terminal readline reads Ctrl-C itself ('SIGINT' on the interface) and Ctrl-D closes it;
+  // a SIGINT that arrives as a signal aborts the command's own signal.
+  rl.on('SIGINT', stop);
+  rl.on('close', stop);
+  cli.io.signal?.addEventListener('abort', stop, { once: true });
   try {
-    return (await rl.question(`${question} Type 'delete' to confirm: `)).trim() === 'delete';
+    return (await rl.question(`${question} Type 'delete' to confirm: `, { signal: cancel.signal })).trim() === 'delete' ? 'confirmed' : 'declined';
+  } catch (error) {
+    if (cancel.signal.aborted) return 'cancelled';
+    throw error;
   } finally {
+    cli.io.signal?.removeEventListener('abort', stop);
     rl.close();
   }
+}
+
+/** Asks before deleting; null to go on, or the exit code when the person did not confirm. */
+async function confirmDeletion(cli: Cli, flags: Flags, question: string, declined: string): Promise<number | null> {
+  if (flags.yes) return null;
+  const answer = await confirm(cli, question);
+  if (answer === 'confirmed') return null;
+  if (answer === 'cancelled') {
+    cli.out('\nCancelled.');
+    return EXIT.error;
+  }
+  cli.error(cli.io.stdin.isTTY ? declined : `${declined} (pass --yes when not on a terminal)`);
+  return EXIT.usage;
 }
 
 const listFlags = { since: { type: 'string' }, until: { type: 'string' }, account, limit: { type: 'string' }, cursor: { type: 'string' }, json } as const;
@@ -71,8 +100,10 @@ function keysLine(keys: KeyStatusView): string {
   return `device key: ${where} · ${state}${keys.detail ? ` · ${keys.detail}` : ''}`;
 }
 
-function moreHint(cli: Cli, nextCursor: string | null): void {
-  if (nextCursor) cli.out(`\nMore: add --cursor ${nextCursor}`);
+/** The next page's cursor, and the accounts a read of every account left out (wiped or expired since). */
+function moreHint(cli: Cli, page: { nextCursor: string | null; omitted: Array<{ accountKey: string; code: string }> }): void {
+  for (const { accountKey, code } of page.omitted) cli.out(`Left out: account ${accountKey} (${code === 'EXPIRED' ? 'its lease ran out; its data is being deleted' : 'its data was deleted'})`);
+  if (page.nextCursor) cli.out(`\nMore: add --cursor ${page.nextCursor}`);
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -87,7 +118,8 @@ export const COMMANDS: Record<string, Command> = {
         cli.json(status);
         return EXIT.ok;
       }
-      const now = cli.io.now();
+      // Times are shown against the daemon's trusted clock, which decides leases, not this machine's wall clock.
+      const now = status.serverTime;
       cli.out(`callvault ${status.daemonVersion} · pid ${status.pid} · up since ${dateTime(status.startedAt)}`);
       cli.out(`relay link: ${status.link.state}${status.link.since ? ` since ${relative(status.link.since, now)}` : ''} · syncing ${status.syncPaused ? 'paused' : 'on schedule'}`);
       cli.out(keysLine(status.keys));
@@ -104,7 +136,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'CALLS', value: (a) => String(a.counts.calls), align: 'right' },
           { header: 'RECORDINGS', value: (a) => String(a.counts.recordings), align: 'right' },
           { header: 'NEXT SYNC', value: (a) => (a.nextSyncAt ? relative(a.nextSyncAt, now) : '-') },
-          { header: 'DATA EXPIRES', value: (a) => (a.leaseDeadline ? `${relative(a.leaseDeadline, now)}` : '-') },
+          { header: 'DATA EXPIRES', value: (a) => (a.leaseTimeLeftMs === null ? '-' : `${relative(now + a.leaseTimeLeftMs, now)}${a.leaseWarning ? ' (!)' : ''}`) },
         ]),
       );
       return EXIT.ok;
@@ -119,7 +151,7 @@ export const COMMANDS: Record<string, Command> = {
       const page = cli.check(await client.call('meetings.list', listParams(cli, flags)));
       if (typeof page === 'number') return page;
       if (flags.json) return cli.json(page), EXIT.ok;
-      if (page.items.length === 0) return cli.out('No meetings.'), EXIT.ok;
+      if (page.items.length === 0) return cli.out('No meetings.'), moreHint(cli, page), EXIT.ok;
       cli.out(
         table(page.items, [
           { header: 'START', value: (m) => dateTime(m.startTime) },
@@ -128,7 +160,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'UUID', value: (m) => m.uuid },
         ]),
       );
-      moreHint(cli, page.nextCursor);
+      moreHint(cli, page);
       return EXIT.ok;
     },
   },
@@ -137,9 +169,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'One meeting with its participants',
     usage: 'callvault meeting <uuid> [--account KEY] [--json]',
     options: { account, json },
+    positionals: true,
     async run(cli, client, flags, args) {
       const uuid = args[0];
-      if (!uuid) throw new UsageError('meeting: give the meeting uuid (see callvault meetings)');
+      if (!uuid) throw new UsageError('give the meeting uuid (callvault meetings lists them)');
       const meeting = cli.check(await client.call('meetings.get', { uuid, account: str(flags, 'account') }));
       if (typeof meeting === 'number') return meeting;
       if (flags.json) return cli.json(meeting), EXIT.ok;
@@ -165,7 +198,7 @@ export const COMMANDS: Record<string, Command> = {
       const page = cli.check(await client.call('calls.list', listParams(cli, flags)));
       if (typeof page === 'number') return page;
       if (flags.json) return cli.json(page), EXIT.ok;
-      if (page.items.length === 0) return cli.out('No calls.'), EXIT.ok;
+      if (page.items.length === 0) return cli.out('No calls.'), moreHint(cli, page), EXIT.ok;
       cli.out(
         table(page.items, [
           { header: 'START', value: (c) => dateTime(c.startTime) },
@@ -176,7 +209,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'TALK', value: (c) => duration(c.talkTimeSeconds), align: 'right' },
         ]),
       );
-      moreHint(cli, page.nextCursor);
+      moreHint(cli, page);
       return EXIT.ok;
     },
   },
@@ -189,7 +222,7 @@ export const COMMANDS: Record<string, Command> = {
       const page = cli.check(await client.call('recordings.list', listParams(cli, flags)));
       if (typeof page === 'number') return page;
       if (flags.json) return cli.json(page), EXIT.ok;
-      if (page.items.length === 0) return cli.out('No recordings.'), EXIT.ok;
+      if (page.items.length === 0) return cli.out('No recordings.'), moreHint(cli, page), EXIT.ok;
       cli.out(
         table(page.items, [
           { header: 'START', value: (r) => dateTime(r.startTime) },
@@ -197,24 +230,27 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'FILES', value: (r) => String(r.files.length), align: 'right' },
           { header: 'SIZE', value: (r) => (r.totalSize === null ? '-' : bytes(r.totalSize)), align: 'right' },
           { header: 'TOPIC', value: (r) => r.topic, maxWidth: 48 },
+          // What `callvault meeting <uuid>` takes.
+          { header: 'UUID', value: (r) => r.meetingUuid },
         ]),
       );
-      moreHint(cli, page.nextCursor);
+      moreHint(cli, page);
       return EXIT.ok;
     },
   },
 
   search: {
     summary: 'Full-text search over topics, participants and call parties',
-    usage: 'callvault search <words...> [--account KEY] [--limit 50] [--json]',
-    options: { account, limit: { type: 'string' }, json },
+    usage: 'callvault search <words...> [--account KEY] [--limit 50] [--cursor C] [--json]',
+    options: { account, limit: { type: 'string' }, cursor: { type: 'string' }, json },
+    positionals: true,
     async run(cli, client, flags, args) {
       const q = args.join(' ').trim();
-      if (!q) throw new UsageError('search: give some words to look for');
-      const found = cli.check(await client.call('search', { q, account: str(flags, 'account'), limit: limit(flags, 200) }));
+      if (!q) throw new UsageError('give some words to look for');
+      const found = cli.check(await client.call('search', { q, account: str(flags, 'account'), limit: limit(flags, 200), cursor: str(flags, 'cursor') }));
       if (typeof found === 'number') return found;
       if (flags.json) return cli.json(found), EXIT.ok;
-      if (found.hits.length === 0) return cli.out('Nothing found.'), EXIT.ok;
+      if (found.hits.length === 0) return cli.out('Nothing found.'), moreHint(cli, found), EXIT.ok;
       cli.out(
         table(found.hits, [
           { header: 'WHEN', value: (h) => dateTime(h.time) },
@@ -223,6 +259,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'REF', value: (h) => h.ref },
         ]),
       );
+      moreHint(cli, found);
       return EXIT.ok;
     },
   },
@@ -273,11 +310,9 @@ export const COMMANDS: Record<string, Command> = {
     options: { account, all: { type: 'boolean' }, yes: { type: 'boolean' }, json },
     async run(cli, client, flags) {
       const key = str(flags, 'account');
-      if ((key === undefined) === !flags.all) throw new UsageError('purge: give exactly one of --account KEY or --all');
-      if (!flags.yes && !(await confirm(cli, key ? `Delete all local data of account ${key}?` : 'Delete ALL local data of every account?'))) {
-        cli.error(cli.io.stdin.isTTY ? 'not confirmed; nothing was deleted' : 'refusing without --yes when not on a terminal; nothing was deleted');
-        return EXIT.usage;
-      }
+      if ((key === undefined) === !flags.all) throw new UsageError('give exactly one of --account KEY or --all');
+      const unconfirmed = await confirmDeletion(cli, flags, key ? `Delete all local data of account ${key}?` : 'Delete ALL local data of every account?', 'not confirmed; nothing was deleted');
+      if (unconfirmed !== null) return unconfirmed;
       const purged = cli.check(await client.call('purge', key ? { account: key, confirm: true } : { all: true, confirm: true }));
       if (typeof purged === 'number') return purged;
       if (flags.json) return cli.json(purged), EXIT.ok;
@@ -287,7 +322,7 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   receipts: {
-    summary: 'Signed deletion receipts',
+    summary: 'Signed deletion receipts, newest first',
     usage: 'callvault receipts [--account KEY] [--json]',
     options: { account, json },
     async run(cli, client, flags) {
@@ -313,14 +348,16 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   watch: {
-    summary: 'Stream the daemon events (Ctrl-C to stop)',
+    summary: 'Follow what the daemon does, one line per change; --json for the raw events (Ctrl-C to stop)',
     usage: 'callvault watch [--json]',
     options: { json },
     async run(cli, client, flags) {
+      const narrator = new Narrator();
       for (const topic of TOPICS) {
         await client.on(topic, (data: EventDataOf<Topic>) => {
-          const at = dateTime(cli.io.now());
-          cli.out(flags.json ? JSON.stringify({ event: topic, data }) : `${at}  ${topic.padEnd(17)} ${describe(data)}`);
+          if (flags.json) return cli.out(JSON.stringify({ event: topic, data }));
+          const line = narrator.line(topic, data, cli.io.now());
+          if (line !== null) cli.out(line);
         });
       }
       if (!flags.json) cli.out('Watching daemon events; Ctrl-C to stop.');
@@ -367,11 +404,9 @@ export const COMMANDS: Record<string, Command> = {
     options: { account, yes: { type: 'boolean' } },
     async run(cli, client, flags) {
       const key = str(flags, 'account');
-      if (!key) throw new UsageError('disconnect: give --account KEY (see callvault status)');
-      if (!flags.yes && !(await confirm(cli, `Disconnect ${key} from Zoom and delete its local data?`))) {
-        cli.error('not confirmed; nothing changed (pass --yes when not on a terminal)');
-        return EXIT.usage;
-      }
+      if (!key) throw new UsageError('give --account KEY (callvault status lists the accounts)');
+      const unconfirmed = await confirmDeletion(cli, flags, `Disconnect ${key} from Zoom and delete its local data?`, 'not confirmed; nothing changed');
+      if (unconfirmed !== null) return unconfirmed;
       const done = cli.check(await client.call('accounts.disconnect', { account: key, confirm: true }));
       if (typeof done === 'number') return done;
       cli.out(`Disconnected and deleted. Receipt: ${done.receiptId}`);
@@ -383,12 +418,6 @@ export const COMMANDS: Record<string, Command> = {
 function average(progress: Map<string, number>): number {
   const values = [...progress.values()];
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function describe(data: unknown): string {
-  return Object.entries(data as Record<string, unknown>)
-    .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { connectIpc, describeClientError, type IpcClient } from '../ipc/client.js';
 import type { ApiError } from '../core/errors.js';
 import type { Result } from '../core/result.js';
+import { usageLine } from '../platform/commandLine.js';
 import { ipcEndpoint } from '../platform/instance.js';
 import { resolvePaths } from '../platform/paths.js';
 
@@ -27,6 +28,12 @@ export class Cli {
 
   error(text: string): void {
     this.io.stderr.write(`callvault: ${text}\n`);
+  }
+
+  /** A usage mistake: one line naming the problem and the help to read; exit code 2. */
+  usage(command: string, problem: string): number {
+    this.io.stderr.write(`${usageLine(command, problem)}\n`);
+    return EXIT.usage;
   }
 
   json(value: unknown): void {

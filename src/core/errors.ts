@@ -17,10 +17,12 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ApiError {
   code: ErrorCode;
   message: string;
+  /** The limit that was reached, when one was: its name in the published contract and its value. */
+  limit?: { name: string; value: number };
 }
 
-export function apiError(code: ErrorCode, message: string): ApiError {
-  return { code, message };
+export function apiError(code: ErrorCode, message: string, limit?: { name: string; value: number }): ApiError {
+  return limit ? { code, message, limit } : { code, message };
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -1,3 +1,4 @@
+import { parseWords, usageLine } from '../platform/commandLine.js';
 import { formatConfigError, loadConfig } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 import { configFile, resolvePaths } from '../platform/paths.js';
@@ -17,8 +18,10 @@ const defaultIo: DaemonCommandIo = { stdout: process.stdout, stderr: process.std
  * already running), 1 (could not start), 2 (bad config or usage).
  */
 export async function runDaemonCommand(argv: string[], io: DaemonCommandIo = defaultIo): Promise<number> {
-  if (argv.length > 0) {
-    io.stderr.write(`callvault daemon: unexpected argument '${argv[0]}' (the daemon takes no arguments; configure it in config.json)\n`);
+  // The daemon takes no words: it reads config.json.
+  const words = parseWords(argv, {}, false);
+  if (!words.ok) {
+    io.stderr.write(`${usageLine('daemon', words.error)}\n`);
     return 2;
   }
   const paths = resolvePaths();

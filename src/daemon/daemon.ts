@@ -206,6 +206,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
     version: VERSION,
     clock,
     validateResults: options.validateResults ?? false,
+    holding: (topic) => (topic === 'lease.warning' ? guardian.leaseWarnings() : []),
     handlers: createHandlers({
       control,
       host,
@@ -249,6 +250,9 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
       purge: (accountKey) => {
         const account = control.accounts.get(accountKey);
         if (!account) return Promise.resolve(err(apiError('NOT_FOUND', `no account ${accountKey}`)));
+        // Its data is gone already: the receipt that proves it answers, not a second deletion.
+        const existing = account.state === 'wiped' ? guardian.existingReceipt(accountKey) : null;
+        if (existing) return Promise.resolve(ok(existing));
         return wipeAccount(accountKey, 'user-purge');
       },
     }),

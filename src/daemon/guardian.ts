@@ -11,6 +11,7 @@ import type { VaultKeys } from '../guard/vaultKeys.js';
 import { Wiper } from '../guard/wipe.js';
 import type { ControlDb } from '../store/index.js';
 import type { AccountHost } from './accounts.js';
+import type { EventDataOf } from '../ipc/protocol.js';
 import type { EventBus } from './events.js';
 
 const RETRY_EVERY_MS = 60_000;
@@ -53,7 +54,7 @@ export class Guardian {
       store: controlLeaseStore(o.control),
       leaseMs: o.leaseDays * DAY_MS,
       log: o.log,
-      onWarning: (accountKey, deadline) => o.events.emit('lease.warning', { accountKey, leaseDeadline: deadline }),
+      onWarning: (accountKey, deadline) => o.events.emit('lease.warning', this.warningOf(accountKey, deadline)),
       onExpired: async (accountKey) => {
         await this.wipe(accountKey, 'lease-expired');
       },
@@ -68,6 +69,21 @@ export class Guardian {
     const resumed = await this.wiper.resumeUnfinished();
     for (const result of resumed) if (result.ok) this.o.onReceipt();
     await this.leases.check();
+  }
+
+  /** The lease.warning events that hold now: sent to each viewer that subscribes to them. */
+  leaseWarnings(): Array<EventDataOf<'lease.warning'>> {
+    return this.leases.warnings().map(({ accountKey, deadline }) => this.warningOf(accountKey, deadline));
+  }
+
+  private warningOf(accountKey: string, deadline: number): EventDataOf<'lease.warning'> {
+    return { accountKey, leaseDeadline: deadline, timeLeftMs: Math.max(0, deadline - this.time.now()) };
+  }
+
+  /** The receipt of the account's last finished wipe, when its data is gone already; else null. */
+  existingReceipt(accountKey: string): string | null {
+    const wipe = this.o.control.wipes.lastFinished(accountKey);
+    return wipe ? (this.o.control.receipts.forWipe(wipe.id)?.id ?? null) : null;
   }
 
   recordProof(accountKey: string, kind: ProofKind, validUntil?: number): void {

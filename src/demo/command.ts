@@ -1,3 +1,4 @@
+import { parseWords, usageLine } from '../platform/commandLine.js';
 import { runDemoDeauth } from './deauth.js';
 import { runDemo, type DemoIo } from './demo.js';
 
@@ -10,9 +11,11 @@ function defaultIo(): DemoIo {
 
 /** `callvault demo` and `callvault demo deauth`. */
 export async function runDemoCommand(argv: string[], io: DemoIo = defaultIo()): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (rest.length > 0 || (sub !== undefined && sub !== 'deauth')) {
-    process.stderr.write('usage: callvault demo            run the demo (npm start)\n       callvault demo deauth     remove the app at the simulated Zoom and watch the wipe\n');
+  const parsed = parseWords(argv, {}, true);
+  const [sub, extra] = parsed.ok ? parsed.value.positionals : [];
+  const problem = !parsed.ok ? parsed.error : sub !== undefined && sub !== 'deauth' ? `unexpected argument '${sub}'` : extra !== undefined ? `unexpected argument '${extra}'` : null;
+  if (problem !== null) {
+    process.stderr.write(`${usageLine('demo', problem)}\n`);
     return 2;
   }
   try {

@@ -1,3 +1,4 @@
+import { counted } from '../core/words.js';
 import { connectIpc } from '../ipc/client.js';
 import type { EventDataOf } from '../ipc/protocol.js';
 import { ipcEndpoint } from '../platform/instance.js';
@@ -59,12 +60,12 @@ export async function runDemoDeauth(io: DemoIo): Promise<number> {
   if (device?.receipt) {
     io.out(
       `4. The receipt reached the relay; its ledger says: device ${device.deviceId} ${device.status}, receipt signature ${device.receiptVerified ? 'verified' : 'NOT verified'}, ` +
-        `${device.receipt.filesRemoved} files / ${device.receipt.bytesRemoved} bytes removed.`,
+        `${counted(device.receipt.filesRemoved, 'file')} / ${counted(device.receipt.bytesRemoved, 'byte')} removed.`,
     );
   } else {
     io.out('4. The receipt has not reached the relay yet; it stays in the outbox until the relay acknowledges it.');
   }
-  io.out('\nTry now: npx callvault meetings   (nothing is left)   ·   npx callvault receipts   (the signed receipt)');
+  io.out('\nTry now: callvault meetings   (nothing is left)   ·   callvault receipts   (the signed receipt)');
   await client.close();
   return 0;
 }

@@ -9,6 +9,7 @@ import { ipcEndpoint } from '../platform/instance.js';
 import { createLogger } from '../platform/logger.js';
 import { resolvePaths, type AppPaths } from '../platform/paths.js';
 import { callvaultLaunch, daemonCommand } from '../platform/serviceLaunch.js';
+import { shellSetup } from '../platform/shellWords.js';
 import { startRelay, type Relay } from '../relay/index.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 
@@ -39,6 +40,23 @@ export function demoHome(): string {
 
 export function stateFile(home: string): string {
   return join(home, 'demo.json');
+}
+
+/**
+ * The demo relay's settings, for a vendor who wants to send the running demo webhooks signed as
+ * Zoom signs them (x-zm-signature over `v0:{timestamp}:{body}` with the secret token).
+ */
+export interface DemoRelayConfig {
+  url: string;
+  port: number;
+  webhookUrl: string;
+  webhookSecretToken: string;
+  adminToken: string;
+  zoomApiUrl: string;
+}
+
+export function relayConfigFile(home: string): string {
+  return join(home, 'relay.json');
 }
 
 function freePort(): Promise<number> {
@@ -93,7 +111,10 @@ export async function runDemo(io: DemoIo): Promise<number> {
     });
     if (!relayStarted.ok) throw new Error(`the relay did not start: ${relayStarted.error.message}`);
     relay = relayStarted.value;
-    io.out(`  Relay            ${relay.url}`);
+    const relayConfig: DemoRelayConfig = { url: relay.url, port: relayPort, webhookUrl: `${relay.url}/zoom/webhook`, webhookSecretToken, adminToken, zoomApiUrl: sim.url };
+    // Secrets: readable by this user only.
+    writeFileSync(relayConfigFile(home), `${JSON.stringify(relayConfig, null, 2)}\n`, { mode: 0o600 });
+    io.out(`  Relay            ${relay.url}  (webhook secret, admin token and port: ${relayConfigFile(home)})`);
 
     writeDaemonConfig(paths, sim, relay);
     // Started the way the login service starts it (node options included).
@@ -181,16 +202,20 @@ async function waitUntil<T>(probe: () => T | undefined, timeoutMs: number, what:
 
 function tryThis(home: string, accountKey: string): string {
   return [
-    'Try it — in another terminal, from this folder:',
+    'Try it — in another terminal, paste these two lines first:',
     '',
-    `  export CALLVAULT_HOME=${home}`,
-    '  npx callvault status                 # the daemon, the relay link, the lease deadline',
-    '  npx callvault meetings --limit 10    # the offline copy, newest first',
-    '  npx callvault search planning        # full-text search',
-    '  npx callvault calls --limit 5        # Zoom Phone history',
-    '  npx callvault demo deauth            # remove the app at Zoom: watch the wipe reach this device',
-    '  npx callvault receipts               # signed deletion receipts',
-    `  npx callvault purge --account ${accountKey}   # or delete it yourself, now`,
+    ...shellSetup(callvaultLaunch(), home, process.platform).map((line) => `  ${line}`),
+    '',
+    'then:',
+    '',
+    '  callvault status                 # the daemon, the relay link, the lease deadline',
+    '  callvault meetings --limit 10    # the offline copy, newest first',
+    '  callvault search planning        # full-text search',
+    '  callvault calls --limit 5        # Zoom Phone history',
+    '  callvault watch                  # what the daemon does, as it does it',
+    '  callvault demo deauth            # remove the app at Zoom: watch the wipe reach this device',
+    '  callvault receipts               # signed deletion receipts',
+    `  callvault purge --account ${accountKey}   # or delete it yourself, now`,
     '',
     'Ctrl-C here stops everything the demo started.',
   ].join('\n');

@@ -100,8 +100,37 @@ export class LeaseMonitor {
     this.timer = null;
   }
 
+  /**
+   * The warnings sent whose lease still runs out within a day, unrenewed: they hold, and a viewer
+   * that starts listening now is told of them too.
+   */
+  warnings(): Array<{ accountKey: string; deadline: number }> {
+    const now = this.o.time.now();
+    const holding: Array<{ accountKey: string; deadline: number }> = [];
+    for (const [accountKey, deadline] of this.warned) {
+      if (deadline > now && this.deadlineOf(accountKey) === deadline) holding.push({ accountKey, deadline });
+    }
+    return holding;
+  }
+
+  /**
+   * Checks every minute, and also the moment a warning starts or a lease runs out when that comes
+   * first, so the lease.warning event goes out when the warning starts (status shows it from then).
+   */
+  private nextCheckIn(): number {
+    const now = this.o.time.now();
+    let next = CHECK_EVERY_MS;
+    for (const accountKey of this.o.store.heldAccounts()) {
+      const deadline = this.deadlineOf(accountKey);
+      if (deadline === null) continue;
+      for (const due of [deadline - LEASE_WARNING_MS, deadline]) if (due > now && due - now < next) next = due - now;
+    }
+    return next;
+  }
+
   private arm(): void {
-    this.expectedAt = this.o.clock.now() + CHECK_EVERY_MS;
+    const delay = this.nextCheckIn();
+    this.expectedAt = this.o.clock.now() + delay;
     this.timer = this.o.clock.setTimeout(() => {
       const lateBy = this.o.clock.now() - this.expectedAt;
       if (lateBy > SLEEP_DETECT_MS) this.o.log.info({ lateMs: lateBy }, 'woke after a sleep; checking leases');
@@ -110,7 +139,7 @@ export class LeaseMonitor {
         .finally(() => {
           if (this.timer) this.arm();
         });
-    }, CHECK_EVERY_MS);
+    }, delay);
   }
 
   private async runCheck(): Promise<void> {

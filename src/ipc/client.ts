@@ -22,10 +22,10 @@ import { equalJitterDelay } from '../core/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { apiError, type ApiError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
-import { readServerMessage } from './envelope.js';
-import { encodeFrame, FrameDecoder, parseFrame } from './frames.js';
+import { FrameDecoder, frameOf, parseFrame } from './frames.js';
+import { readServerMessage, requestText, type ServerMessage } from './jsonrpc.js';
+import { DEFAULT_IPC_LIMITS } from './limits.js';
 import {
-  MAX_RESPONSE_FRAME_BYTES,
   PROTOCOL_VERSION,
   type EventDataOf,
   type HandledMethodName,
@@ -38,7 +38,8 @@ import {
 import { codeOf, readTokenFile } from './token.js';
 
 // The client speaks to the socket with node's `net` rather than node-ipc's client: the wire is
-// the same, and node-ipc's client retries forever on a fixed interval and logs to the console.
+// the same (JSON-RPC 2.0, jsonrpc.ts), and node-ipc's client retries forever on a fixed interval
+// and logs to the console.
 
 export interface ConnectOptions {
   socketPath: string;
@@ -54,6 +55,8 @@ export type ClientError =
   /** No socket, or nobody listening on it: the CLI exits 3 and names the command that starts the daemon. */
   | { kind: 'not-running'; socketPath: string }
   | { kind: 'unauthorized'; message: string }
+  /** The daemon serves as many clients as it takes (its message names the limit). */
+  | { kind: 'busy'; message: string }
   | { kind: 'protocol-mismatch'; expected: number; actual: number }
   | { kind: 'timeout'; ms: number }
   | { kind: 'io'; path: string; code: string };
@@ -102,6 +105,8 @@ export function describeClientError(error: ClientError): string {
       return `the callvault daemon is not running (no answer on ${error.socketPath}); start it with: callvault daemon`;
     case 'unauthorized':
       return `the daemon refused this client: ${error.message}`;
+    case 'busy':
+      return `the daemon is busy: ${error.message}; try again later`;
     case 'protocol-mismatch':
       return `the daemon speaks IPC protocol ${error.actual}, this program speaks ${error.expected}; update one of them`;
     case 'timeout':
@@ -123,8 +128,28 @@ interface OpenSession {
   hello: HelloResult;
 }
 
-/** Dials, reads the token (new at every daemon start) and says hello. */
+/** How long to wait before dialling again when the daemon's pool of new connections was full. */
+const BUSY_RETRY_FIRST_MS = 10;
+const BUSY_RETRY_MAX_MS = 500;
+
+/**
+ * Dials and says hello. A daemon whose pool of connections waiting for hello is full closes the
+ * oldest for the newest, so another try soon gets through; tries go on until the timeout.
+ */
 async function openSession(settings: Settings): Promise<Result<OpenSession, ClientError>> {
+  const giveUpAt = settings.clock.monotonic() + settings.timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    const opened = await openSessionOnce(settings);
+    if (opened.ok) return opened;
+    if (opened.error.kind !== 'evicted') return err(opened.error);
+    const wait = equalJitterDelay(attempt, BUSY_RETRY_FIRST_MS, BUSY_RETRY_MAX_MS);
+    if (settings.clock.monotonic() + wait >= giveUpAt) return err({ kind: 'timeout', ms: settings.timeoutMs });
+    await settings.clock.sleep(wait);
+  }
+}
+
+/** Dials, reads the token (new at every daemon start) and says hello, once. */
+async function openSessionOnce(settings: Settings): Promise<Result<OpenSession, ClientError | { kind: 'evicted' }>> {
   const dialled = await dial(settings);
   if (!dialled.ok) return dialled;
   const session = new Session(dialled.value, settings);
@@ -137,6 +162,7 @@ async function openSession(settings: Settings): Promise<Result<OpenSession, Clie
   if (!answer.ok) {
     session.destroy();
     if (answer.error.code === 'UNAUTHORIZED') return err({ kind: 'unauthorized', message: answer.error.message });
+    if (answer.error.code === 'BUSY') return err(answer.error.limit?.name === 'maxUnauthenticated' ? { kind: 'evicted' } : { kind: 'busy', message: answer.error.message });
     if (session.timedOut) return err({ kind: 'timeout', ms: settings.timeoutMs });
     return err({ kind: 'io', path: settings.socketPath, code: answer.error.code });
   }
@@ -176,7 +202,7 @@ interface Pending {
 
 /** One socket: frames, request ids and the calls waiting for an answer. */
 class Session {
-  private readonly decoder = new FrameDecoder(MAX_RESPONSE_FRAME_BYTES);
+  private readonly decoder = new FrameDecoder(DEFAULT_IPC_LIMITS.maxResponseFrameBytes);
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
@@ -201,7 +227,7 @@ class Session {
     return new Promise((resolve) => {
       this.pending.set(id, { resolve, deadline: this.settings.clock.monotonic() + this.settings.timeoutMs });
       this.deadlineTimer ??= this.settings.clock.setTimeout(() => this.expire(), this.settings.timeoutMs);
-      this.socket.write(encodeFrame({ id, method, params }));
+      this.socket.write(frameOf(requestText(id, method, params)));
     });
   }
 
@@ -233,16 +259,23 @@ class Session {
     }
     for (const frame of frames.value) {
       const parsed = parseFrame(frame);
-      const value = parsed.ok ? readServerMessage(parsed.value) : null;
-      if (!value) continue;
-      if ('event' in value) {
-        this.onEvent(value.event, value.data);
-      } else if (typeof value.id === 'number') {
-        this.settle(value.id, 'error' in value ? err(value.error) : ok(value.result));
-      } else if ('error' in value) {
-        // An answer to no request: the server is closing this connection and says why.
-        for (const id of [...this.pending.keys()]) this.settle(id, err(value.error));
+      if (!parsed.ok) continue;
+      // This client sends no batches, but a batch's answer is only several answers in one frame.
+      for (const element of Array.isArray(parsed.value) ? parsed.value : [parsed.value]) {
+        const message = readServerMessage(element);
+        if (message) this.take(message);
       }
+    }
+  }
+
+  private take(message: ServerMessage): void {
+    if (message.kind === 'notification') {
+      this.onEvent(message.method, message.params);
+    } else if (typeof message.id === 'number') {
+      this.settle(message.id, message.kind === 'error' ? err(message.error) : ok(message.result));
+    } else if (message.kind === 'error' && message.id === null) {
+      // An answer to no request: the server is closing this connection and says why.
+      for (const id of [...this.pending.keys()]) this.settle(id, err(message.error));
     }
   }
 

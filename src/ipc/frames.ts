@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../core/result.js';
 
-// Newline-delimited JSON framing (see protocol.ts). node-ipc 9.2.1 has no frame limit and throws
+// Newline-delimited JSON framing (see jsonrpc.ts). node-ipc 9.2.1 has no frame limit and throws
 // on malformed JSON, so the server takes raw bytes from it and frames them here: the limit is
 // enforced on bytes as they arrive, before anything is parsed, and nothing is kept past it.
 
@@ -111,11 +111,7 @@ export function parseFrame(frame: Buffer): Result<unknown, 'not-json'> {
   }
 }
 
-/** `{"id": id, "result": <json>}` with the result's JSON text spliced in as it is. */
-export function encodeSerializedReply(id: string | number, resultJson: string): Buffer {
-  return Buffer.from(`{"id":${JSON.stringify(id)},"result":${resultJson}}\n`, 'utf8');
-}
-
-export function encodeFrame(message: unknown): Buffer {
-  return Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+/** A frame: the message's JSON text and its newline. */
+export function frameOf(text: string): Buffer {
+  return Buffer.from(`${text}\n`, 'utf8');
 }

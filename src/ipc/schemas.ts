@@ -6,10 +6,14 @@ import { RESOURCES, type CallRecord, type MeetingDetail, type MeetingRecord, typ
 
 // Zod schemas for the values that cross the IPC boundary. The record schemas mirror
 // src/core/records.ts; the proofs at the bottom fail the build when the two drift apart.
-// Protocol v1: later versions only add fields, never remove or retype one.
+// Units are stated in each schema's description, which the published contract carries.
+// Protocol v2: later versions only add fields, never remove or retype one.
 
-const timestamp = z.number().int().nonnegative();
-const count = z.number().int().nonnegative();
+const EPOCH_MS = 'milliseconds since 1970-01-01T00:00:00Z (UTC)';
+/** A point in time, described: `what` says which. */
+export const epochMs = (what: string) => z.number().int().nonnegative().describe(`${what}: ${EPOCH_MS}.`);
+const timestamp = z.number().int().nonnegative().describe(`A point in time: ${EPOCH_MS}.`);
+export const count = z.number().int().nonnegative();
 
 export const accountKeySchema = z.string().regex(ACCOUNT_KEY_PATTERN, 'not an account key (a_ followed by 24 hex digits)');
 export const resourceSchema = z.enum(RESOURCES);
@@ -22,7 +26,7 @@ export const meetingRecordSchema = z.object({
   topic: z.string(),
   type: z.number().int(),
   startTime: timestamp,
-  durationMinutes: z.number().nonnegative(),
+  durationMinutes: z.number().nonnegative().describe('Minutes.'),
   timezone: z.string().nullable(),
   endTime: timestamp.nullable(),
   participantsCount: count.nullable(),
@@ -38,7 +42,7 @@ export const participantRecordSchema = z.object({
   email: z.string().nullable(),
   joinTime: timestamp.nullable(),
   leaveTime: timestamp.nullable(),
-  durationSeconds: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative().describe('Seconds.'),
 });
 
 export const recordingFileRecordSchema = z.object({
@@ -47,7 +51,7 @@ export const recordingFileRecordSchema = z.object({
   recordingType: z.string().nullable(),
   recordingStart: timestamp.nullable(),
   recordingEnd: timestamp.nullable(),
-  fileSize: count.nullable(),
+  fileSize: count.nullable().describe('Bytes.'),
 });
 
 export const recordingRecordSchema = z.object({
@@ -55,8 +59,8 @@ export const recordingRecordSchema = z.object({
   meetingId: z.string(),
   topic: z.string(),
   startTime: timestamp,
-  durationMinutes: z.number().nonnegative(),
-  totalSize: count.nullable(),
+  durationMinutes: z.number().nonnegative().describe('Minutes.'),
+  totalSize: count.nullable().describe('Bytes.'),
   files: z.array(recordingFileRecordSchema),
 });
 
@@ -72,7 +76,7 @@ export const callRecordSchema = z.object({
   answerTime: timestamp.nullable(),
   endTime: timestamp.nullable(),
   result: z.string().nullable(),
-  talkTimeSeconds: z.number().nonnegative().nullable(),
+  talkTimeSeconds: z.number().nonnegative().nullable().describe('Seconds.'),
   recordingId: z.string().nullable(),
 });
 
@@ -81,9 +85,9 @@ export const meetingDetailSchema = meetingRecordSchema.extend({ participants: z.
 export const searchHitSchema = z.object({
   accountKey: z.string(),
   kind: z.enum(['meeting', 'participant', 'call', 'recording']),
-  ref: z.string(),
+  ref: z.string().describe('What matched: a meeting uuid (meeting, participant, recording) or a call id.'),
   time: timestamp,
-  snippet: z.string(),
+  snippet: z.string().describe('An excerpt of the matching text, the matched words in [brackets].'),
 });
 
 /** What a viewer may show or log about an account: ids, states, times and counts only. */
@@ -98,14 +102,38 @@ export const accountStatusSchema = z.object({
   lastError: z.string().nullable(),
   throttledUntil: timestamp.nullable(),
   counts: z.object({ meetings: count, participants: count, recordings: count, calls: count }),
-  leaseDeadline: timestamp.nullable(),
+  leaseDeadline: epochMs("When the account's data is wiped unless its grant is proven alive before").nullable().describe('null when no data is held.'),
+  leaseTimeLeftMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe("Milliseconds from the status's serverTime to leaseDeadline, by the daemon's trusted clock; null when no data is held."),
+  leaseWarning: z.boolean().describe('true from 24 hours before leaseDeadline (the lease.warning event is sent then).'),
 });
 export type AccountStatus = z.output<typeof accountStatusSchema>;
 
-/** unverified: connected, but the relay has not proved it holds the pinned key; nothing from it is accepted. */
-export const linkStateSchema = z.enum(['disabled', 'connecting', 'unverified', 'online', 'offline']);
+/** An account a read of every account left out, and why. */
+export const omittedAccountSchema = z.object({
+  accountKey: z.string(),
+  code: z.enum(['WIPED', 'EXPIRED']).describe('WIPED: its data was deleted (or is being deleted); EXPIRED: its lease ran out and its data is being deleted.'),
+});
+export type OmittedAccount = z.output<typeof omittedAccountSchema>;
 
-export const keyStatusSchema = z.object({ custody: z.enum(KEY_CUSTODIES).nullable(), state: z.enum(KEY_STATES), detail: z.string().nullable() });
+/** unverified: connected, but the relay has not proved it holds the pinned key; nothing from it is accepted. */
+export const linkStateSchema = z
+  .enum(['disabled', 'connecting', 'unverified', 'online', 'offline'])
+  .describe('The relay link: unverified means connected, but the relay has not yet proved it holds the pinned key, so nothing from it is accepted.');
+
+export const keyStatusSchema = z
+  .object({
+    custody: z.enum(KEY_CUSTODIES).nullable().describe('Where the device key is kept: the OS credential store (keyring) or a 0600 file; null before any is'),
+    state: z
+      .enum(KEY_STATES)
+      .describe('ready: vaults open. locked / unavailable: the custody does not hand out the key now (tried again every minute); missing: it answers but does not hold the key'),
+    detail: z.string().nullable().describe('What to know or do, in words'),
+  })
+  .describe("The device key that wraps every vault's data key: where it is kept, and whether the vaults can be opened with it.");
 export type KeyStatusView = z.output<typeof keyStatusSchema>;
 export type LinkState = z.output<typeof linkStateSchema>;
 
@@ -119,7 +147,7 @@ export const receiptSchema = z.object({
   requestedAt: timestamp,
   completedAt: timestamp,
   filesRemoved: count,
-  bytesRemoved: count,
+  bytesRemoved: count.describe('Bytes.'),
   verified: z.boolean(),
   /** How the data was erased; absent in receipts made before vaults were encrypted. */
   method: z.enum(ERASE_METHODS).optional(),

@@ -6,10 +6,13 @@ import { apiError } from '../core/errors.js';
 import { err, ok, type Result } from '../core/result.js';
 import { checkRuntimeDir, checkSocketPath, isNamedPipe, PIPE_PREFIX, type InstanceError } from '../platform/instance.js';
 import type { Logger } from '../platform/logger.js';
-import { Connection, type ConnectionLimits } from './connection.js';
-import { encodeFrame } from './frames.js';
+import { Connection } from './connection.js';
+import { frameOf } from './frames.js';
+import { notificationText } from './jsonrpc.js';
+import { DEFAULT_IPC_LIMITS, limitOf, type IpcLimits } from './limits.js';
 import { createNodeIpc, type NodeIpcInstance, type NodeIpcSocketServer } from './nodeIpc.js';
-import { EVENTS, MAX_REQUEST_FRAME_BYTES, PROTOCOL_VERSION, type EventDataOf, type Topic } from './protocol.js';
+import { EVENTS, PROTOCOL_VERSION, type EventDataOf, type Topic } from './protocol.js';
+import { RefusalLog } from './refusalLog.js';
 import { createRouter, type Handlers } from './router.js';
 import { codeOf, newToken, writeTokenFile } from './token.js';
 
@@ -17,17 +20,8 @@ import { codeOf, newToken, writeTokenFile } from './token.js';
 // after the start-up wipe step: the socket does not exist before this call, and the returned
 // promise resolving is the moment clients can connect.
 
-export interface IpcLimits extends ConnectionLimits {
-  maxConnections: number;
-}
-
-export const DEFAULT_IPC_LIMITS: IpcLimits = {
-  maxConnections: 64,
-  maxInFlight: 32,
-  helloTimeoutMs: 5000,
-  maxFrameBytes: MAX_REQUEST_FRAME_BYTES,
-  maxPendingWriteBytes: 16 * 1024 * 1024,
-};
+/** node-ipc closes connections over its own cap silently; ours decide, so its cap sits well above. */
+const NODE_IPC_CAP_FACTOR = 4;
 
 export interface IpcServerOptions {
   socketPath: string;
@@ -37,8 +31,10 @@ export interface IpcServerOptions {
   /** The daemon's version, reported by hello and status. */
   version: string;
   limits?: Partial<IpcLimits>;
-  /** Times the hello deadline and stamps serverTime. */
+  /** Times the hello and partial-frame deadlines and the refusal log, and stamps serverTime. */
   clock?: Clock;
+  /** Events that hold right now for `topic`, sent to each connection that subscribes to it. */
+  holding?: (topic: Topic) => readonly unknown[];
   /** Check handler results and published events against their schemas (tests, development). */
   validateResults?: boolean;
 }
@@ -47,8 +43,10 @@ export type IpcServerError = InstanceError | { kind: 'socket-exists'; path: stri
 
 export interface IpcServer {
   readonly socketPath: string;
-  /** Authenticated and unauthenticated connections open right now. */
+  /** Authenticated and unauthenticated connections open right now (closing ones included). */
   readonly connectionCount: number;
+  /** Connections in each pool: those past hello, and those not yet. */
+  readonly pools: { authenticated: number; unauthenticated: number };
   /** Pushes an event to every connection subscribed to `topic`. */
   publish<T extends Topic>(topic: T, data: EventDataOf<T>): void;
   /** Stops accepting, closes every connection, removes the socket and token files. Idempotent. */
@@ -77,26 +75,53 @@ export async function startIpcServer(options: IpcServerOptions): Promise<Result<
   const written = writeTokenFile(tokenFile, token);
   if (!written.ok) return err({ kind: 'io', path: tokenFile, code: written.error });
 
-  // node-ipc would close connections over its own maxConnections silently; its cap sits above
-  // ours so that a client over our limit is told BUSY instead.
-  const ipc = createNodeIpc({ encoding: 'latin1', maxConnections: limits.maxConnections * 2 });
+  const ipc = createNodeIpc({ encoding: 'latin1', maxConnections: (limits.maxConnections + limits.maxUnauthenticated) * NODE_IPC_CAP_FACTOR });
   const connections = new Map<Socket, Connection>();
+  // Two pools (issue 16 §3): connections that have not said hello never take the place of those
+  // that have. Sets keep insertion order, so the first unauthenticated one is the oldest.
+  const unauthenticated = new Set<Connection>();
+  const authenticated = new Set<Connection>();
+  const refusals = new RefusalLog(log, clock);
   let nextId = 1;
   const hello = () => ({ protocol: PROTOCOL_VERSION, daemonVersion: options.version, serverTime: clock.now() });
+  const holding = (topic: Topic): readonly unknown[] => {
+    const events = options.holding?.(topic) ?? [];
+    if (options.validateResults && events.some((data) => !EVENTS[topic].safeParse(data).success)) throw new Error(`IPC event ${topic} does not match its schema`);
+    return events;
+  };
+  const released = (connection: Connection): void => {
+    unauthenticated.delete(connection);
+    authenticated.delete(connection);
+  };
+  const admit = (connection: Connection): Result<void, ReturnType<typeof apiError>> => {
+    unauthenticated.delete(connection);
+    if (authenticated.size >= limits.maxConnections) {
+      refusals.note('maxConnections');
+      return err(apiError('BUSY', `more than ${limits.maxConnections} connections`, limitOf(limits, 'maxConnections')));
+    }
+    authenticated.add(connection);
+    return ok(undefined);
+  };
 
   const listened = await listen(ipc, pipe ? socketPath.slice(PIPE_PREFIX.length) : socketPath, (server) => {
     server.on('connect', (socket) => {
-      const connection = new Connection({ id: nextId++, socket, router, token, hello, limits, clock, log });
+      const refused = (reason: string): void => refusals.note(reason);
+      const connection = new Connection({ id: nextId++, socket, router, token, hello, limits, clock, log, admit, holding, released, refused });
+      connections.set(socket, connection);
       socket.once('close', () => {
         connection.dispose();
         connections.delete(socket);
       });
-      if (connections.size >= limits.maxConnections) {
-        log.warn({ connections: connections.size }, 'IPC connection limit reached');
-        connection.refuse(apiError('BUSY', `more than ${limits.maxConnections} connections`));
-        return;
+      // A full pool makes room for the newcomer: a client that connects to say hello at once gets
+      // its turn, however many connections others leave silent.
+      if (unauthenticated.size >= limits.maxUnauthenticated) {
+        const oldest = unauthenticated.values().next().value;
+        if (oldest) {
+          refusals.note('maxUnauthenticated');
+          oldest.refuse(apiError('BUSY', `closed for a newer connection: more than ${limits.maxUnauthenticated} connections waiting for hello`, limitOf(limits, 'maxUnauthenticated')));
+        }
       }
-      connections.set(socket, connection);
+      unauthenticated.add(connection);
     });
     // node-ipc converted the bytes to a latin1 string and back: a lossless round trip.
     server.on('data', (data, socket) => connections.get(socket)?.receive(data));
@@ -125,15 +150,19 @@ export async function startIpcServer(options: IpcServerOptions): Promise<Result<
     get connectionCount() {
       return connections.size;
     },
+    get pools() {
+      return { authenticated: authenticated.size, unauthenticated: unauthenticated.size };
+    },
     publish(topic, data) {
       if (options.validateResults && !EVENTS[topic].safeParse(data).success) {
         throw new Error(`IPC event ${topic} does not match its schema`);
       }
-      const frame = encodeFrame({ event: topic, data });
+      const frame = frameOf(notificationText(topic, data));
       for (const connection of connections.values()) connection.deliver(topic, frame);
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
+        refusals.stop();
         netServer.close(() => {
           if (!pipe) removeQuietly(socketPath);
           removeQuietly(tokenFile);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { linkSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { AppPaths } from './paths.js';
@@ -43,7 +43,6 @@ export const MAX_SOCKET_PATH_BYTES = 103;
 /** Windows named pipes live under this prefix. */
 export const PIPE_PREFIX = '\\\\.\\pipe\\';
 const LOCK_NAME = 'daemon.lock';
-const BREAK_NAME = 'daemon.lock.break';
 const LOCK_ATTEMPTS = 40;
 const LOCK_RETRY_MS = 25;
 /** A dial still pending after this counts as a daemon alive but busy. */
@@ -130,6 +129,32 @@ export async function acquireInstance(paths: AppPaths, options: AcquireOptions =
   return ok({ ...endpoint, lockFile, release });
 }
 
+/** A lock of one more single-instance process of this runtime folder (the tray). */
+export interface LockHandle {
+  lockFile: string;
+  /** Removes the lock file if it is still ours. Idempotent. */
+  release(): void;
+}
+
+/**
+ * Takes `<runtime>/<name>` the way the daemon takes its own lock: 'already-running' names the
+ * live holder; a dead holder's lock is broken.
+ */
+export async function acquireLock(runtimeDir: string, name: string, options: AcquireOptions = {}): Promise<Result<LockHandle, InstanceError>> {
+  const dirOk = ensureRuntimeDir(runtimeDir);
+  if (!dirOk.ok) return dirOk;
+  const lockFile = join(runtimeDir, name);
+  const locked = await takeLock(lockFile, options.clock ?? systemClock);
+  if (!locked.ok) return locked;
+  return ok({ lockFile, release: releaser(lockFile) });
+}
+
+/** The pid of the daemon that holds the lock of `paths`, or null when none is alive. */
+export function runningDaemonPid(paths: AppPaths): number | null {
+  const holder = parsePid(readText(join(paths.runtime, LOCK_NAME)) ?? '');
+  return holder !== null && isAlive(holder) ? holder : null;
+}
+
 function lockContent(): string {
   return `${process.pid}\n`;
 }
@@ -177,7 +202,7 @@ async function takeLock(lockFile: string, clock: Clock): Promise<Result<void, In
  * lock, and only after re-reading the content. 'busy': another starter is breaking it; retry.
  */
 export function breakStaleLock(lockFile: string, staleContent: string): Result<'done' | 'busy', InstanceError> {
-  const breakFile = join(dirname(lockFile), BREAK_NAME);
+  const breakFile = `${lockFile}.break`;
   const taken = createLock(breakFile);
   if (!taken.ok) return taken;
   if (taken.value === 'exists') {

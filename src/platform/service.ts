@@ -2,8 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname } from 'node:path';
+import { err, ok, type Result } from '../core/result.js';
+import { parseWords, usageLine } from './commandLine.js';
 import { callvaultLaunch } from './serviceLaunch.js';
-import { serviceTarget, type ServiceTarget, type Step, type TargetEnv } from './serviceTargets.js';
+import { posixWord } from './shellWords.js';
+import { runningDaemonPid } from './instance.js';
+import { resolvePaths } from './paths.js';
+import { serviceSpec, serviceTarget, type ServiceFile, type ServiceTarget, type Step, type TargetEnv } from './serviceTargets.js';
 
 // `callvault service install | uninstall | status`: starts the daemon at login through the
 // platform's own service manager. The file is written by this module; the manager's commands go
@@ -18,17 +23,25 @@ export interface ServiceIo extends TargetEnv {
   err: (text: string) => void;
 }
 
-const USAGE = 'usage: callvault service install | uninstall | status';
+const ACTIONS = ['install', 'uninstall', 'status'] as const;
+type Action = (typeof ACTIONS)[number];
+
+/** The action asked for, or the one-line problem with the words. */
+function readAction(argv: readonly string[]): Result<Action, string> {
+  const parsed = parseWords(argv, {}, true);
+  if (!parsed.ok) return parsed;
+  const [action, extra] = parsed.value.positionals;
+  if (action === undefined) return err('say what to do: install, uninstall or status');
+  if (!(ACTIONS as readonly string[]).includes(action)) return err(`unknown action '${action}' (install, uninstall or status)`);
+  if (extra !== undefined) return err(`unexpected argument '${extra}'`);
+  return ok(action as Action);
+}
 
 export async function runServiceCommand(argv: readonly string[], io: Partial<ServiceIo> = {}): Promise<number> {
   const full = { ...defaultIo(), ...io };
-  const [action, ...extra] = argv;
-  if (action === '--help' || action === 'help') {
-    full.out(`${USAGE}\n  install    start the daemon at login (and now)\n  uninstall  undo install\n  status     show whether it is installed and running\n`);
-    return 0;
-  }
-  if (extra.length > 0 || (action !== 'install' && action !== 'uninstall' && action !== 'status')) {
-    full.err(`${USAGE}\n`);
+  const action = readAction(argv);
+  if (!action.ok) {
+    full.err(`${usageLine('service', action.error)}\n`);
     return 2;
   }
   const target = serviceTarget(full);
@@ -36,7 +49,7 @@ export async function runServiceCommand(argv: readonly string[], io: Partial<Ser
     full.err(`callvault service: starting at login is not supported on ${full.platform} (only Linux with systemd, macOS and Windows)\n`);
     return 1;
   }
-  switch (action) {
+  switch (action.value) {
     case 'install':
       return install(target, full);
     case 'uninstall':
@@ -70,49 +83,69 @@ export function runCommand(command: string, args: readonly string[]): CommandOut
 }
 
 function install(target: ServiceTarget, io: ServiceIo): number {
-  try {
-    mkdirSync(dirname(target.file), { recursive: true });
-    writeFileSync(target.file, target.content, { mode: 0o644 });
-  } catch (error) {
-    io.err(`callvault service: cannot write ${target.file}: ${codeOf(error)}\n`);
-    return 1;
+  for (const file of [target, ...target.companions]) {
+    try {
+      mkdirSync(dirname(file.file), { recursive: true });
+      writeFileSync(file.file, file.content, { mode: 0o644 });
+    } catch (error) {
+      io.err(`callvault service: cannot write ${file.file}: ${codeOf(error)}\n`);
+      return 1;
+    }
+    io.out(`Wrote the ${file.kind} ${file.file}\n`);
   }
-  io.out(`Wrote the ${target.kind} ${target.file}\n`);
   const failed = runSteps(target.enable, io, 'missing-fails');
-  if (failed !== null) {
-    io.err(`${failed.reason}; callvault will not start at login until these commands run in your session:\n`);
-    printSteps(target.enable.slice(failed.index), io);
+  if (failed.failure !== null) {
+    io.err(`${failed.failure.reason}; callvault will not start at login until these commands run in your session:\n`);
+    printSteps(target.enable.slice(failed.failure.index), io);
     io.out('To undo: callvault service uninstall\n');
     return 1;
   }
-  io.out('callvault now starts at login, and the daemon was started now.\nTo undo: callvault service uninstall\n');
+  const tray = target.companions.length > 0 ? ' The tray starts with your desktop session.' : '';
+  io.out(`callvault now starts at login, and the daemon was started now.${tray}\nTo undo: callvault service uninstall\n`);
   return 0;
 }
 
 function uninstall(target: ServiceTarget, io: ServiceIo): number {
-  if (readFileOrNull(target.file) === null) {
+  const installed = [target, ...target.companions].filter((file) => readFileOrNull(file.file) !== null);
+  if (installed.length === 0) {
     io.out(`callvault is not installed as a login service (no ${target.file}); nothing to do.\n`);
     return 0;
   }
   // Without the service manager nothing can have been loaded; with it, unloading must work before
   // the file goes, or the manager would keep a service whose file is gone.
-  const failed = neverEnabled(target, io) ? null : runSteps(target.disable, io, 'missing-is-fine');
-  if (failed !== null) {
-    io.err(`${failed.reason}; run these in your session, then \`callvault service uninstall\` again (or remove ${target.file} yourself):\n`);
-    printSteps(target.disable.slice(failed.index), io);
+  const hasUnit = installed.includes(target);
+  const unloaded = !hasUnit || neverEnabled(target, io) ? { failure: null, ran: false } : runSteps(target.disable, io, 'missing-is-fine');
+  if (unloaded.failure !== null) {
+    io.err(`${unloaded.failure.reason}; run these in your session, then \`callvault service uninstall\` again (or remove ${target.file} yourself):\n`);
+    printSteps(target.disable.slice(unloaded.failure.index), io);
     return 1;
   }
-  try {
-    unlinkSync(target.file);
-  } catch (error) {
-    io.err(`callvault service: cannot remove ${target.file}: ${codeOf(error)}\n`);
-    return 1;
+  for (const file of installed) {
+    try {
+      unlinkSync(file.file);
+    } catch (error) {
+      io.err(`callvault service: cannot remove ${file.file}: ${codeOf(error)}\n`);
+      return 1;
+    }
+    io.out(`Removed ${file.file}\n`);
+    for (const dir of file.ownDirs) removeIfEmpty(dir);
   }
-  io.out(`Removed ${target.file}\n`);
-  for (const dir of target.ownDirs) removeIfEmpty(dir);
-  runSteps(target.afterRemove, io, 'missing-is-fine');
-  io.out('callvault no longer starts at login, and the daemon it started was stopped. Your data stays until you purge it.\n');
+  if (hasUnit) runSteps(target.afterRemove, io, 'missing-is-fine');
+  io.out(`callvault no longer starts at login.${stoppedWords(unloaded.ran, io)} Your data stays until you purge it.\n`);
   return 0;
+}
+
+/**
+ * What became of the daemon: stopped by the service manager, or still running (named by pid) when
+ * the manager was not asked to stop it (unreachable, or the service never enabled). A daemon
+ * started by hand was never the service's to stop.
+ */
+function stoppedWords(managerStopped: boolean, io: ServiceIo): string {
+  // The daemon the service ran: under the CALLVAULT_HOME it was given, made absolute.
+  const home = serviceSpec(io).callvaultHome;
+  const pid = runningDaemonPid(resolvePaths({ platform: io.platform, env: home === null ? io.env : { ...io.env, CALLVAULT_HOME: home }, home: io.home, uid: io.uid, username: io.username }));
+  if (managerStopped) return pid === null ? ' The daemon it started was stopped.' : ` A daemon it did not start still runs (pid ${pid}).`;
+  return pid === null ? '' : ` Nothing was stopped: the daemon still runs (pid ${pid}; to stop it: kill ${pid}).`;
 }
 
 function neverEnabled(target: ServiceTarget, io: ServiceIo): boolean {
@@ -122,44 +155,61 @@ function neverEnabled(target: ServiceTarget, io: ServiceIo): boolean {
 }
 
 function status(target: ServiceTarget, io: ServiceIo): number {
-  const current = readFileOrNull(target.file);
   io.out(`callvault login service (${target.kind})\n`);
-  if (current === null) {
-    io.out(`  file: ${target.file} (not installed; run: callvault service install)\n`);
-    return 1;
+  const current = readFileOrNull(target.file);
+  if (current === null && target.companions.every((file) => readFileOrNull(file.file) === null)) {
+    io.out('  not installed (to start callvault at login: callvault service install)\n');
+    return 0;
   }
-  const state = current.equals(target.content) ? 'installed' : 'installed, but not what install would write now (another node, checkout or CALLVAULT_HOME): run callvault service install again';
-  io.out(`  file: ${target.file} (${state})\n`);
+  for (const file of [target, ...target.companions]) io.out(`  ${file.kind}: ${file.file} (${fileState(file)})\n`);
+  if (current === null) return 0;
   for (const { label, step, show } of target.status) {
     const outcome = io.run(step.command, step.args);
     let answer: string;
     if (outcome.kind === 'not-found') answer = `unknown (${step.command} is not available here)`;
     else if (show === 'exit-code') answer = outcome.code === 0 ? 'yes' : 'no';
-    else answer = firstLine(outcome.stdout) || firstLine(outcome.stderr) || `exit code ${outcome.code}`;
+    else answer = explain(firstLine(outcome.stdout) || firstLine(outcome.stderr) || `exit code ${outcome.code}`);
     io.out(`  ${label}: ${answer}\n`);
   }
   return 0;
 }
 
+function fileState(file: ServiceFile): string {
+  const current = readFileOrNull(file.file);
+  if (current === null) return 'missing: run callvault service install again';
+  return current.equals(file.content) ? 'installed' : 'installed, but not what install would write now (another node, checkout or CALLVAULT_HOME): run callvault service install again';
+}
+
+/** systemctl's wording when a session has no user manager to talk to, in words that say what it means. */
+const NO_USER_BUS = /Failed to connect to (user scope )?bus/i;
+
+function explain(answer: string): string {
+  if (!NO_USER_BUS.test(answer)) return answer;
+  return `unknown: this session has no systemd user manager to ask (systemctl said "${answer}"; usual over ssh, under sudo or in a container; it runs in your desktop session)`;
+}
+
 /**
  * Runs steps in order and reports each; the first failure stops the rest. A missing program
- * (no systemctl, say) fails an install but means "nothing to unload" to an uninstall.
+ * (no systemctl, say) fails an install but means "nothing to unload" to an uninstall. `ran` is
+ * whether every step was run (none was skipped as missing).
  */
-function runSteps(steps: readonly Step[], io: ServiceIo, missing: 'missing-fails' | 'missing-is-fine'): { index: number; reason: string } | null {
+function runSteps(steps: readonly Step[], io: ServiceIo, missing: 'missing-fails' | 'missing-is-fine'): { failure: { index: number; reason: string } | null; ran: boolean } {
+  let ran = true;
   for (const [index, step] of steps.entries()) {
     const outcome = io.run(step.command, step.args);
     const shown = formatCommand(step, io.platform);
     if (outcome.kind === 'not-found') {
+      ran = false;
       if (missing === 'missing-is-fine' || step.mayFail) continue;
-      return { index, reason: `${step.command} is not available here` };
+      return { failure: { index, reason: `${step.command} is not available here` }, ran };
     }
     if (outcome.code !== 0 && !step.mayFail) {
-      const why = firstLine(outcome.stderr) || firstLine(outcome.stdout) || `exit code ${outcome.code}`;
-      return { index, reason: `\`${shown}\` failed (${why})` };
+      const why = explain(firstLine(outcome.stderr) || firstLine(outcome.stdout) || `exit code ${outcome.code}`);
+      return { failure: { index, reason: `\`${shown}\` failed (${why})` }, ran };
     }
     io.out(`Ran: ${shown}\n`);
   }
-  return null;
+  return { failure: null, ran };
 }
 
 function printSteps(steps: readonly Step[], io: ServiceIo): void {
@@ -168,10 +218,7 @@ function printSteps(steps: readonly Step[], io: ServiceIo): void {
 
 /** The command as a person would type it in the platform's shell. */
 export function formatCommand(step: { command: string; args: readonly string[] }, platform: NodeJS.Platform): string {
-  const quote =
-    platform === 'win32'
-      ? (word: string): string => (/[\s"]/.test(word) ? `"${word}"` : word)
-      : (word: string): string => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+  const quote = platform === 'win32' ? (word: string): string => (/[\s"]/.test(word) ? `"${word}"` : word) : posixWord;
   return [step.command, ...step.args].map(quote).join(' ');
 }
 

@@ -1,8 +1,8 @@
-import { daemonCommand, type CallvaultLaunch } from './serviceLaunch.js';
+import { daemonCommand, trayCommand, type CallvaultLaunch } from './serviceLaunch.js';
 
-// The files that start the daemon at login, as pure functions of what they must run: a systemd
-// user unit (Linux), a launchd LaunchAgent (macOS), a Task Scheduler task (Windows). Writing,
-// enabling and removing them is service.ts's job.
+// The files that start callvault at login, as pure functions of what they must run: a systemd
+// user unit (Linux), a launchd LaunchAgent (macOS), a Task Scheduler task (Windows), and on Linux
+// an XDG autostart entry for the tray. Writing, enabling and removing them is service.ts's job.
 
 export interface ServiceSpec {
   launch: CallvaultLaunch;
@@ -13,6 +13,7 @@ export interface ServiceSpec {
 export const SYSTEMD_UNIT_NAME = 'callvault.service';
 export const LAUNCHD_LABEL = 'com.callvault.daemon';
 export const WINDOWS_TASK_NAME = 'callvault';
+export const TRAY_AUTOSTART_NAME = 'callvault-tray.desktop';
 
 const DESCRIPTION = 'callvault: keeps an offline copy of your Zoom history and deletes it when the grant ends';
 const HEADER = 'Written by `callvault service install`; `callvault service uninstall` removes it.';
@@ -158,4 +159,41 @@ export function windowsTaskXml(spec: WindowsTaskSpec): string {
 /** UTF-16LE with a byte order mark: what `schtasks /Create /XML` expects of a file declared UTF-16. */
 export function encodeUtf16(text: string): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+}
+
+/**
+ * A word of a desktop entry's Exec line (Desktop Entry Specification, "The Exec key"): quoted
+ * when it holds a reserved character, with `"`, `` ` ``, `$` and `\` escaped inside the quotes,
+ * and `%` doubled (field codes).
+ */
+function desktopExecWord(word: string): string {
+  const quoted = word === '' || /[\s"'\\><~|&;$*?#()`]/.test(word) ? `"${word.replace(/["`$\\]/g, '\\$&')}"` : word;
+  return quoted.replace(/%/g, '%%');
+}
+
+/** A desktop entry's string value: backslashes escaped (after the Exec quoting), no line breaks. */
+function desktopString(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r');
+}
+
+/**
+ * The XDG autostart entry that starts `callvault tray` when the desktop session starts: a daemon
+ * started by systemd at login has no display to show a tray in, the desktop session has. A
+ * desktop entry sets no environment, so a CALLVAULT_HOME goes through env(1).
+ */
+export function trayAutostartEntry(spec: ServiceSpec): string {
+  const words = [...(spec.callvaultHome === null ? [] : ['env', `CALLVAULT_HOME=${spec.callvaultHome}`]), ...trayCommand(spec.launch)];
+  return [
+    `# ${HEADER}`,
+    '[Desktop Entry]',
+    'Type=Application',
+    'Version=1.0',
+    'Name=callvault',
+    `Comment=${desktopString(DESCRIPTION)}`,
+    `Exec=${desktopString(words.map(desktopExecWord).join(' '))}`,
+    'Terminal=false',
+    // An entry to start at login, not an application to list in menus.
+    'NoDisplay=true',
+    '',
+  ].join('\n');
 }

@@ -28,6 +28,11 @@ export function daemonCommand(launch: CallvaultLaunch): string[] {
   return [launch.node, ...DAEMON_NODE_OPTIONS, launch.script, 'daemon'];
 }
 
+/** The command line that starts the tray: node, the script, `tray` (Node's defaults: it is a small viewer). */
+export function trayCommand(launch: CallvaultLaunch): string[] {
+  return [launch.node, launch.script, 'tray'];
+}
+
 /**
  * Login services, the daemon spawning the tray and the tray opening the history viewer all start
  * callvault again. PATH at login (or in a terminal) may not hold this node or this checkout, so the

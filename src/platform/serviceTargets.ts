@@ -6,6 +6,8 @@ import {
   launchdPlist,
   SYSTEMD_UNIT_NAME,
   systemdUnit,
+  TRAY_AUTOSTART_NAME,
+  trayAutostartEntry,
   WINDOWS_TASK_NAME,
   windowsTaskXml,
   type ServiceSpec,
@@ -34,13 +36,19 @@ export interface Step {
   mayFail?: boolean;
 }
 
-/** One platform's service manager: where the file goes and which commands load and unload it. */
-export interface ServiceTarget {
+/** A file install writes and uninstall removes. */
+export interface ServiceFile {
   kind: string;
   file: string;
   content: Buffer;
   /** Folders install may have created, innermost first; uninstall removes them when empty. */
   ownDirs: string[];
+}
+
+/** One platform's service manager: where the file goes and which commands load and unload it. */
+export interface ServiceTarget extends ServiceFile {
+  /** Files that go with the service's own and need no manager (the tray's autostart entry). */
+  companions: ServiceFile[];
   enable: Step[];
   /** Run before the file is removed. */
   disable: Step[];
@@ -70,6 +78,9 @@ export function serviceTarget(where: TargetEnv): ServiceTarget | null {
       file: join(configBase, 'systemd', 'user', SYSTEMD_UNIT_NAME),
       content: Buffer.from(systemdUnit(spec)),
       ownDirs: [join(configBase, 'systemd', 'user'), join(configBase, 'systemd')],
+      // The unit starts the daemon before the desktop session, without a display; the session
+      // starts the tray (XDG autostart), which waits for the daemon.
+      companions: [{ kind: 'tray autostart entry', file: join(configBase, 'autostart', TRAY_AUTOSTART_NAME), content: Buffer.from(trayAutostartEntry(spec)), ownDirs: [join(configBase, 'autostart')] }],
       enable: [systemctl('daemon-reload'), systemctl('enable', '--now', SYSTEMD_UNIT_NAME)],
       disable: [systemctl('disable', '--now', SYSTEMD_UNIT_NAME)],
       // is-enabled reads the unit folders and works without a user bus (ssh, containers), where
@@ -91,6 +102,8 @@ export function serviceTarget(where: TargetEnv): ServiceTarget | null {
       file,
       content: Buffer.from(launchdPlist(spec)),
       ownDirs: [],
+      // A LaunchAgent runs in the user's GUI session: the daemon starts the tray itself.
+      companions: [],
       // bootstrap refuses a label that is loaded already (an earlier install): unload it first.
       enable: [bootout, { command: 'launchctl', args: ['bootstrap', `gui/${where.uid}`, file] }],
       disable: [bootout],
@@ -109,6 +122,8 @@ export function serviceTarget(where: TargetEnv): ServiceTarget | null {
       content: encodeUtf16(windowsTaskXml({ ...spec, userId, systemRoot })),
       // callvault's own config folder, made by install when the daemon never ran.
       ownDirs: [dirname(file)],
+      // A logon task runs in the user's session: the daemon starts the tray itself.
+      companions: [],
       enable: [schtasks('/Create', '/TN', WINDOWS_TASK_NAME, '/XML', file, '/F'), schtasks('/Run', '/TN', WINDOWS_TASK_NAME)],
       disable: [{ ...schtasks('/End', '/TN', WINDOWS_TASK_NAME), mayFail: true }, schtasks('/Delete', '/TN', WINDOWS_TASK_NAME, '/F')],
       afterRemove: [],

@@ -1,52 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { MAX_LEASE_DAYS } from '../platform/config.js';
+import { parseWords, usageLine } from '../platform/commandLine.js';
 import { createLogger } from '../platform/logger.js';
-import { resolvePaths } from '../platform/paths.js';
+import { runMigrateCommand, runReportCommand } from './adminCommands.js';
 import { loadOrCreateRelayKey } from './keys.js';
-import { DEFAULT_LEASE_DAYS, startRelay } from './server.js';
+import { keyFileOf, readRelayConfig, relayDataDir, type RelayConfig } from './relayConfig.js';
+import { startRelay } from './server.js';
 
-// `callvault relay --port N --data-dir D --config relay.json` and
-// `callvault relay --print-public-key [--data-dir D]`.
+// `callvault relay --port N --data-dir D --config relay.json`,
+// `callvault relay --print-public-key [--data-dir D] [--config relay.json]`,
+// `callvault relay migrate …` and `callvault relay report …` (adminCommands.ts).
 
 export interface RelayCommandIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
   /** Stops a running relay when aborted; default: SIGINT or SIGTERM. */
   signal?: AbortSignal;
-}
-
-const USAGE = `usage: callvault relay --config relay.json [--port N] [--data-dir D]
-       callvault relay --print-public-key [--data-dir D]
-`;
-
-const relayConfig = z.strictObject({
-  webhookSecretToken: z.string().min(1, 'must not be empty'),
-  adminToken: z.string().min(16, 'must be at least 16 characters'),
-  zoomApiUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default('https://api.zoom.us'),
-  leaseDays: z.number().positive().max(MAX_LEASE_DAYS).default(DEFAULT_LEASE_DAYS),
-  host: z.string().min(1).default('127.0.0.1'),
-});
-
-type RelayConfig = z.infer<typeof relayConfig>;
-
-/** The config, or a message naming the field that is wrong. */
-function readConfig(file: string): { config: RelayConfig } | { problem: string } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { problem: code ? `cannot read ${file} (${code})` : `${file} is not JSON` };
-  }
-  const parsed = relayConfig.safeParse(raw);
-  if (parsed.success) return { config: parsed.data };
-  const issue = parsed.error.issues[0];
-  if (!issue) return { problem: `${file} is invalid` };
-  if (issue.code === 'unrecognized_keys') return { problem: `${file}: unknown field ${issue.keys.join(', ')}` };
-  return { problem: `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
 }
 
 function parsePort(text: string | undefined): number | null {
@@ -73,22 +41,27 @@ const defaultIo: RelayCommandIo = { stdout: process.stdout, stderr: process.stde
 
 /** Runs the relay until stopped; returns the exit code (2: bad usage or config, 1: cannot start). */
 export async function runRelayCommand(argv: string[], io: RelayCommandIo = defaultIo): Promise<number> {
-  let values: { port?: string; 'data-dir'?: string; config?: string; 'print-public-key'?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' }, 'print-public-key': { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    io.stderr.write(`callvault relay: ${(e as Error).message}\n${USAGE}`);
+  if (argv[0] === 'migrate') return runMigrateCommand(argv.slice(1), io);
+  if (argv[0] === 'report') return runReportCommand(argv.slice(1), io);
+  const parsed = parseWords(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' }, 'print-public-key': { type: 'boolean' } }, false);
+  if (!parsed.ok) {
+    io.stderr.write(`${usageLine('relay', parsed.error)}\n`);
     return 2;
   }
-  const dataDir = values['data-dir'] ?? join(resolvePaths().data, 'relay');
+  const values = parsed.value.flags as { port?: string; 'data-dir'?: string; config?: string; 'print-public-key'?: boolean };
+  const dataDir = relayDataDir(values['data-dir']);
+  let config: RelayConfig | null = null;
+  if (values.config) {
+    const read = readRelayConfig(values.config);
+    if ('problem' in read) {
+      io.stderr.write(`callvault relay: ${read.problem}\n`);
+      return 2;
+    }
+    config = read.config;
+  }
 
   if (values['print-public-key']) {
-    const key = loadOrCreateRelayKey(join(dataDir, 'relay-key.pem'));
+    const key = loadOrCreateRelayKey(keyFileOf(config, dataDir));
     if (!key.ok) {
       io.stderr.write(`callvault relay: ${key.error}\n`);
       return 1;
@@ -97,25 +70,20 @@ export async function runRelayCommand(argv: string[], io: RelayCommandIo = defau
     return 0;
   }
 
-  if (!values.config) {
-    io.stderr.write(`callvault relay: --config is required\n${USAGE}`);
+  if (!config) {
+    io.stderr.write(`${usageLine('relay', '--config is required')}\n`);
     return 2;
   }
   const port = parsePort(values.port);
   if (port === null) {
-    io.stderr.write('callvault relay: --port must be a number from 0 to 65535\n');
+    io.stderr.write(`${usageLine('relay', '--port must be a number from 0 to 65535')}\n`);
     return 2;
   }
-  const read = readConfig(values.config);
-  if ('problem' in read) {
-    io.stderr.write(`callvault relay: ${read.problem}\n`);
-    return 2;
-  }
-  const { config } = read;
 
   const stop = stopSignal(io);
   try {
-    const started = await startRelay({ ...config, port, dataDir, log: createLogger({ dir: join(dataDir, 'logs'), name: 'relay' }) });
+    const log = createLogger({ dir: join(dataDir, 'logs'), name: 'relay' });
+    const started = await startRelay({ ...config, keyFile: keyFileOf(config, dataDir), port, dataDir, log });
     if (!started.ok) {
       io.stderr.write(`callvault relay: ${started.error.message}\n`);
       return started.error.code === 'BAD_OPTIONS' ? 2 : 1;

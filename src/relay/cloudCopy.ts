@@ -41,7 +41,13 @@ export class CloudCopyDeleter {
       return;
     }
     if (this.stopped) return;
-    await this.ledger.cloudCopyDeleted(event.eventKey, this.clock.now());
+    try {
+      await this.ledger.cloudCopyDeleted(event.eventKey, this.clock.now());
+    } catch (e) {
+      // The ledger (PostgreSQL) may be down: the deletion stays pending and runs again at the next start.
+      this.log.error({ event: event.eventKey, err: (e as Error).message }, 'cloud copy deleted but not recorded; retried at next start');
+      return;
+    }
     this.log.info({ event: event.eventKey }, 'cloud copy deleted');
   }
 }

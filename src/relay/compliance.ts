@@ -27,9 +27,14 @@ export interface ComplianceDeviceView {
   receiptVerified: boolean;
 }
 
+/** The device's enrolled key signed the receipt, and the device verified the wipe. */
+export function receiptVerifiedBy(receipt: SignedReceipt, devicePublicKey: string): boolean {
+  const key = publicKeyFromBase64(devicePublicKey);
+  return receipt.verified && key !== null && verifyReceipt(receipt, key);
+}
+
 function deviceView(device: ComplianceDevice): ComplianceDeviceView {
-  const key = publicKeyFromBase64(device.devicePublicKey);
-  const receiptVerified = device.receipt !== null && device.receipt.verified && key !== null && verifyReceipt(device.receipt, key);
+  const receiptVerified = device.receipt !== null && receiptVerifiedBy(device.receipt, device.devicePublicKey);
   return { deviceId: device.deviceId, status: device.status, leaseDeadline: device.leaseDeadline, receipt: device.receipt, receiptVerified };
 }
 

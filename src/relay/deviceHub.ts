@@ -43,6 +43,21 @@ export class DeviceHub {
     for (const command of commands) this.sessions.get(command.body.deviceId)?.push([command]);
   }
 
+  /** Connected devices (greeted or not). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Another relay instance recorded work for these devices: those connected here catch up. */
+  wake(deviceIds: string[]): void {
+    for (const deviceId of deviceIds) this.sessions.get(deviceId)?.catchUp();
+  }
+
+  /** Wakes may have been lost: every connected device catches up. */
+  rescan(): void {
+    for (const session of this.sessions.values()) session.catchUp();
+  }
+
   /** Sends notices to those of their devices that are connected; the others get them at their next hello. */
   zoomEvents(held: HeldNotice[]): void {
     for (const { deviceId, notice } of held) this.sessions.get(deviceId)?.zoomEvent(notice);

@@ -3,8 +3,9 @@ import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { SignedReceipt } from '../core/receipt.js';
 import { RELAY_PROTOCOL, type DeviceToRelay, type RelayToDevice, type Signed, type WipeCommandBody, type ZoomEventNotice } from '../core/wire.js';
 import type { Logger } from '../platform/logger.js';
-import type { DeviceRecord, Ledger } from './ledger.js';
+import { LedgerUnavailableError, type DeviceRecord, type Ledger } from './ledger.js';
 import { parseDeviceMessage } from './messages.js';
+import type { RelayMetrics } from './metrics.js';
 import { checkReceipt } from './receiptIntake.js';
 import type { RelaySigner } from './signer.js';
 
@@ -18,6 +19,7 @@ export interface SessionDeps {
   signer: RelaySigner;
   clock: Clock;
   log: Logger;
+  metrics: RelayMetrics;
 }
 
 type Hello = Extract<DeviceToRelay, { type: 'hello' }>;
@@ -38,6 +40,9 @@ export class DeviceSession {
   private protocol = 1;
   private queue: Promise<void> = Promise.resolve();
   private renewTimer: TimerHandle | null = null;
+  /** Wipe commands and notices sent on this connection: a wake, a push and the greeting may all find the same one. */
+  private readonly sentCommands = new Set<string>();
+  private readonly sentNotices = new Set<string>();
   /** Resolves when the socket has closed. */
   readonly closed: Promise<void>;
 
@@ -65,7 +70,17 @@ export class DeviceSession {
   /** Sends wipe commands issued while the device is connected; before its hello, the hello fetches them. */
   push(commands: Signed<WipeCommandBody>[]): void {
     if (!this.greeted) return;
-    for (const command of commands) this.send({ type: 'wipe', command });
+    for (const command of commands) this.sendWipe(command);
+  }
+
+  /** Another relay instance recorded work for this device: sends what the ledger holds that this connection has not sent. */
+  catchUp(): void {
+    this.enqueue(async () => {
+      if (!this.greeted) return;
+      const { ledger } = this.deps;
+      for (const command of await ledger.openCommands(this.device.deviceId)) this.sendWipe(command);
+      await this.deliver(await ledger.heldNotices(this.device.deviceId));
+    }, 'catching up failed');
   }
 
   /** Sends a notice recorded while the device is connected; before its hello, the hello fetches it. */
@@ -99,6 +114,18 @@ export class DeviceSession {
     await this.closed;
     cut.cancel();
     await this.queue;
+  }
+
+  /**
+   * Runs `work` after everything queued before it; a failure is logged and does not stop the queue.
+   * When the ledger is unreachable the device is asked to reconnect later: it then sends its
+   * unacknowledged receipts and hears its pending wipes again.
+   */
+  private enqueue(work: () => Promise<void>, failure: string): void {
+    this.queue = this.queue.then(work).catch((e: unknown) => {
+      this.deps.log.error({ device: this.device.deviceId, err: (e as Error).message }, failure);
+      if (e instanceof LedgerUnavailableError) this.close(1013, 'ledger unavailable; try again later');
+    });
   }
 
   private stopRenewing(): void {
@@ -141,11 +168,14 @@ export class DeviceSession {
     const { signer, ledger, clock } = this.deps;
     // Before reading the ledger: a wipe or notice recorded meanwhile is pushed rather than missed.
     this.greeted = true;
+    // A hello gets everything pending, even what this connection was sent before.
+    this.sentCommands.clear();
+    this.sentNotices.clear();
     this.protocol = Math.max(1, Math.min(hello.protocol, RELAY_PROTOCOL));
     const proof = hello.challenge === undefined ? undefined : signer.linkProof(this.device.deviceId, hello.challenge);
     this.send({ type: 'welcome', protocol: this.protocol, serverTime: clock.now(), ...(proof && { proof }) });
     await this.sendLeases();
-    for (const command of await ledger.openCommands(this.device.deviceId)) this.send({ type: 'wipe', command });
+    for (const command of await ledger.openCommands(this.device.deviceId)) this.sendWipe(command);
     await this.deliver(await ledger.heldNotices(this.device.deviceId));
     this.send({ type: 'caught-up' });
     this.scheduleRenewal();
@@ -157,7 +187,11 @@ export class DeviceSession {
    */
   private async deliver(notices: ZoomEventNotice[]): Promise<void> {
     if (this.protocol >= NOTICES_SINCE_PROTOCOL) {
-      for (const notice of notices) this.send({ type: 'zoom-event', notice });
+      for (const notice of notices) {
+        if (this.sentNotices.has(notice.noticeId)) continue;
+        this.sentNotices.add(notice.noticeId);
+        this.send({ type: 'zoom-event', notice });
+      }
       return;
     }
     const hinted = new Set<string>();
@@ -188,12 +222,6 @@ export class DeviceSession {
     }, LEASE_RENEW_MS);
   }
 
-  /** Runs after everything queued before it; a failure is logged and does not stop the queue. */
-  private enqueue(task: () => Promise<void>, failure: string): void {
-    this.queue = this.queue.then(task).catch((e: unknown) => {
-      this.deps.log.error({ device: this.device.deviceId, err: (e as Error).message }, failure);
-    });
-  }
 
   private async takeReceipt(receipt: SignedReceipt): Promise<void> {
     const { ledger, clock, log } = this.deps;
@@ -203,11 +231,18 @@ export class DeviceSession {
       return;
     }
     const outcome = await ledger.recordReceipt(receipt, checked.value.settles, clock.now());
+    if (outcome === 'stored' && checked.value.commandIssuedAt !== null) this.deps.metrics.receiptStored(checked.value.commandIssuedAt);
     log.info(
       { device: this.device.deviceId, receipt: receipt.id, command: receipt.commandId, reason: receipt.reason, settles: checked.value.settles, outcome },
       'receipt stored',
     );
     this.send({ type: 'receipt-ack', receiptId: receipt.id });
+  }
+
+  private sendWipe(command: Signed<WipeCommandBody>): void {
+    if (this.sentCommands.has(command.body.commandId)) return;
+    this.sentCommands.add(command.body.commandId);
+    this.send({ type: 'wipe', command });
   }
 
   private send(message: RelayToDevice): void {

@@ -43,9 +43,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Result<Bu
 
 export interface JsonReply {
   status: number;
+  /** Sent as JSON, or as it is when `contentType` is set (a string). */
   body: unknown;
   /** The request body was not read to its end: the rest is read and thrown away after the answer. */
   unreadBody?: boolean;
+  contentType?: string;
+  headers?: Record<string, string>;
 }
 
 export function reply(status: number, body: unknown): JsonReply {
@@ -56,10 +59,16 @@ export function errorReply(status: number, code: string, message: string): JsonR
   return { status, body: { error: { code, message } } };
 }
 
+/** A non-JSON answer: Prometheus text, CSV. */
+export function textReply(status: number, contentType: string, text: string, headers?: Record<string, string>): JsonReply {
+  return { status, body: text, contentType, headers };
+}
+
 export function writeJson(res: ServerResponse, r: JsonReply): void {
-  const text = JSON.stringify(r.body);
+  const text = r.contentType === undefined ? JSON.stringify(r.body) : String(r.body);
   const headers: Record<string, string | number> = {
-    'content-type': 'application/json; charset=utf-8',
+    ...r.headers,
+    'content-type': r.contentType ?? 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
   };

@@ -119,6 +119,66 @@ export interface Obligation extends ZoomUser {
   openSince: number | null;
 }
 
+/** What the auditor's report shows of one wipe command: to which device, and how it ended. */
+export interface ReportCommand {
+  commandId: string;
+  deviceId: string;
+  state: CommandState;
+  issuedAt: number;
+  /** The pair's latest lease: the device wipes itself by `leaseDeadline` at the latest. */
+  leaseDeadline: number | null;
+  leaseIssuedAt: number | null;
+  /** The receipt that settled the command (done), when there is one. */
+  receipt: SignedReceipt | null;
+  devicePublicKey: string;
+}
+
+export interface ReportEntry extends Deauthorization {
+  cloudCopyDeletedAt: number | null;
+  /** The wipe commands this deauthorization issued, by device. */
+  commands: ReportCommand[];
+}
+
+/** Deauthorizations are reported in arrival order; a page resumes after the last one shown. */
+export interface ReportCursor {
+  receivedAt: number;
+  eventKey: string;
+}
+
+export interface ReportQuery {
+  /** Deauthorizations received at or after this time. */
+  since: number;
+  after: ReportCursor | null;
+  limit: number;
+}
+
+export interface PendingSummary {
+  /** Wipe commands waiting for their receipt. */
+  openCommands: number;
+  /** When the oldest of them was issued. */
+  oldestOpenIssuedAt: number | null;
+  /** Pending pairs whose lease deadline has passed without a receipt: the alarm. */
+  pastDeadline: number;
+}
+
+export interface LedgerHealth {
+  /** The store answered a query just now. */
+  reachable: boolean;
+  /** Whether this instance hears other instances' wakes; null for a single-instance store. */
+  listening: boolean | null;
+}
+
+/**
+ * Tells this relay instance about work another instance recorded. Only a shared ledger
+ * (PostgreSQL) calls it; the ledger's tables stay the truth, a wake only says where to look.
+ */
+export interface LedgerWatcher {
+  /** Another instance recorded work (wipe commands) for these devices. */
+  wake(deviceIds: string[]): void;
+  /** Wakes may have been missed (the connection to the database was lost): look at every connected device again. */
+  rescan(): void;
+}
+
 export interface Ledger {
   device(deviceId: string): Promise<DeviceRecord | null>;
   deviceByCredential(credentialHash: string): Promise<DeviceRecord | null>;
@@ -175,5 +235,39 @@ export interface Ledger {
   compliance(user: ZoomUser): Promise<ComplianceRecord | null>;
   obligations(status: DeviceUserStatus): Promise<Obligation[]>;
   knowsUser(user: ZoomUser): Promise<boolean>;
-  close(): void;
+  /** Counts for /metrics, as of `now`. */
+  pendingSummary(now: number): Promise<PendingSummary>;
+  /** Pending pairs past their lease deadline at `now` without a receipt, latest deadline last. */
+  overdue(now: number, limit: number): Promise<Obligation[]>;
+  /** One page of the auditor's report: deauthorizations in arrival order with their commands. */
+  deauthorizationReport(query: ReportQuery): Promise<ReportEntry[]>;
+  health(): Promise<LedgerHealth>;
+  /**
+   * Starts telling `watcher` about other instances' work; at most one watcher. Resolves once the
+   * first attempt to listen is over (it keeps trying when that one failed).
+   */
+  watch(watcher: LedgerWatcher): Promise<void>;
+  /** Queries sent to a database server so far (0 for an embedded store): round trips, for /metrics and the bench. */
+  roundTrips(): number;
+  close(): Promise<void>;
+}
+
+export interface SchemaChange {
+  /** The schema version found, and the one the ledger is at now (equal when nothing was applied). */
+  from: number;
+  to: number;
+}
+
+export interface OpenedLedger {
+  ledger: Ledger;
+  schema: SchemaChange;
+}
+
+/**
+ * Thrown by a ledger whose database cannot be reached (PostgreSQL stopped or restarting). Every
+ * caller answers it the same way, "not now, try again" (a 503 that makes Zoom retry, a device told
+ * to reconnect), so it travels to the edge as an exception rather than as a value through every call.
+ */
+export class LedgerUnavailableError extends Error {
+  override readonly name = 'LedgerUnavailableError';
 }

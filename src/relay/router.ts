@@ -25,7 +25,8 @@ interface Route {
   handler: RouteHandler;
 }
 
-export type RouteMatch = { handler: RouteHandler; params: Record<string, string> } | 'wrong-method' | null;
+/** `route`: the method and pattern matched ("GET /v1/compliance/:zoomAccountId/:zoomUserId"), a bounded label for metrics. */
+export type RouteMatch = { handler: RouteHandler; params: Record<string, string>; route: string } | 'wrong-method' | null;
 
 function segmentsOf(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
@@ -48,7 +49,7 @@ export class Router {
     for (const route of this.routes) {
       const params = matchSegments(route.segments, segments);
       if (!params) continue;
-      if (route.method === method) return { handler: route.handler, params };
+      if (route.method === method) return { handler: route.handler, params, route: route.key };
       pathMatched = true;
     }
     return pathMatched ? 'wrong-method' : null;

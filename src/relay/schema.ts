@@ -101,4 +101,22 @@ CREATE TABLE unusable_events (
 ) STRICT;
 `,
   },
+  {
+    // The auditor's report: which deauthorization issued each wipe command, and when the lease
+    // that sets a device's self-wipe deadline was issued. Commands from before this version are
+    // matched to their user's latest deauthorization received no later than they were issued
+    // (they were recorded in the same transaction).
+    version: 3,
+    sql: `
+ALTER TABLE device_users ADD COLUMN lease_issued_at INTEGER;
+ALTER TABLE commands ADD COLUMN event_key TEXT REFERENCES deauthorizations (event_key);
+UPDATE commands SET event_key = (
+  SELECT d.event_key FROM deauthorizations d
+  WHERE d.zoom_account_id = commands.zoom_account_id AND d.zoom_user_id = commands.zoom_user_id AND d.received_at <= commands.issued_at
+  ORDER BY d.received_at DESC, d.rowid DESC LIMIT 1)
+WHERE json_extract(signed, '$.body.reason') = 'deauthorized';
+CREATE INDEX commands_by_event ON commands (event_key);
+CREATE INDEX deauthorizations_by_arrival ON deauthorizations (received_at, event_key);
+`,
+  },
 ];

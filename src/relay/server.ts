@@ -11,11 +11,15 @@ import { CloudCopyDeleter, NO_CLOUD_COPY } from './cloudCopy.js';
 import { adminWipe, dismissUnusable, listByStatus, listUnusable, userCompliance, type ComplianceDeps } from './compliance.js';
 import { DeviceHub } from './deviceHub.js';
 import { handleEnroll } from './enroll.js';
-import { bearerOf, discardUnreadBody, errorReply, secretEquals, sha256Hex, writeJson } from './httpIo.js';
+import { liveness, readiness } from './health.js';
+import { bearerOf, discardUnreadBody, errorReply, secretEquals, sha256Hex, textReply, writeJson } from './httpIo.js';
 import { loadOrCreateRelayKey } from './keys.js';
+import { LedgerUnavailableError } from './ledger.js';
+import { defaultLedgerSpec, openLedger, parseLedgerSpec } from './ledgerSpec.js';
+import { RelayMetrics } from './metrics.js';
+import { reportRoute } from './reportRoute.js';
 import { Router, type RouteHandler, type RouteOutcome } from './router.js';
 import { DAY_MS, RelaySigner } from './signer.js';
-import { openSqliteLedger } from './sqliteLedger.js';
 import type { Relay, RelayOptions, RelayStartError } from './types.js';
 import { handleWebhook } from './webhook.js';
 import { WebhookVerifier } from './webhookAuth.js';
@@ -36,6 +40,11 @@ function checkOptions(o: RelayOptions): string | null {
   if (!o.adminToken) return 'adminToken must not be empty';
   if (!/^https?:\/\//.test(o.zoomApiUrl)) return 'zoomApiUrl must be an http(s) URL';
   if (o.heartbeatMs !== undefined && !(o.heartbeatMs > 0)) return 'heartbeatMs must be positive';
+  if (o.ledger !== undefined) {
+    const spec = parseLedgerSpec(o.ledger);
+    if (!spec.ok) return spec.error;
+  }
+  if (o.metricsToken !== undefined && !o.metricsToken) return 'metricsToken must not be empty';
   return null;
 }
 
@@ -55,12 +64,19 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
 
   const key = loadOrCreateRelayKey(options.keyFile ?? join(options.dataDir, 'relay-key.pem'));
   if (!key.ok) return startError('KEY', key.error);
-  const opened = openSqliteLedger(join(options.dataDir, 'relay.db'));
+  const spec = options.ledger === undefined ? ok(defaultLedgerSpec(options.dataDir)) : parseLedgerSpec(options.ledger);
+  if (!spec.ok) return startError('BAD_OPTIONS', spec.error);
+  const opened = await openLedger(spec.value, { clock, log });
   if (!opened.ok) return startError('LEDGER', opened.error);
-  const ledger = opened.value;
+  const { ledger, schema } = opened.value;
+  if (schema.from !== schema.to) log.info({ from: schema.from, to: schema.to }, 'ledger schema migrated');
 
   const signer = new RelaySigner(key.value.privateKey, clock, (options.leaseDays ?? DEFAULT_LEASE_DAYS) * DAY_MS);
-  const hub = new DeviceHub({ ledger, signer, clock, log }, options.heartbeatMs);
+  // The metrics count the hub's devices (read at scrape time) and observe its receipts.
+  const metrics = new RelayMetrics({ ledger, clock, log, connectedDevices: (): number => hub.size });
+  const hub: DeviceHub = new DeviceHub({ ledger, signer, clock, log, metrics }, options.heartbeatMs);
+  // Before devices can connect: every instance is listening by the time it is ready.
+  await ledger.watch({ wake: (deviceIds) => hub.wake(deviceIds), rescan: () => hub.rescan() });
   const verifier = new WebhookVerifier(options.webhookSecretToken, clock);
   const cloudCopies = new CloudCopyDeleter(options.cloudCopy ?? NO_CLOUD_COPY, ledger, clock, log);
   const compliance: ComplianceDeps = { ledger, signer, hub, log };
@@ -72,7 +88,22 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
       if (token === null || !secretEquals(token, options.adminToken)) return errorReply(401, 'UNAUTHORIZED', 'the admin token is missing or wrong');
       return handler(request);
     };
+  const metricsAccess =
+    (handler: RouteHandler): RouteHandler =>
+    async (request) => {
+      const token = bearerOf(request.req);
+      if (options.metricsToken !== undefined && (token === null || !secretEquals(token, options.metricsToken))) {
+        return errorReply(401, 'UNAUTHORIZED', 'the metrics token is missing or wrong');
+      }
+      return handler(request);
+    };
+  const inFlight = new Set<Promise<void>>();
+  let closing: Promise<void> | null = null;
+
   const router = new Router()
+    .add('GET', '/healthz', liveness)
+    .add('GET', '/readyz', () => readiness(ledger, () => closing !== null))
+    .add('GET', '/metrics', metricsAccess(async () => textReply(200, metrics.contentType, await metrics.text())))
     .add('POST', '/zoom/webhook', ({ req }) => handleWebhook(req, { verifier, ledger, signer, hub, cloudCopies, clock, log }))
     .add('POST', '/v1/devices/enroll', ({ req }) => handleEnroll(req, { ledger, signer, clock, log, zoomApiUrl: options.zoomApiUrl }))
     .add('GET', DEVICE_SOCKET_PATH, async () => errorReply(426, 'UPGRADE_REQUIRED', 'this is the device websocket'))
@@ -80,10 +111,8 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
     .add('GET', '/v1/compliance/:zoomAccountId/:zoomUserId', admin((r) => userCompliance(r, compliance)))
     .add('POST', '/v1/admin/wipe', admin(({ req }) => adminWipe(req, compliance)))
     .add('GET', '/v1/admin/unusable-events', admin((r) => listUnusable(r, compliance)))
-    .add('DELETE', '/v1/admin/unusable-events/:id', admin((r) => dismissUnusable(r, compliance)));
-
-  const inFlight = new Set<Promise<void>>();
-  let closing: Promise<void> | null = null;
+    .add('DELETE', '/v1/admin/unusable-events/:id', admin((r) => dismissUnusable(r, compliance)))
+    .add('GET', '/v1/report', admin((r) => reportRoute(r, { ledger, clock })));
 
   const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://relay');
@@ -91,7 +120,17 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
     let outcome: RouteOutcome;
     if (match === null) outcome = errorReply(404, 'NOT_FOUND', 'no such route');
     else if (match === 'wrong-method') outcome = errorReply(405, 'METHOD_NOT_ALLOWED', 'method not allowed');
-    else outcome = await match.handler({ req, params: match.params, query: url.searchParams });
+    else {
+      try {
+        outcome = await match.handler({ req, params: match.params, query: url.searchParams });
+      } catch (e) {
+        if (!(e instanceof LedgerUnavailableError)) throw e;
+        // Never a 200 for what was not recorded: Zoom retries a webhook answered 5xx.
+        log.warn({ route: match.route, err: e.message }, 'ledger unavailable');
+        outcome = { ...errorReply(503, 'UNAVAILABLE', 'the ledger is unreachable; try again'), headers: { 'retry-after': '5' } };
+      }
+    }
+    metrics.request(typeof match === 'object' && match !== null ? match.route : 'unmatched', outcome.status);
     writeJson(res, outcome);
     if (outcome.unreadBody) discardUnreadBody(req);
     outcome.after?.();
@@ -100,6 +139,7 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   const server = createServer((req, res) => {
     const handling = respond(req, res).catch((e: unknown) => {
       log.error({ err: (e as Error).message }, 'request failed');
+      metrics.request('failed', 500);
       if (!res.headersSent) writeJson(res, errorReply(500, 'INTERNAL', 'internal error'));
       else res.destroy();
     });
@@ -123,7 +163,8 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(req, socket, head).catch((e: unknown) => {
       log.error({ err: (e as Error).message }, 'upgrade failed');
-      socket.destroy();
+      if (e instanceof LedgerUnavailableError) refuseUpgrade(socket, 503, 'Service Unavailable');
+      else socket.destroy();
     });
   });
 
@@ -133,7 +174,7 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   });
   if (!listening.ok) {
     await hub.close();
-    ledger.close();
+    await ledger.close();
     return startError('LISTEN', `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 0} (${listening.error})`);
   }
   const { address, port, family } = listening.value;
@@ -149,7 +190,7 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
       wss.close();
       server.closeAllConnections();
       await Promise.all([closed, ...inFlight]);
-      ledger.close();
+      await ledger.close();
       log.info('relay closed');
     })();
     return closing;

@@ -16,12 +16,20 @@ import {
   type DeviceUserStatus,
   type HeldNotice,
   type Ledger,
+  type LedgerHealth,
   type MakeWipe,
   type Obligation,
+  type OpenedLedger,
+  type PendingSummary,
+  type ReportCommand,
+  type ReportEntry,
+  type ReportQuery,
+  type SchemaChange,
   type UnusableEvent,
   type ZoomEventRecord,
   type ZoomUser,
 } from './ledger.js';
+import { toDeauthorization, toReportCommand, type DeauthorizationRow, type ReportCommandRow } from './ledgerRows.js';
 import { LEDGER_MIGRATIONS } from './schema.js';
 
 type Db = Database.Database;
@@ -32,16 +40,6 @@ interface DeviceUserRow {
   zoomUserId: string;
   status: DeviceUserStatus;
   leaseDeadline: number | null;
-}
-
-interface DeauthorizationRow {
-  eventKey: string;
-  zoomAccountId: string;
-  zoomUserId: string;
-  deauthorizedAt: number;
-  userDataRetention: string;
-  receivedAt: number;
-  cloudCopyDeletedAt: number | null;
 }
 
 interface NoticeRow {
@@ -61,10 +59,10 @@ const NOTICE_COLUMNS = 'notice_id AS noticeId, zoom_account_id AS zoomAccountId,
 /** Binds as an integer where "no bound" is meant (SQLite has no infinite integer). */
 const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
-function migrate(db: Db): string | null {
+function migrate(db: Db): Result<SchemaChange, string> {
   const version = db.pragma('user_version', { simple: true }) as number;
   const latest = LEDGER_MIGRATIONS.at(-1)?.version ?? 0;
-  if (version > latest) return `relay.db has schema version ${version}, newer than this relay knows (${latest})`;
+  if (version > latest) return err(`relay.db has schema version ${version}, newer than this relay knows (${latest})`);
   for (const m of LEDGER_MIGRATIONS) {
     if (m.version <= version) continue;
     db.transaction(() => {
@@ -72,26 +70,15 @@ function migrate(db: Db): string | null {
       db.pragma(`user_version = ${m.version}`);
     })();
   }
-  return null;
+  return ok({ from: version, to: Math.max(version, latest) });
 }
 
 function toNotice(row: NoticeRow): ZoomEventNotice {
   return { ...row, object: JSON.parse(row.object) as Record<string, unknown> };
 }
 
-function toDeauthorization(row: DeauthorizationRow): Deauthorization {
-  return {
-    eventKey: row.eventKey,
-    zoomAccountId: row.zoomAccountId,
-    zoomUserId: row.zoomUserId,
-    deauthorizedAt: row.deauthorizedAt,
-    userDataRetention: JSON.parse(row.userDataRetention) as boolean | string | null,
-    receivedAt: row.receivedAt,
-  };
-}
-
 /** Opens (creating 0600 when missing) and migrates the ledger file. */
-export function openSqliteLedger(file: string): Result<Ledger, string> {
+export function openSqliteLedger(file: string): Result<OpenedLedger, string> {
   let db: Db;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -105,16 +92,16 @@ export function openSqliteLedger(file: string): Result<Ledger, string> {
     // The ledger is evidence of deletion: a receipt acknowledged to a device must survive a power cut.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    const refusal = migrate(db);
-    if (refusal) {
+    const migrated = migrate(db);
+    if (!migrated.ok) {
       db.close();
-      return err(refusal);
+      return migrated;
     }
+    return ok({ ledger: new SqliteLedger(db), schema: migrated.value });
   } catch (e) {
     db.close();
     return err(`the ledger cannot be prepared (${(e as { code?: string }).code ?? 'error'})`);
   }
-  return ok(new SqliteLedger(db));
 }
 
 class SqliteLedger implements Ledger {
@@ -142,8 +129,10 @@ class SqliteLedger implements Ledger {
                du.lease_deadline AS leaseDeadline, du.receipt_id AS receiptId, d.public_key AS publicKey
         FROM device_users du JOIN devices d USING (device_id)
         WHERE du.zoom_account_id = ? AND du.zoom_user_id = ? ORDER BY du.device_id`),
-      recordLease: db.prepare<[number, string, string, string]>(`UPDATE device_users SET lease_deadline = MAX(COALESCE(lease_deadline, 0), ?)
-        WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
+      recordLease: db.prepare<{ issuedAt: number; validUntil: number; deviceId: string; zoomAccountId: string; zoomUserId: string }>(`UPDATE device_users
+        SET lease_issued_at = CASE WHEN @validUntil >= COALESCE(lease_deadline, 0) THEN @issuedAt ELSE lease_issued_at END,
+            lease_deadline = MAX(COALESCE(lease_deadline, 0), @validUntil)
+        WHERE device_id = @deviceId AND zoom_account_id = @zoomAccountId AND zoom_user_id = @zoomUserId`),
       setStatus: db.prepare<[DeviceUserStatus, string, string, string]>(`UPDATE device_users SET status = ?
         WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
       addDeauthorization: db.prepare<[string, string, string, number, string, number]>(`INSERT INTO deauthorizations
@@ -154,8 +143,8 @@ class SqliteLedger implements Ledger {
       cloudCopiesPending: db.prepare<[], DeauthorizationRow>(`SELECT ${DEAUTH_COLUMNS} FROM deauthorizations
         WHERE cloud_copy_deleted_at IS NULL ORDER BY received_at`),
       cloudCopyDeleted: db.prepare<[number, string]>('UPDATE deauthorizations SET cloud_copy_deleted_at = ? WHERE event_key = ? AND cloud_copy_deleted_at IS NULL'),
-      addCommand: db.prepare<[string, string, string, string, number, string]>(`INSERT INTO commands
-        (command_id, device_id, zoom_account_id, zoom_user_id, issued_at, signed, state) VALUES (?, ?, ?, ?, ?, ?, 'open')`),
+      addCommand: db.prepare<[string, string, string, string, string | null, number, string]>(`INSERT INTO commands
+        (command_id, device_id, zoom_account_id, zoom_user_id, event_key, issued_at, signed, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`),
       openCommands: db.prepare<[string], { signed: string }>(`SELECT signed FROM commands WHERE device_id = ? AND state = 'open' ORDER BY issued_at, command_id`),
       command: db.prepare<[string], { signed: string; state: CommandState }>('SELECT signed, state FROM commands WHERE command_id = ?'),
       settleCommands: db.prepare<[string, string, string, string]>(`UPDATE commands SET state = 'done', receipt_id = ?
@@ -173,6 +162,25 @@ class SqliteLedger implements Ledger {
           (SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
              AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS openSince
         FROM device_users du WHERE status = ? ORDER BY lease_deadline, device_id`),
+      openSummary: db.prepare<[], { openCommands: number; oldestOpenIssuedAt: number | null }>(
+        `SELECT COUNT(*) AS openCommands, MIN(issued_at) AS oldestOpenIssuedAt FROM commands WHERE state = 'open'`,
+      ),
+      pastDeadline: db.prepare<[number], { pastDeadline: number }>(`SELECT COUNT(*) AS pastDeadline FROM device_users WHERE status = 'pending' AND lease_deadline < ?`),
+      overdue: db.prepare<[number, number], DeviceUserRow & { openSince: number | null }>(`
+        SELECT ${PAIR_COLUMNS},
+          (SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
+             AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS openSince
+        FROM device_users du WHERE status = 'pending' AND lease_deadline < ? ORDER BY lease_deadline, device_id LIMIT ?`),
+      reportDeauthorizations: db.prepare<[number, number, string, number], DeauthorizationRow>(`SELECT ${DEAUTH_COLUMNS} FROM deauthorizations
+        WHERE received_at >= ? AND (received_at, event_key) > (?, ?) ORDER BY received_at, event_key LIMIT ?`),
+      reportCommands: db.prepare<[string], ReportCommandRow>(`
+        SELECT c.event_key AS eventKey, c.command_id AS commandId, c.device_id AS deviceId, c.state, c.issued_at AS issuedAt,
+               du.lease_deadline AS leaseDeadline, du.lease_issued_at AS leaseIssuedAt, r.signed AS receipt, d.public_key AS devicePublicKey
+        FROM commands c
+        JOIN device_users du ON du.device_id = c.device_id AND du.zoom_account_id = c.zoom_account_id AND du.zoom_user_id = c.zoom_user_id
+        JOIN devices d ON d.device_id = c.device_id
+        LEFT JOIN receipts r ON r.device_id = c.device_id AND r.receipt_id = c.receipt_id
+        WHERE c.event_key IN (SELECT value FROM json_each(?)) ORDER BY c.device_id, c.issued_at`),
       addEventKey: db.prepare<[string, number]>('INSERT INTO zoom_event_keys (event_key, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       forgetEventKeys: db.prepare<[number]>('DELETE FROM zoom_event_keys WHERE received_at < ?'),
       addNotice: db.prepare<[string, string, string, string, string, number, string, number]>(`INSERT INTO notices
@@ -223,7 +231,7 @@ class SqliteLedger implements Ledger {
   }
 
   async recordLease(lease: LeaseBody): Promise<void> {
-    this.q.recordLease.run(lease.validUntil, lease.deviceId, lease.zoomAccountId, lease.zoomUserId);
+    this.q.recordLease.run(lease);
   }
 
   async recordDeauthorization(event: Deauthorization, makeWipe: MakeWipe, spareEnrolledAfter: number): Promise<Signed<WipeCommandBody>[] | null> {
@@ -237,20 +245,20 @@ class SqliteLedger implements Ledger {
         event.receivedAt,
       );
       if (added.changes === 0) return null;
-      return this.wipeActive(event, makeWipe, spareEnrolledAfter);
+      return this.wipeActive(event, makeWipe, spareEnrolledAfter, event.eventKey);
     })();
   }
 
   async issueWipes(user: ZoomUser, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[]> {
-    return this.db.transaction(() => this.wipeActive(user, makeWipe, NO_BOUND))();
+    return this.db.transaction(() => this.wipeActive(user, makeWipe, NO_BOUND, null))();
   }
 
   /** Inside a transaction. */
-  private wipeActive(user: ZoomUser, makeWipe: MakeWipe, enrolledBy: number): Signed<WipeCommandBody>[] {
+  private wipeActive(user: ZoomUser, makeWipe: MakeWipe, enrolledBy: number, eventKey: string | null): Signed<WipeCommandBody>[] {
     return this.q.activeOfUser.all(user.zoomAccountId, user.zoomUserId, enrolledBy).map((pair) => {
       const signed = makeWipe(pair);
       const { body } = signed;
-      this.q.addCommand.run(body.commandId, pair.deviceId, pair.zoomAccountId, pair.zoomUserId, body.issuedAt, JSON.stringify(signed));
+      this.q.addCommand.run(body.commandId, pair.deviceId, pair.zoomAccountId, pair.zoomUserId, eventKey, body.issuedAt, JSON.stringify(signed));
       this.q.setStatus.run('pending', pair.deviceId, pair.zoomAccountId, pair.zoomUserId);
       this.q.dropPairNotices.run(pair.deviceId, pair.zoomAccountId, pair.zoomUserId);
       return signed;
@@ -362,7 +370,34 @@ class SqliteLedger implements Ledger {
     return row?.known === 1;
   }
 
-  close(): void {
+  async pendingSummary(now: number): Promise<PendingSummary> {
+    const open = this.q.openSummary.get() ?? { openCommands: 0, oldestOpenIssuedAt: null };
+    return { ...open, pastDeadline: this.q.pastDeadline.get(now)?.pastDeadline ?? 0 };
+  }
+
+  async overdue(now: number, limit: number): Promise<Obligation[]> {
+    return this.q.overdue.all(now, limit);
+  }
+
+  async deauthorizationReport(query: ReportQuery): Promise<ReportEntry[]> {
+    const page = this.q.reportDeauthorizations.all(query.since, query.after?.receivedAt ?? -1, query.after?.eventKey ?? '', query.limit);
+    const commands = new Map<string, ReportCommand[]>(page.map((d) => [d.eventKey, []]));
+    for (const row of this.q.reportCommands.all(JSON.stringify(page.map((d) => d.eventKey)))) commands.get(row.eventKey)?.push(toReportCommand(row));
+    return page.map((d) => ({ ...toDeauthorization(d), cloudCopyDeletedAt: d.cloudCopyDeletedAt, commands: commands.get(d.eventKey) ?? [] }));
+  }
+
+  async health(): Promise<LedgerHealth> {
+    return { reachable: this.db.open, listening: null };
+  }
+
+  /** One process holds the file: no other instance records work to be woken for. */
+  async watch(): Promise<void> {}
+
+  roundTrips(): number {
+    return 0;
+  }
+
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

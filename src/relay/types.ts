@@ -35,6 +35,13 @@ export interface RelayOptions {
   heartbeatMs?: number;
   /** Default: the relay keeps no cloud copy, so there is nothing to delete. */
   cloudCopy?: CloudCopy;
+  /**
+   * "sqlite:<path>" (one relay) or "postgres://user:password@host:port/database" (any number of
+   * instances sharing it). Default: sqlite:<dataDir>/relay.db.
+   */
+  ledger?: string;
+  /** When set, GET /metrics asks for it as a bearer token; otherwise /metrics is open. */
+  metricsToken?: string;
 }
 
 export interface Relay {

@@ -2,6 +2,7 @@
 // (url, client id, user and account ids; no emails, no content) so a script can read where it is.
 
 import type { Writable } from 'node:stream';
+import { usageLine } from '../platform/commandLine.js';
 import { startSimulator } from './server.js';
 import type { SimOptions, SimPlan } from './types.js';
 
@@ -12,14 +13,10 @@ export interface SimCommandIo {
   stderr?: Writable;
 }
 
-const USAGE = `usage: callvault sim [--port N] [--seed S] [--plan free|pro|business] [--dataset small|year]
-                    [--users N] [--webhook-url URL --webhook-secret SECRET] [--client-id ID]
-`;
-
 const FLAGS = ['--port', '--seed', '--plan', '--dataset', '--users', '--webhook-url', '--webhook-secret', '--client-id'] as const;
 type Flag = (typeof FLAGS)[number];
 
-type Parsed = { ok: true; options: SimOptions } | { ok: false; message: string } | { ok: 'help' };
+type Parsed = { ok: true; options: SimOptions } | { ok: false; message: string };
 
 function isFlag(name: string): name is Flag {
   return (FLAGS as readonly string[]).includes(name);
@@ -43,10 +40,9 @@ function parseSimArgs(argv: string[]): Parsed {
   const values = new Map<Flag, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') return { ok: 'help' };
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg : arg.slice(0, eq);
-    if (!isFlag(name)) return { ok: false, message: `unknown flag ${name}` };
+    if (!isFlag(name)) return { ok: false, message: name.startsWith('-') ? `unknown option ${name}` : `unexpected argument '${name}'` };
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || value === '') return { ok: false, message: `${name} needs a value` };
     values.set(name, value);
@@ -96,12 +92,8 @@ export async function runSimCommand(argv: string[], io: SimCommandIo = {}): Prom
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const parsed = parseSimArgs(argv);
-  if (parsed.ok === 'help') {
-    stdout.write(USAGE);
-    return 0;
-  }
   if (!parsed.ok) {
-    stderr.write(`callvault sim: ${parsed.message}\n${USAGE}`);
+    stderr.write(`${usageLine('sim', parsed.message)}\n`);
     return 2;
   }
   let sim;

@@ -33,7 +33,7 @@ export class Receipts {
     this.getOne = db.prepare<[string], Receipt>(`SELECT ${COLUMNS} FROM receipts WHERE id = ?`);
     this.forWipeStmt = db.prepare<[string], Receipt>(`SELECT ${COLUMNS} FROM receipts WHERE wipe_id = ?`);
     this.unackedStmt = db.prepare<[], Receipt>(`SELECT ${COLUMNS} FROM receipts WHERE acked_at IS NULL ORDER BY created_at, id`);
-    this.listAll = db.prepare<[], Receipt>(`SELECT ${COLUMNS} FROM receipts ORDER BY created_at, id`);
+    this.listAll = db.prepare<[], Receipt>(`SELECT ${COLUMNS} FROM receipts ORDER BY created_at DESC, id DESC`);
     this.ackStmt = db.prepare<[number, string]>('UPDATE receipts SET acked_at = ? WHERE id = ? AND acked_at IS NULL');
   }
 
@@ -59,6 +59,7 @@ export class Receipts {
     return this.unackedStmt.all();
   }
 
+  /** Every receipt, newest first like every list a viewer shows. */
   list(): Receipt[] {
     return this.listAll.all();
   }

@@ -34,6 +34,7 @@ export class Wipes {
   private readonly insert;
   private readonly getOne;
   private readonly byCommandStmt;
+  private readonly lastFinishedStmt;
   private readonly unfinishedRows: () => Wipe[];
   private readonly stepStmt;
   private readonly finishStmt;
@@ -48,6 +49,7 @@ export class Wipes {
       ON CONFLICT DO NOTHING`);
     this.getOne = db.prepare<[string], Wipe>(`SELECT ${COLUMNS} FROM wipes WHERE id = ?`);
     this.byCommandStmt = db.prepare<[string], Wipe>(`SELECT ${COLUMNS} FROM wipes WHERE command_id = ?`);
+    this.lastFinishedStmt = db.prepare<[string], Wipe>(`SELECT ${COLUMNS} FROM wipes WHERE account_key = ? AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1`);
     const unfinished = db.prepare<[], Wipe>(`SELECT ${COLUMNS} FROM wipes WHERE finished_at IS NULL ORDER BY requested_at, id`);
     this.unfinishedRows = cachedRead(freshness, () => unfinished.all());
     this.stepStmt = db.prepare<[string, number, string]>('UPDATE wipes SET step = ?, step_at = ? WHERE id = ? AND finished_at IS NULL');
@@ -85,5 +87,10 @@ export class Wipes {
 
   byCommand(commandId: string): Wipe | null {
     return this.byCommandStmt.get(commandId) ?? null;
+  }
+
+  /** The account's latest finished wipe: the one whose receipt stands for its data being gone. */
+  lastFinished(accountKey: string): Wipe | null {
+    return this.lastFinishedStmt.get(accountKey) ?? null;
   }
 }

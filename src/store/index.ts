@@ -1,7 +1,7 @@
 // The store: control.db and one vault per account (DESIGN.md "Data"). Other parts import from here.
 export { openVault, Vault, type OpenVaultOptions } from './vault.js';
 export type { PageCursor, PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity, WindowKey } from './vaultTypes.js';
-export { searchAcross, SNIPPET_MARKS, type SearchableVault } from './vaultSearch.js';
+export { isSearchPosition, searchAcross, SNIPPET_MARKS, type SearchableVault, type SearchAcross, type SearchPage, type SearchPosition } from './vaultSearch.js';
 export { MAX_PAGE_LIMIT, type ListQuery, type Page } from './paging.js';
 export type { JsonPage } from './vaultRead.js';
 export { vaultFiles, fileFormat, DATA_KEY_BYTES, type FileFormat } from './sqlite.js';

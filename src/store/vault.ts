@@ -8,7 +8,7 @@ import { checkpointAndClose, openDatabase, type Db } from './sqlite.js';
 import { AccountRows } from './vaultAccount.js';
 import { HistoryReader, type JsonPage } from './vaultRead.js';
 import { RetentionSweeper } from './vaultRetention.js';
-import { VaultSearch, type SearchableVault } from './vaultSearch.js';
+import { VaultSearch, type SearchPage, type SearchableVault } from './vaultSearch.js';
 import type { PageToSave, ParticipantsDue, RetentionCounts, StoredTokens, SyncWindow, VaultCounts, VaultIdentity } from './vaultTypes.js';
 import { WindowStore } from './vaultWindows.js';
 import { HistoryWriter } from './vaultWrite.js';
@@ -182,6 +182,11 @@ export class Vault implements SearchableVault {
   /** Full-text search of topics, participant names and emails, and call parties: the newest matches first. */
   search(text: string, limit: number, accountKey = ''): Result<SearchHit[], StoreError> {
     return this.searcher.newest(text, limit, accountKey);
+  }
+
+  /** A page of `search` below `after`, the index key of the last hit of the page before (null for the first page). */
+  searchPage(text: string, limit: number, accountKey: string, after: string | null): Result<SearchPage, StoreError> {
+    return this.searcher.page(text, limit, accountKey, after);
   }
 
   counts(): VaultCounts {

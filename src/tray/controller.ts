@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { counted } from '../core/words.js';
 import type { ApiError } from '../core/errors.js';
 import type { Result } from '../core/result.js';
 import type { ConnectionState, IpcClient } from '../ipc/client.js';
@@ -24,7 +25,6 @@ import type { TrayHost } from './systrayHost.js';
 
 /** Relative times ("5 min ago") are redrawn, and lease deadlines fetched again, this often. */
 export const REFRESH_EVERY_MS = 60_000;
-const NOTICE_MAX_CHARS = 90;
 
 export type TrayClient = Pick<IpcClient, 'call' | 'on' | 'onStateChange'>;
 
@@ -58,7 +58,7 @@ export class TrayController {
     this.options.client.onStateChange((connection) => this.onConnection(connection));
     const status = await this.options.client.call('status');
     if (!status.ok) return status;
-    this.state = withStatus(this.state, status.value);
+    this.state = withStatus(this.state, status.value, this.options.clock.now());
     this.scheduleRefresh();
     return { ok: true, value: undefined };
   }
@@ -104,7 +104,7 @@ export class TrayController {
         return;
       case 'sync-now': {
         const started = await client.call('sync.now', {});
-        if (started.ok && started.value.started.length === 0) this.notify('Nothing to sync: every account is syncing already or needs sign-in');
+        if (started.ok && started.value.started.length === 0) this.notify('Nothing to sync now (syncing already, or needs sign-in)');
         this.report('Sync now', started);
         break;
       }
@@ -113,13 +113,14 @@ export class TrayController {
         break;
       case 'purge-all': {
         const purged = await client.call('purge', { all: true, confirm: true });
-        if (purged.ok) this.notify(`Local data deleted (${purged.value.receiptIds.length} receipt${purged.value.receiptIds.length === 1 ? '' : 's'})`);
+        // The headline says the data is gone; the notice says what the purge left: its receipts.
+        if (purged.ok) this.notify(`Purge done: ${counted(purged.value.receiptIds.length, 'signed receipt')} kept (callvault receipts)`);
         this.report('Purge', purged);
         break;
       }
       case 'disconnect': {
         const disconnected = await client.call('accounts.disconnect', { account: action.accountKey, confirm: true });
-        if (disconnected.ok) this.notify('Account disconnected and its local data deleted (receipt kept)');
+        if (disconnected.ok) this.notify('Disconnected; local data deleted, receipt kept');
         this.report('Disconnect', disconnected);
         break;
       }
@@ -138,8 +139,8 @@ export class TrayController {
   }
 
   private notify(text: string): void {
-    const shown = text.length > NOTICE_MAX_CHARS ? `${text.slice(0, NOTICE_MAX_CHARS - 1)}…` : text;
-    this.update(withNotice(this.state, shown, this.options.clock.now()));
+    // The menu shortens it to its longest line.
+    this.update(withNotice(this.state, text, this.options.clock.now()));
     const notice = this.state.notice;
     if (notice) this.after(notice.until - this.options.clock.now(), () => this.render());
   }
@@ -168,7 +169,7 @@ export class TrayController {
       do {
         this.refreshAgain = false;
         const status = await this.options.client.call('status');
-        if (status.ok && !this.stopped) this.update(withStatus(this.state, status.value));
+        if (status.ok && !this.stopped) this.update(withStatus(this.state, status.value, this.options.clock.now()));
       } while (this.refreshAgain && !this.stopped);
       this.refreshing = null;
     })();

@@ -1,8 +1,11 @@
+import { dirname } from 'node:path';
+import { equalJitterDelay } from '../core/backoff.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Result } from '../core/result.js';
 import { connectIpc, describeClientError, type ClientError, type ConnectOptions, type IpcClient } from '../ipc/client.js';
+import { parseWords, usageLine } from '../platform/commandLine.js';
 import { hasDisplay } from '../platform/display.js';
-import { ipcEndpoint, type IpcEndpoint } from '../platform/instance.js';
+import { acquireLock, describeInstanceError, ipcEndpoint, type IpcEndpoint } from '../platform/instance.js';
 import { currentPathEnv, resolvePaths } from '../platform/paths.js';
 import { callvaultLaunch } from '../platform/serviceLaunch.js';
 import { TrayController } from './controller.js';
@@ -11,12 +14,14 @@ import { openHistory } from './openHistory.js';
 import { describeHostError, startSystrayHost, type HostError, type HostOptions, type TrayHost } from './systrayHost.js';
 
 // `callvault tray`: the tray icon, its own process and an IPC client like any viewer, so a tray
-// crash never touches the daemon. The daemon starts it once its socket listens, so the tray does
-// not wait for a daemon: run before one, it exits 3 and names the command that starts it. Once
-// connected it outlives daemon restarts: the icon turns grey and the client dials again.
+// crash never touches the daemon. It is started by the daemon (when the daemon has a display) or
+// by the desktop session (the XDG autostart entry `callvault service install` writes), which may
+// come before the daemon: so it waits for the daemon rather than failing, and shows the icon once
+// connected. Once connected it outlives daemon restarts: the icon turns grey and the client
+// dials again. One tray runs per runtime folder; a second one leaves the first alone.
 //
-// Exit codes: 0 Quit or a signal; 1 no display or no tray, or the connection ended for good;
-// 2 bad arguments; 3 the daemon is not running.
+// Exit codes: 0 Quit, a signal, or a tray is running already; 1 no display or no tray, or the
+// connection ended for good; 2 bad arguments.
 
 export interface TrayIo {
   platform: NodeJS.Platform;
@@ -30,35 +35,60 @@ export interface TrayIo {
   connect: (options: ConnectOptions) => Promise<Result<IpcClient, ClientError>>;
   startHost: (model: MenuModel, options: HostOptions) => Promise<Result<TrayHost, HostError>>;
   openHistory: () => boolean;
-  /** Called once the icon is up: resolves with the exit code when the process is asked to stop. */
+  /** Resolves with the exit code when the process is asked to stop (SIGINT, SIGTERM). */
   untilSignal: () => Promise<number>;
 }
 
 /** The icon must be up by then, so that a tray without a display ends within 5 s of starting. */
 export const READY_TIMEOUT_MS = 4000;
+/** The single-instance lock, beside the daemon's in the runtime folder. */
+export const TRAY_LOCK = 'tray.lock';
+/** Dialling a daemon that is not there yet: from a quarter second up to this, with jitter. */
+const WAIT_FIRST_MS = 250;
+const WAIT_MAX_MS = 5000;
 
-const USAGE = 'usage: callvault tray\n  Shows the callvault icon and menu in the system tray (the daemon must be running).\n';
 const NO_TRAY = 'the daemon keeps running without a tray';
 
 export async function runTray(argv: readonly string[], io: Partial<TrayIo> = {}): Promise<number> {
   const full = { ...defaultIo(io), ...io };
-  if (argv.includes('--help') || argv.includes('-h')) {
-    full.out(USAGE);
-    return 0;
-  }
-  if (argv.length > 0) {
-    full.err(USAGE);
+  const parsed = parseWords(argv, {}, false);
+  if (!parsed.ok) {
+    full.err(`${usageLine('tray', parsed.error)}\n`);
     return 2;
   }
   if (!hasDisplay(full.env, full.platform)) {
-    full.err(`callvault tray: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); ${NO_TRAY}\n`);
+    // Said before anything is dialled: whether a daemon runs is another matter.
+    full.err('callvault tray: no display (neither DISPLAY nor WAYLAND_DISPLAY is set): the tray shows only in a desktop session\n');
     return 1;
   }
+  const lock = await acquireLock(dirname(full.endpoint.tokenFile), TRAY_LOCK, { clock: full.clock });
+  if (!lock.ok) {
+    if (lock.error.kind === 'already-running') {
+      full.out(`callvault tray is already running${lock.error.pid === null ? '' : ` (pid ${lock.error.pid})`}; this one leaves it alone.\n`);
+      return 0;
+    }
+    full.err(`callvault tray: ${describeInstanceError(lock.error)}\n`);
+    return 1;
+  }
+  try {
+    return await showTray(full);
+  } finally {
+    lock.value.release();
+  }
+}
 
-  const connected = await full.connect({ ...full.endpoint, reconnect: true, clock: full.clock });
+async function showTray(full: TrayIo): Promise<number> {
+  const signalled = full.untilSignal();
+  const stop = new AbortController();
+  void signalled.then(() => stop.abort());
+  // The clock's timers do not hold the process open (a daemon's timers must not keep it from
+  // exiting); while nothing else runs, this does, so the tray waits instead of ending.
+  const holdOpen = setInterval(() => {}, 60_000);
+  const connected = await waitForDaemon(full, stop.signal).finally(() => clearInterval(holdOpen));
+  if (connected === null) return 0;
   if (!connected.ok) {
     full.err(`callvault tray: ${describeClientError(connected.error)}\n`);
-    return connected.error.kind === 'not-running' ? 3 : 1;
+    return 1;
   }
   const client = connected.value;
 
@@ -97,11 +127,32 @@ export async function runTray(argv: readonly string[], io: Partial<TrayIo> = {})
   });
   controller.attach(host.value);
 
-  const code = await Promise.race([finished, full.untilSignal()]);
+  const code = await Promise.race([finished, signalled]);
   controller.stop();
   await host.value.close();
   await client.close();
   return code;
+}
+
+/**
+ * Dials until the daemon answers. A daemon that is not running yet (the desktop session started
+ * before it) is waited for, said once; any other failure ends the wait. Null: stopped while waiting.
+ */
+async function waitForDaemon(full: TrayIo, stop: AbortSignal): Promise<Result<IpcClient, ClientError> | null> {
+  for (let attempt = 0; ; attempt++) {
+    const connected = await full.connect({ ...full.endpoint, reconnect: true, clock: full.clock });
+    if (stop.aborted) {
+      if (connected.ok) await connected.value.close();
+      return null;
+    }
+    if (connected.ok || connected.error.kind !== 'not-running') return connected;
+    if (attempt === 0) full.out('callvault tray: waiting for the daemon to start (callvault daemon, or at login: callvault service install)…\n');
+    try {
+      await full.clock.sleep(equalJitterDelay(attempt, WAIT_FIRST_MS, WAIT_MAX_MS), stop);
+    } catch {
+      return null;
+    }
+  }
 }
 
 function defaultIo(io: Partial<TrayIo>): TrayIo {

@@ -1,5 +1,6 @@
 import type { IconState } from './icons.js';
 import { armedTarget, CONFIRM_WINDOW_MS, type AccountView, type ArmTarget, type TrayState } from './state.js';
+import { counted } from '../core/words.js';
 import { ago, fromNow } from '../platform/timeWords.js';
 import type { KeyStatusView } from '../ipc/schemas.js';
 
@@ -43,7 +44,14 @@ export interface MenuModel {
 export const ACCOUNT_SLOTS = 5;
 
 export const QUIT_TOOLTIP = 'Closes this icon only: the callvault daemon keeps running and keeps deleting data whose lease runs out.';
-const ERROR_MAX_CHARS = 60;
+/**
+ * The longest title a line may have. The menu is as wide as its widest line, and the tray program
+ * (GTK) places a menu whose lines grew since it was last shown for its former width, so the growth
+ * spills past the screen's edge on that first showing: short lines keep that spill small, and a
+ * small screen (1024 px) holds the whole menu.
+ */
+export const MAX_TITLE_CHARS = 56;
+const ERROR_MAX_CHARS = MAX_TITLE_CHARS - 'Error: '.length;
 const AGAIN = `Click again within ${CONFIRM_WINDOW_MS / 1000} s to`;
 
 /** Accounts whose data is on this machine (or about to be). */
@@ -69,7 +77,8 @@ export interface Summary {
 }
 
 /** The one line that says how things are, and the icon that goes with it (most urgent first). */
-export function summarize(state: TrayState, now: number): Summary {
+export function summarize(state: TrayState, localNow: number): Summary {
+  const now = localNow + state.daemonOffsetMs;
   if (state.connection === 'reconnecting') return { icon: 'disconnected', headline: 'Daemon not running — reconnecting…' };
   const status = state.status;
   if (!status) return { icon: 'disconnected', headline: 'Connecting to the daemon…' };
@@ -108,7 +117,7 @@ const KEY_WORDS: Record<Exclude<KeyStatusView['state'], 'ready'>, string> = {
 };
 
 function item(key: string, title: string, options: Partial<Omit<MenuItemModel, 'key' | 'title'>> = {}): MenuItemModel {
-  return { key, title, tooltip: '', enabled: true, checked: false, hidden: false, separator: false, action: null, ...options };
+  return { key, title: shorten(title, MAX_TITLE_CHARS), tooltip: '', enabled: true, checked: false, hidden: false, separator: false, action: null, ...options };
 }
 
 function separator(key: string): MenuItemModel {
@@ -119,27 +128,38 @@ function info(key: string, title: string, hidden = false): MenuItemModel {
   return item(key, title, { enabled: false, hidden });
 }
 
+// The headline says "Local data deleted" once every account's data is gone; an account's own
+// line says how it went, not the same words again.
 const STATE_WORDS: Record<AccountView['state'], string> = {
   connecting: 'connecting',
   active: 'active',
-  'needs-auth': 'needs sign-in (run: callvault connect)',
+  'needs-auth': 'needs sign-in',
   wiping: 'deleting local data…',
-  wiped: 'local data deleted',
-  expired: 'lease expired, local data deleted',
+  wiped: 'deleted, receipt kept',
+  expired: 'expired, deleted',
 };
 
-function accountItems(state: TrayState, accounts: readonly AccountView[], now: number, slot: number): MenuItemModel[] {
+function accountItems(state: TrayState, accounts: readonly AccountView[], localNow: number, slot: number): MenuItemModel[] {
+  const now = localNow + state.daemonOffsetMs;
   const account = accounts[slot];
   const key = `account-${slot}`;
   if (!account) return [info(key, '', true), info(`${key}-detail`, '', true), item(`${key}-disconnect`, '', { hidden: true, enabled: false })];
   const progress = progressOf(state, account);
-  const lastSync = progress !== null ? `Syncing ${percent(progress)}` : account.lastSyncAt === null ? 'Never synced' : `Last sync ${ago(account.lastSyncAt, now)}`;
+  const lastSync =
+    account.state === 'needs-auth'
+      ? 'Sign in: callvault connect'
+      : progress !== null
+        ? `Syncing ${percent(progress)}`
+        : account.lastSyncAt === null
+          ? 'Not synced yet'
+          : `Last sync ${ago(account.lastSyncAt, now)}`;
   const lease = holdsData(account) && account.leaseDeadline !== null ? ` · data expires ${fromNow(account.leaseDeadline, now)}` : '';
-  const target = armedTarget(state, now);
+  const target = armedTarget(state, localNow);
   const confirming = target?.kind === 'disconnect' && target.accountKey === account.accountKey;
   return [
     info(key, `Zoom user ${account.zoomUserId} — ${STATE_WORDS[account.state]}`),
-    info(`${key}-detail`, `${lastSync}${lease}`),
+    // Sync times and a deadline mean nothing once the data is gone (the daemon keeps no sync time for it).
+    info(`${key}-detail`, `${lastSync}${lease}`, !holdsData(account)),
     item(`${key}-disconnect`, confirming ? `${AGAIN} disconnect and delete` : 'Disconnect and delete…', {
       tooltip: 'Revokes callvault at Zoom, then deletes this account’s local copy (a signed receipt is kept)',
       hidden: !holdsData(account),
@@ -148,11 +168,16 @@ function accountItems(state: TrayState, accounts: readonly AccountView[], now: n
   ];
 }
 
+/** Accounts that hold data first (what the menu can act on), then those whose data is gone; each group in the daemon's order. */
+function byRelevance(accounts: readonly AccountView[]): AccountView[] {
+  return [...accounts.filter(holdsData), ...accounts.filter((a) => !holdsData(a))];
+}
+
 export function buildMenu(state: TrayState, now: number): MenuModel {
   const { icon, headline } = summarize(state, now);
   const status = state.connection === 'connected' ? state.status : null;
   const connected = status !== null;
-  const accounts = status?.accounts ?? [];
+  const accounts = byRelevance(status?.accounts ?? []);
   const notice = state.notice && now < state.notice.until ? state.notice.text : null;
   const confirmingPurge = armedTarget(state, now)?.kind === 'purge-all';
   const slots = Array.from({ length: ACCOUNT_SLOTS }, (_, slot) => accountItems(state, accounts, now, slot)).flat();
@@ -179,7 +204,7 @@ export function buildMenu(state: TrayState, now: number): MenuModel {
       separator('sep-sync'),
       info('accounts-none', 'No Zoom account connected (run: callvault connect)', accounts.length > 0 || !connected),
       ...slots,
-      info('accounts-more', `…and ${overflow} more accounts (run: callvault status)`, overflow <= 0),
+      info('accounts-more', `…and ${counted(overflow, 'more account')} (run: callvault status)`, overflow <= 0),
       separator('sep-accounts'),
       item('purge-all', confirmingPurge ? `${AGAIN} delete everything` : 'Purge all local data…', {
         tooltip: 'Deletes every account’s local copy now; a signed receipt is kept for each',

@@ -14,6 +14,11 @@ export interface TrayState {
   connection: 'connected' | 'reconnecting';
   /** null until the first `status` answer. */
   status: DaemonStatus | null;
+  /**
+   * The daemon's trusted clock minus this process's clock, from the latest status: times the daemon
+   * gives (sync times, lease deadlines) are shown against the daemon's clock, which decides leases.
+   */
+  daemonOffsetMs: number;
   /** Latest sync.progress per account (0..1): newer than the status between refreshes. */
   progress: Readonly<Record<string, number>>;
   /** A destructive item clicked once: the next click within the window confirms it. */
@@ -35,14 +40,15 @@ export type TrayTopic = (typeof TRAY_TOPICS)[number];
 export const REFRESH_TOPICS: ReadonlySet<TrayTopic> = new Set(['sync.done', 'data.wiped', 'lease.warning', 'account.connected']);
 
 export function initialState(): TrayState {
-  return { connection: 'connected', status: null, progress: {}, armed: null, notice: null };
+  return { connection: 'connected', status: null, daemonOffsetMs: 0, armed: null, notice: null, progress: {} };
 }
 
-export function withStatus(state: TrayState, status: DaemonStatus): TrayState {
+/** `receivedAt`: this process's clock when the answer came (absent: the two clocks are taken to agree). */
+export function withStatus(state: TrayState, status: DaemonStatus, receivedAt?: number): TrayState {
   // Progress from events survives only for accounts the daemon still reports as syncing.
   const syncing = new Set(status.accounts.filter((a) => a.syncing !== null).map((a) => a.accountKey));
   const progress = Object.fromEntries(Object.entries(state.progress).filter(([key]) => syncing.has(key)));
-  return { ...state, status, progress };
+  return { ...state, status, progress, daemonOffsetMs: receivedAt === undefined ? 0 : status.serverTime - receivedAt };
 }
 
 export function withEvent<T extends TrayTopic>(state: TrayState, topic: T, data: EventDataOf<T>): TrayState {

@@ -42,6 +42,16 @@ export class CliRunner {
     return this.runCommand('script', ['--quiet', '--return', '--command', command, '/dev/null']);
   }
 
+  /**
+   * Starts the CLI inside a pseudo-terminal and keeps its input open: what the test writes to
+   * `child.stdin` is typed on the terminal (`\x03` is Ctrl-C).
+   */
+  startOnTerminal(...args: string[]): RunningCli {
+    const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    return new RunningCli(child, this.stderrLog);
+  }
+
   /** Starts a long-running command (`watch`); the caller ends it by its pid. */
   start(...args: string[]): RunningCli {
     const child = spawn(process.execPath, [BIN, ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -146,5 +156,3 @@ export async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 20_00
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-/** util-linux `script` gives a child a pseudo-terminal; without it the terminal case is skipped. */

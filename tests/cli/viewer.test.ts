@@ -101,7 +101,13 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     const recordings = value(await ipc.call('recordings.list', { limit: 5 }));
     const recordingTable = await cli.run('recordings', '--limit', '5');
     expect(recordingTable.code).toBe(0);
-    expect(parseTable(recordingTable.stdout, 'START').map((r) => r.FILES)).toEqual(recordings.items.map((r) => String(r.files.length)));
+    const recordingRows = parseTable(recordingTable.stdout, 'START');
+    expect(recordingRows.map((r) => r.FILES)).toEqual(recordings.items.map((r) => String(r.files.length)));
+    // The meeting's UUID, so that `callvault meeting <uuid>` is the next step.
+    expect(recordingRows.map((r) => r.UUID)).toEqual(recordings.items.map((r) => r.meetingUuid));
+    const recorded = await cli.run('meeting', recordingRows[0]!.UUID!);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stdout.split('\n')[0]).toBe(recordings.items[0]!.topic);
 
     for (const [command, page] of [
       ['meetings', meetings],
@@ -203,8 +209,13 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     try {
       await watch.waitForOutput(/Watching daemon events/);
       value(await ipc.call('sync.now', { account: keys.a }));
-      await watch.waitForOutput(new RegExp(`sync\\.done\\s+accountKey=${keys.a}`));
-      expect(watch.stdout).toMatch(new RegExp(`sync\\.progress\\s+accountKey=${keys.a} resource=\\w+ progress=`));
+      await watch.waitForOutput(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${keys.a}  synced: \\d+ meetings?, `, 'm'));
+      const progress = watch.stdout.split('\n').filter((line) => line.includes(`${keys.a}  syncing `));
+      expect(progress.length).toBeGreaterThan(0);
+      for (const line of progress) expect(line).toMatch(/^\d\d:\d\d:\d\d  \S+  syncing \d{1,3}% \((meetings|recordings|calls)\)$/);
+      // One line per step: no line says what the one before it said.
+      const said = progress.map((line) => line.slice(10));
+      expect(said.filter((text, i) => text === said[i - 1])).toEqual([]);
       watch.child.kill('SIGINT');
       expect(await watch.exitWithin(10_000)).toBe(0);
     } finally {
@@ -239,8 +250,7 @@ describe('callvault viewer commands (child processes against a child daemon)', (
 
     const unknownFlag = await cli.run('meetings', '--sinse', '7d');
     expect(unknownFlag.code).toBe(2);
-    expect(unknownFlag.stderr).toContain('--sinse');
-    expect(unknownFlag.stderr).toContain('usage: callvault meetings');
+    expect(unknownFlag.stderr).toBe('callvault meetings: unknown option --sinse. See: callvault help meetings\n');
 
     const badSince = await cli.run('meetings', '--since', 'last tuesday');
     expect(badSince.code).toBe(2);
@@ -289,6 +299,25 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     } finally {
       empty.remove();
     }
+  });
+
+  describeWith('script', 'purge on a terminal', () => {
+    it('Ctrl-C at the question prints "Cancelled.", exits 1, deletes nothing', async () => {
+      const purge = cli.startOnTerminal('purge', '--account', keys.b);
+      try {
+        await purge.waitForOutput(/Type 'delete' to confirm: /);
+        purge.child.stdin?.write('\x03');
+        expect(await purge.exitWithin(10_000)).toBe(1);
+      } finally {
+        purge.kill();
+      }
+      expect(purge.stdout).toMatch(/\r?\nCancelled\.\r?\n/);
+      expect(purge.stdout + purge.stderr).not.toMatch(/Error|\n\s+at /);
+      // Nothing deleted: the data key is still held (no file shows the canary: the vault is encrypted).
+      expect(home.holdsDataKey(keys.b)).toBe(true);
+      expect(value(await ipc.call('meetings.list', { account: keys.b, limit: 1 })).items).toHaveLength(1);
+      expect(value(await ipc.call('receipts.list', {})).receipts).toEqual([]);
+    });
   });
 
   it('purge without --yes on a non-terminal refuses (2) and deletes nothing; with --yes it deletes and prints the receipt, which receipts lists', async () => {
@@ -346,6 +375,10 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     expect(home.filesContaining(user.canaries[0]!)).toEqual([]);
     const receipts = value(await ipc.call('receipts.list', { account: keys.c })).receipts;
     expect(receipts).toEqual([expect.objectContaining({ id: receiptId, reason: 'disconnect', verified: true })]);
+    // Newest first, like every list: the disconnect's receipt, then the purge's.
+    const listed = parseTable((await cli.run('receipts')).stdout, 'COMPLETED');
+    expect(listed.map((r) => r.REASON)).toEqual(['disconnect', 'user-purge']);
+    expect(listed[0]?.ID).toBe(receiptId);
   });
 
   it('after the whole session: no Zoom content or token in anything the CLI wrote to stderr, nor in the daemon log', async () => {

@@ -60,6 +60,52 @@ describe('daemon', () => {
     await c.close();
   });
 
+  it('pages a search of every account with its cursor: each hit once, in the order of one big page; a cursor of other words or another list is refused', async () => {
+    h = await InProcessDaemon.start();
+    const c = await client(h.home);
+    const [first, second] = h.sim.admin.users();
+    const a = await connectAccount(c, h.sim, first!.userId);
+    const b = await connectAccount(c, h.sim, second!.userId);
+    expect((await syncAndWait(c, a)).error).toBeNull();
+    expect((await syncAndWait(c, b)).error).toBeNull();
+    // The commonest word of the topics: a search with hits in both vaults.
+    const all = await c.call('meetings.list', { limit: 500 });
+    const counts = new Map<string, number>();
+    for (const m of all.ok ? all.value.items : []) for (const w of m.topic.toLowerCase().split(/[^a-z]+/)) if (w.length > 3) counts.set(w, (counts.get(w) ?? 0) + 1);
+    const [q] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0]!;
+    const whole = await c.call('search', { q, limit: 200 });
+    if (!whole.ok) throw new Error(whole.error.message);
+    expect(whole.value.hits.length).toBeGreaterThan(6);
+    expect(whole.value.hits.length).toBeLessThan(200);
+    expect(new Set(whole.value.hits.map((hit) => hit.accountKey))).toEqual(new Set([a, b]));
+    const paged: typeof whole.value.hits = [];
+    let cursor: string | undefined;
+    for (let pages = 0; ; pages++) {
+      expect(pages).toBeLessThan(100);
+      const page = await c.call('search', { q, limit: 3, cursor });
+      if (!page.ok) throw new Error(page.error.message);
+      expect(page.value.omitted).toEqual([]);
+      paged.push(...page.value.hits);
+      if (page.value.nextCursor === null) break;
+      cursor = page.value.nextCursor;
+    }
+    expect(paged).toEqual(whole.value.hits);
+    expect(new Set(paged.map((hit) => `${hit.accountKey}|${hit.kind}|${hit.ref}|${hit.time}`)).size).toBe(paged.length);
+    // One account's search pages too, and its cursor names it.
+    const ofA = await c.call('search', { q, account: a, limit: 1 });
+    const cursorOfA = ofA.ok ? ofA.value.nextCursor : null;
+    if (cursorOfA) {
+      const next = await c.call('search', { q, cursor: cursorOfA });
+      expect(next.ok && next.value.hits.every((hit) => hit.accountKey === a)).toBe(true);
+      expect(await c.call('search', { q, account: b, cursor: cursorOfA })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    const firstPage = await c.call('search', { q, limit: 1 });
+    const cursorOfQ = firstPage.ok ? firstPage.value.nextCursor! : '';
+    expect(await c.call('search', { q: `${q} other`, cursor: cursorOfQ })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: 'cursor is not one this search (these words) gave out' } });
+    expect(await c.call('meetings.list', { cursor: cursorOfQ })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    await c.close();
+  });
+
   it('status shows each change at once, though it is kept as JSON between changes', async () => {
     h = await InProcessDaemon.start();
     const [first] = h.sim.admin.users();

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,6 +22,33 @@ function cli(home: string, ...args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 30_000 });
 }
 
+/** What a vendor does with the demo relay's settings: sign webhooks as Zoom does, from outside the demo. */
+async function sendsSignedWebhooksFromOutside(home: string, out: string): Promise<void> {
+  const file = join(home, 'relay.json');
+  expect(out).toContain(`webhook secret, admin token and port: ${file}`);
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  const relay = JSON.parse(readFileSync(file, 'utf8')) as { url: string; port: number; webhookUrl: string; webhookSecretToken: string; adminToken: string };
+  expect(relay.webhookUrl).toBe(`http://127.0.0.1:${relay.port}/zoom/webhook`);
+
+  // Zoom's scheme: x-zm-signature = v0= + hex HMAC-SHA256(secret token, `v0:{timestamp}:{raw body}`).
+  const post = (body: string, secret: string, timestamp = String(Math.floor(Date.now() / 1000))): Promise<Response> =>
+    fetch(relay.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': timestamp, 'x-zm-signature': `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}` },
+      body,
+    });
+  const plainToken = 'vendor-check-1';
+  const validation = JSON.stringify({ event: 'endpoint.url_validation', payload: { plainToken }, event_ts: Date.now() });
+  const answer = await post(validation, relay.webhookSecretToken);
+  expect(answer.status).toBe(200);
+  expect(await answer.json()).toEqual({ plainToken, encryptedToken: createHmac('sha256', relay.webhookSecretToken).update(plainToken).digest('hex') });
+  // The relay checks the signature: a wrong secret is refused.
+  expect((await post(validation.replace('check-1', 'check-2'), 'not-the-secret')).status).toBe(401);
+  // The admin token opens the compliance ledger.
+  const pending = await fetch(`${relay.url}/v1/compliance?status=pending`, { headers: { authorization: `Bearer ${relay.adminToken}` } });
+  expect(pending.status).toBe(200);
+}
+
 describe('the demo (npm start)', () => {
   let home: string;
   let demo: ChildProcess | null = null;
@@ -32,7 +60,7 @@ describe('the demo (npm start)', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('reaches "synced", answers the CLI, tells the deauthorization story, and Ctrl-C leaves no process behind', async () => {
+  it('reaches "synced", answers the CLI through the pasted alias, takes webhooks signed from outside, tells the deauthorization story, and Ctrl-C leaves no process behind', async () => {
     home = mkdtempSync(join(tmpdir(), 'cv-demo-'));
     const env: NodeJS.ProcessEnv = { ...process.env, CALLVAULT_HOME: home };
     // No display: the demo must work on a headless machine (the tray is not started).
@@ -55,6 +83,15 @@ describe('the demo (npm start)', () => {
     const daemonPid = parsed.pid;
     expect(alive(daemonPid)).toBe(true);
     await waitFor(() => cli(home, 'status', '--json').stdout.includes('"state": "online"'), 20_000, 200);
+
+    // The two lines the demo says to paste make `callvault` work in a second terminal.
+    const paste = /paste these two lines first:\n\n {2}(.+)\n {2}(.+)\n/.exec(out);
+    expect(paste, out).not.toBeNull();
+    const pasted = spawnSync('bash', ['-O', 'expand_aliases', '-c', `${paste![1]}\n${paste![2]}\ncallvault status --json`], { env: { PATH: process.env.PATH, HOME: home }, encoding: 'utf8', timeout: 30_000 });
+    expect(pasted.status, pasted.stderr).toBe(0);
+    expect((JSON.parse(pasted.stdout) as { pid: number }).pid).toBe(daemonPid);
+
+    await sendsSignedWebhooksFromOutside(home, out);
 
     const meetings = cli(home, 'meetings', '--limit', '3');
     expect(meetings.status).toBe(0);

@@ -59,7 +59,18 @@ describe('the lease, while the daemon runs', () => {
     expect(warnings).toEqual([]);
     await clock.advance(MINUTE);
     await settle(c);
-    expect(warnings).toEqual([{ accountKey: a, leaseDeadline: deadlineA }]);
+    expect(warnings).toEqual([{ accountKey: a, leaseDeadline: deadlineA, timeLeftMs: DAY_MS }]);
+    // A viewer that connects after the moment is told too, and status says so by the daemon's clock.
+    const late = await client(h.home);
+    cleanups.push(() => late.close());
+    const lateWarnings = await collect(late, 'lease.warning');
+    await waitFor(() => lateWarnings.length > 0);
+    expect(lateWarnings).toEqual([{ accountKey: a, leaseDeadline: deadlineA, timeLeftMs: expect.any(Number) }]);
+    const warned = await c.call('status');
+    if (!warned.ok) throw new Error('status');
+    const statusOf = (key: string) => warned.value.accounts.find((x) => x.accountKey === key);
+    expect(statusOf(a)).toMatchObject({ leaseDeadline: deadlineA, leaseTimeLeftMs: deadlineA - warned.value.serverTime, leaseWarning: true });
+    expect(statusOf(b)).toMatchObject({ leaseDeadline: deadlineB, leaseTimeLeftMs: deadlineB - warned.value.serverTime, leaseWarning: false });
 
     // The minutes around the deadline: served until it, wiped by the first check after it.
     clock.jumpTo(deadlineA - 150_000);
@@ -67,6 +78,11 @@ describe('the lease, while the daemon runs', () => {
     const before = await c.call('meetings.list', { account: a, limit: 5 });
     expect(before.ok && before.value.items.length).toBe(5);
     const uuidOfA = before.ok ? before.value.items[0]!.uuid : '';
+    // Cursors given out before the wipe: one of A's list, one of the list of every account.
+    const cursorOfA = before.ok ? before.value.nextCursor : null;
+    const all = await c.call('meetings.list', { limit: 5 });
+    const cursorOfAll = all.ok ? all.value.nextCursor : null;
+    expect(cursorOfA && cursorOfAll).toBeTruthy();
     const found = await c.call('search', { q: userA.canaries[0]! });
     expect(found.ok && found.value.hits.length).toBeGreaterThan(0);
     await settle(c);
@@ -86,9 +102,17 @@ describe('the lease, while the daemon runs', () => {
     }
     expect(await c.call('search', { q: userA.canaries[0]!, account: a })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
     expect(await c.call('meetings.get', { uuid: uuidOfA })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    expect(await c.call('search', { q: userA.canaries[0]! })).toEqual({ ok: true, value: { hits: [] } });
+    expect(await c.call('search', { q: userA.canaries[0]! })).toEqual({ ok: true, value: { hits: [], nextCursor: null, omitted: [] } });
     const merged = await c.call('meetings.list', { limit: 500 });
     expect(merged.ok && new Set(merged.value.items.map((m) => m.accountKey))).toEqual(new Set([b]));
+    // Through the old cursors: A's own is answered WIPED, naming no account in the request; the
+    // one over every account goes on with B and says A was left out.
+    expect(await c.call('meetings.list', { cursor: cursorOfA! })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
+    const resumed = await c.call('meetings.list', { cursor: cursorOfAll! });
+    expect(resumed.ok && resumed.value.omitted).toEqual([{ accountKey: a, code: 'WIPED' }]);
+    expect(resumed.ok && new Set(resumed.value.items.map((m) => m.accountKey))).toEqual(new Set([b]));
+    // Purging A again answers the receipt of the wipe that happened, not a second deletion.
+    expect(await c.call('purge', { account: a, confirm: true })).toEqual({ ok: true, value: { receiptIds: [wiped[0]!.receiptId] } });
     expectNoTraceOf(h.home, h.sim, userA, a);
     expect(warnings).toHaveLength(1);
 
@@ -96,16 +120,22 @@ describe('the lease, while the daemon runs', () => {
     expectHeldEncrypted(h.home, h.sim, userB, b);
     const foundB = await c.call('search', { q: userB.canaries[0]! });
     expect(foundB.ok && foundB.value.hits.length).toBeGreaterThan(0);
+    const pageOne = await c.call('meetings.list', { limit: 1 });
+    const cursorOverB = pageOne.ok ? pageOne.value.nextCursor : null;
     clock.jumpTo(deadlineB);
     expect(await c.call('meetings.list', { account: b, limit: 5 })).toMatchObject({ ok: false, error: { code: 'EXPIRED' } });
     const none = await c.call('meetings.list', { limit: 500 });
     expect(none.ok && none.value.items).toEqual([]);
-    expect(await c.call('search', { q: userB.canaries[0]! })).toEqual({ ok: true, value: { hits: [] } });
+    // A read of every account that was under way when B's lease ran out says B was left out.
+    const goingOn = await c.call('meetings.list', { cursor: cursorOverB! });
+    expect(goingOn.ok && goingOn.value).toEqual({ items: [], nextCursor: null, omitted: [{ accountKey: b, code: expect.stringMatching(/^(EXPIRED|WIPED)$/) }] });
+    expect(await c.call('search', { q: userB.canaries[0]! })).toMatchObject({ ok: true, value: { hits: [], nextCursor: null } });
     await waitFor(() => wiped.length > 1);
     expect(wiped[1]).toMatchObject({ accountKey: b, reason: 'lease-expired' });
+    // Newest first.
     expect((await expectReceiptsVerify(c)).map((r) => [r.zoomUserId, r.reason])).toEqual([
-      [userA.userId, 'lease-expired'],
       [userB.userId, 'lease-expired'],
+      [userA.userId, 'lease-expired'],
     ]);
     expectNoTraceOf(h.home, h.sim, userB, b);
   });

@@ -36,7 +36,7 @@ describe('the lease, while no daemon runs', () => {
     const merged = await c.call('meetings.list', { limit: 500 });
     expect(merged.ok && merged.value.items.length).toBeGreaterThan(0);
     expect(merged.ok && merged.value.items.filter((m) => m.accountKey !== b)).toEqual([]);
-    expect(await c.call('search', { q: userA.canaries[0]! })).toEqual({ ok: true, value: { hits: [] } });
+    expect(await c.call('search', { q: userA.canaries[0]! })).toEqual({ ok: true, value: { hits: [], nextCursor: null, omitted: [] } });
     expectNoTraceOf(h.home, h.sim, userA, a);
     // The child's own log lines come after the first daemon's last one.
     const messages = logLines(h.home).map((line) => line.msg);
@@ -49,12 +49,13 @@ describe('the lease, while no daemon runs', () => {
     const listed = await runCallvault(h.home, 'receipts', '--json');
     expect(listed.code).toBe(0);
     const receipts = (JSON.parse(listed.stdout) as { receipts: ReceiptView[] }).receipts;
+    // Newest first: the purge, then the wipe at start.
     expect(receipts.map((r) => [r.zoomUserId, r.reason, r.verified])).toEqual([
-      [userA.userId, 'lease-expired', true],
       [userB.userId, 'user-purge', true],
+      [userA.userId, 'lease-expired', true],
     ]);
     const table = await runCallvault(h.home, 'receipts');
-    expect(table.stdout).toMatch(/lease-expired[\s\S]*user-purge/);
+    expect(table.stdout).toMatch(/user-purge[\s\S]*lease-expired/);
     expect(await expectReceiptsVerify(c)).toHaveLength(2);
     expectNoTraceOf(h.home, h.sim, userB, b);
     await c.close();

@@ -199,9 +199,9 @@ export class ChildDaemon {
     return this.child.pid;
   }
 
-  /** Spawns the daemon and waits for its "running" line (printed once the socket serves). */
-  static async start(home: Home): Promise<ChildDaemon> {
-    const daemon = new ChildDaemon(home);
+  /** Spawns the daemon (with `env` over this process's) and waits for its "running" line (printed once the socket serves). */
+  static async start(home: Home, env: NodeJS.ProcessEnv = {}): Promise<ChildDaemon> {
+    const daemon = new ChildDaemon(home, spawnDaemon(home, env));
     const deadline = Date.now() + 20_000;
     while (!daemon.stdout.includes(RUNNING_LINE)) {
       if (!daemon.running || Date.now() > deadline) {

@@ -46,11 +46,11 @@ describe('IPC client', () => {
 
   it('refuses a daemon of another protocol major', async () => {
     runtime = tempRuntime();
-    const server = await fakeDaemon(runtime.socketPath, ({ id }) => ({ id, result: { protocol: 2, daemonVersion: '9', serverTime: 0 } }));
+    const server = await fakeDaemon(runtime.socketPath, ({ id }) => ({ jsonrpc: '2.0', id, result: { protocol: 3, daemonVersion: '9', serverTime: 0 } }));
     cleanups.push(() => new Promise((resolve) => server.close(resolve)));
     writeFileSync(runtime.tokenFile, 'token\n');
     const connected = await connectIpc({ socketPath: runtime.socketPath, tokenFile: runtime.tokenFile });
-    expect(connected).toEqual(err({ kind: 'protocol-mismatch', expected: 1, actual: 2 }));
+    expect(connected).toEqual(err({ kind: 'protocol-mismatch', expected: 2, actual: 3 }));
   });
 
   it('gives up on a daemon that does not answer hello', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { err, ok } from '../../src/core/result.js';
-import { checkShape, encodeFrame, FrameDecoder, parseFrame } from '../../src/ipc/frames.js';
+import { checkShape, FrameDecoder, frameOf, parseFrame } from '../../src/ipc/frames.js';
 
 const MiB = 1024 * 1024;
 
@@ -46,7 +46,7 @@ describe('frames', () => {
     expect(parseFrame(Buffer.from('{"id":1}'))).toEqual(ok({ id: 1 }));
     expect(parseFrame(Buffer.from('{"id":'))).toEqual(err('not-json'));
     expect(parseFrame(Buffer.from([0x22, 0xff, 0x22]))).toEqual(err('not-json'));
-    const frame = encodeFrame({ text: 'line one\nline two\u2028' });
+    const frame = frameOf(JSON.stringify({ text: 'line one\nline two\u2028' }));
     expect(frame.indexOf(0x0a)).toBe(frame.length - 1);
     expect(parseFrame(frame.subarray(0, -1))).toEqual(ok({ text: 'line one\nline two\u2028' }));
   });

@@ -43,7 +43,7 @@ export const sampleMeeting = {
   source: 'meetings' as const,
 };
 
-const emptyPage = { items: [], nextCursor: null };
+const emptyPage = { items: [], nextCursor: null, omitted: [] };
 
 /** Handlers that answer with fixed, schema-valid values; tests override the ones they study. */
 export function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
@@ -53,6 +53,7 @@ export function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     protocol: PROTOCOL_VERSION,
     pid: process.pid,
     startedAt: Date.UTC(2026, 0, 15),
+    serverTime: Date.UTC(2026, 0, 15, 1),
     devicePublicKey: null,
     deviceId: 'device-test',
     link: { state: 'disabled', since: null },
@@ -65,11 +66,11 @@ export function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     'accounts.list': () => answer({ accounts: [] }),
     'accounts.connect': () => answer({ loginId: 'login-1', url: 'http://127.0.0.1:1/authorize' }),
     'accounts.disconnect': () => answer({ receiptId: 'r-1' }),
-    'meetings.list': (params) => answer({ items: [sampleMeeting].slice(0, params.limit), nextCursor: null }),
+    'meetings.list': (params) => answer({ items: [sampleMeeting].slice(0, params.limit), nextCursor: null, omitted: [] }),
     'meetings.get': () => answer({ ...sampleMeeting, participants: [] }),
     'calls.list': () => answer(emptyPage),
     'recordings.list': () => answer(emptyPage),
-    search: () => answer({ hits: [] }),
+    search: () => answer({ hits: [], nextCursor: null, omitted: [] }),
     'sync.now': () => answer({ started: [ACCOUNT] }),
     'sync.pause': (params) => answer({ paused: params.paused }),
     purge: () => answer({ receiptIds: ['r-2'] }),
@@ -96,16 +97,29 @@ export function readToken(runtime: IpcEndpoint): string {
   return readFileSync(runtime.tokenFile, 'utf8').trim();
 }
 
+/** A JSON-RPC 2.0 message as it crosses the wire (one element of a frame). */
 export interface WireMessage {
+  jsonrpc?: string;
   id?: string | number | null;
   result?: unknown;
-  error?: { code: string; message: string };
-  event?: string;
-  data?: unknown;
+  error?: { code: number; message: string; data?: { code: string; limit?: { name: string; value: number } } };
+  method?: string;
+  params?: unknown;
+}
+
+/** A JSON-RPC 2.0 request. */
+export function rpc(id: string | number | null, method: string, params?: unknown): Record<string, unknown> {
+  return params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+}
+
+/** The error a server answers: its message, our code, and the numeric code. */
+export function rpcError(id: string | number | null, code: string, numeric: number, message: string): WireMessage {
+  return { jsonrpc: '2.0', id, error: { code: numeric, message, data: { code } } };
 }
 
 /** A raw socket speaking the wire format by hand, to send what the typed client never would. */
 export class RawClient {
+  /** Every frame received, parsed (a batch's answer is an array). */
   readonly messages: WireMessage[] = [];
   readonly closed: Promise<void>;
   private buffer = '';
@@ -140,7 +154,7 @@ export class RawClient {
 
   static async authenticated(runtime: IpcEndpoint): Promise<RawClient> {
     const raw = await RawClient.open(runtime.socketPath);
-    raw.send({ id: 'hello', method: 'hello', params: { token: readToken(runtime), protocol: PROTOCOL_VERSION } });
+    raw.send(rpc('hello', 'hello', { token: readToken(runtime), protocol: PROTOCOL_VERSION }));
     const [answer] = await raw.waitFor(1);
     if (!answer || answer.error) throw new Error(`hello failed: ${JSON.stringify(answer)}`);
     raw.messages.length = 0;

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { indexMethods, METHODS, TOPICS } from '../../src/ipc/protocol.js';
-import { renderProtocolDocs } from '../../src/ipc/protocolDocs.js';
+import { indexMethods, METHODS } from '../../src/ipc/protocol.js';
 import { createRouter, type Handlers } from '../../src/ipc/router.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { fakeHandlers } from './helpers.js';
 
 describe('method table', () => {
   it('fails loudly when a name is registered twice', () => {
-    const def = { name: 'status', params: z.object({}), result: z.object({}), access: 'read' as const, summary: '' };
+    const def = { name: 'status', params: z.object({}), result: z.object({}), access: 'read' as const, summary: '', errors: [] };
     expect(() => indexMethods([def, { ...def }])).toThrow('IPC method "status" is registered twice');
   });
 
@@ -19,12 +18,5 @@ describe('method table', () => {
 
   it('holds no prototype names', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(METHODS.has(name)).toBe(false);
-  });
-
-  it('generates docs naming every method, its access, and every event topic', () => {
-    const docs = renderProtocolDocs();
-    for (const def of METHODS.values()) expect(docs).toContain(`### \`${def.name}\` (${def.access})`);
-    for (const topic of TOPICS) expect(docs).toContain(`### \`${topic}\``);
-    expect(docs).toContain('"maximum": 500');
   });
 });

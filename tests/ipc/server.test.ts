@@ -10,7 +10,7 @@ import type { IpcServer } from '../../src/ipc/server.js';
 import { startIpcServer } from '../../src/ipc/server.js';
 import type { CallContext } from '../../src/ipc/router.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { ACCOUNT, fakeHandlers, RawClient, readToken, startTestServer, tempRuntime, type TempRuntime } from './helpers.js';
+import { ACCOUNT, fakeHandlers, RawClient, readToken, rpc, rpcError, startTestServer, tempRuntime, type TempRuntime } from './helpers.js';
 
 /** Resolves once `condition` holds, checking after each turn of the event loop. */
 async function until(condition: () => boolean): Promise<void> {
@@ -62,16 +62,16 @@ describe('IPC server and typed client', () => {
         handlers: fakeHandlers({
           'meetings.list': async (params) => {
             seen.push(params.limit);
-            return ok({ items: [], nextCursor: null });
+            return ok({ items: [], nextCursor: null, omitted: [] });
           },
         }),
       });
       const viewer = await client();
-      expect(viewer.daemon).toMatchObject({ protocol: 1, daemonVersion: '0.1.0-test' });
+      expect(viewer.daemon).toMatchObject({ protocol: 2, daemonVersion: '0.1.0-test' });
 
       const status = await viewer.call('status');
       expect(status.ok && status.value.pid).toBe(process.pid);
-      expect(await viewer.call('meetings.list')).toEqual(ok({ items: [], nextCursor: null }));
+      expect(await viewer.call('meetings.list')).toEqual(ok({ items: [], nextCursor: null, omitted: [] }));
       await viewer.call('meetings.list', { limit: 7, account: ACCOUNT });
       expect(seen).toEqual([50, 7]);
       expect(await viewer.call('sync.pause', { paused: true })).toEqual(ok({ paused: true }));
@@ -97,7 +97,7 @@ describe('IPC server and typed client', () => {
       expect(bEvents).toEqual([{ accountKey: ACCOUNT, resource: 'meetings', count: 2 }]);
 
       // Frames on one socket arrive in order: once the answer is in, any event would have been too.
-      silent.send({ id: 9, method: 'status', params: {} });
+      silent.send(rpc(9, 'status', {}));
       await silent.waitFor(1);
       expect(silent.messages.map((m) => m.id)).toEqual([9]);
 
@@ -119,20 +119,22 @@ describe('IPC server and typed client', () => {
       });
       const token = readToken(runtime);
       const attempts: unknown[] = [
-        { id: 1, method: 'status', params: {} },
-        { id: 2, method: 'hello', params: { token: 'x'.repeat(43), protocol: 1 } },
-        { id: 3, method: 'hello', params: { token: `${token}x`, protocol: 1 } },
-        { id: 4, method: 'hello', params: { protocol: 1 } },
-        { id: 5, method: 'hello', params: { token, protocol: 2 } },
+        rpc(1, 'status', {}),
+        rpc(2, 'hello', { token: 'x'.repeat(43), protocol: 2 }),
+        rpc(3, 'hello', { token: `${token}x`, protocol: 2 }),
+        rpc(4, 'hello', { protocol: 2 }),
+        rpc(5, 'hello', { token, protocol: 1 }),
+        { id: 6, method: 'hello', params: { token, protocol: 2 } },
+        [rpc(7, 'hello', { token, protocol: 2 })],
         'not even json',
       ];
       for (const attempt of attempts) {
         const socket = track(await RawClient.open(runtime.socketPath));
         socket.write(typeof attempt === 'string' ? `${attempt}\n` : `${JSON.stringify(attempt)}\n`);
-        socket.send({ id: 99, method: 'status', params: {} });
+        socket.send(rpc(99, 'status', {}));
         await socket.closed;
         expect(socket.messages).toHaveLength(1);
-        expect(socket.messages[0]?.error?.code).toBe('UNAUTHORIZED');
+        expect(socket.messages[0]?.error).toMatchObject({ code: -32001, data: { code: 'UNAUTHORIZED' } });
       }
       expect(calls).toBe(0);
 
@@ -145,10 +147,10 @@ describe('IPC server and typed client', () => {
       await start();
       const socket = await raw();
       const names = ['nope', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', ''];
-      for (const [i, name] of names.entries()) socket.send({ id: i, method: name, params: {} });
+      for (const [i, name] of names.entries()) socket.send(rpc(i, name, {}));
       const unknown = await socket.waitFor(names.length);
       for (const [i, name] of names.entries()) {
-        expect(unknown[i]).toEqual({ id: i, error: { code: 'BAD_REQUEST', message: `unknown method ${JSON.stringify(name)}` } });
+        expect(unknown[i]).toEqual(rpcError(i, 'BAD_REQUEST', -32601, `unknown method ${JSON.stringify(name)}`));
       }
       socket.messages.length = 0;
 
@@ -167,32 +169,62 @@ describe('IPC server and typed client', () => {
         [{ method: 'subscribe', params: { topics: ['nope'] } }, /topics\.0: Invalid option/],
         [{ method: 'meetings.get', params: {} }, /uuid: Invalid input/],
       ];
-      for (const [i, [request]] of bad.entries()) socket.send({ id: `bad-${i}`, ...(request as object) });
+      for (const [i, [request]] of bad.entries()) socket.send({ jsonrpc: '2.0', id: `bad-${i}`, ...(request as object) });
       const answers = await socket.waitFor(bad.length);
       for (const [i, [, pattern]] of bad.entries()) {
         expect(answers[i]?.id).toBe(`bad-${i}`);
-        expect(answers[i]?.error?.code).toBe('BAD_REQUEST');
+        expect(answers[i]?.error).toMatchObject({ code: -32602, data: { code: 'BAD_REQUEST' } });
         expect(answers[i]?.error?.message).toMatch(pattern);
         expect(answers[i]?.error?.message).not.toContain('SECRET');
       }
       socket.messages.length = 0;
 
-      socket.write('{"id": 1, "method": \n');
+      socket.write('{"jsonrpc":"2.0","id": 1, "method": \n');
       socket.write(Buffer.from([0xff, 0xfe, 0x0a]));
-      socket.send({ id: 2, params: {} });
-      socket.send({ id: { nested: true }, method: 'status' });
-      socket.write(`{"id":5,"method":"status","params":{"a":${'['.repeat(20)}${']'.repeat(20)}}}\n`);
-      expect((await socket.waitFor(5)).map((m) => [m.id, m.error?.code, m.error?.message])).toEqual([
-        [null, 'BAD_REQUEST', 'frame is not UTF-8 JSON'],
-        [null, 'BAD_REQUEST', 'frame is not UTF-8 JSON'],
-        [2, 'BAD_REQUEST', 'a request is {"id", "method", "params"}'],
-        [null, 'BAD_REQUEST', 'a request is {"id", "method", "params"}'],
-        [null, 'BAD_REQUEST', 'request nests deeper than 16 levels'],
+      socket.send({ jsonrpc: '2.0', id: 2, params: {} });
+      socket.send({ jsonrpc: '2.0', id: { nested: true }, method: 'status' });
+      socket.send({ jsonrpc: '1.0', id: 3, method: 'status' });
+      socket.send({ id: 4, method: 'status' });
+      socket.write(`{"jsonrpc":"2.0","id":5,"method":"status","params":{"a":${'['.repeat(20)}${']'.repeat(20)}}}\n`);
+      socket.send([]);
+      expect((await socket.waitFor(8)).map((m) => [m.id, m.error?.code, m.error?.data?.code, m.error?.message])).toEqual([
+        [null, -32700, 'BAD_REQUEST', 'frame is not UTF-8 JSON'],
+        [null, -32700, 'BAD_REQUEST', 'frame is not UTF-8 JSON'],
+        [2, -32600, 'BAD_REQUEST', 'method must be a string'],
+        [null, -32600, 'BAD_REQUEST', 'id must be a string of 1 to 64 characters, an integer, or null'],
+        [3, -32600, 'BAD_REQUEST', 'jsonrpc must be "2.0"'],
+        [4, -32600, 'BAD_REQUEST', 'jsonrpc must be "2.0"'],
+        [null, -32600, 'BAD_REQUEST', 'request nests deeper than 16 levels'],
+        [null, -32600, 'BAD_REQUEST', 'an empty batch'],
       ]);
+      expect(socket.messages[6]?.error?.data?.limit).toEqual({ name: 'maxDepth', value: 16 });
       socket.messages.length = 0;
 
-      socket.send({ id: 'still-up', method: 'status' });
-      expect((await socket.waitFor(1))[0]).toMatchObject({ id: 'still-up', result: { daemonVersion: '0.1.0-test' } });
+      socket.send(rpc('still-up', 'status'));
+      expect((await socket.waitFor(1))[0]).toMatchObject({ jsonrpc: '2.0', id: 'still-up', result: { daemonVersion: '0.1.0-test' } });
+    });
+
+    it('answers a batch with one array in request order, carries out notifications without answering them, and refuses a batch past the limit', async () => {
+      let paused: boolean | null = null;
+      await start({ handlers: fakeHandlers({ 'sync.pause': async (params) => ((paused = params.paused), ok({ paused: params.paused })) }) });
+      const socket = await raw();
+      socket.send([rpc(1, 'status'), rpc('two', 'nope'), { jsonrpc: '2.0', method: 'sync.pause', params: { paused: true } }, rpc(3, 'meetings.list', { limit: 0 })]);
+      const [batch] = (await socket.waitFor(1)) as unknown as Array<Array<{ id: unknown; result?: unknown; error?: { code: number } }>>;
+      expect(batch?.map((m) => [m.id, m.error?.code ?? 'ok'])).toEqual([
+        [1, 'ok'],
+        ['two', -32601],
+        [3, -32602],
+      ]);
+      expect(paused).toBe(true);
+      socket.messages.length = 0;
+
+      // Notifications only: carried out, and nothing at all comes back.
+      socket.send([{ jsonrpc: '2.0', method: 'sync.pause', params: { paused: false } }]);
+      socket.send({ jsonrpc: '2.0', method: 'status' });
+      socket.send(Array.from({ length: 33 }, (_, i) => rpc(i, 'status')));
+      const [tooLong] = await socket.waitFor(1);
+      expect(tooLong).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'a batch of more than 32 requests', data: { code: 'BAD_REQUEST', limit: { name: 'maxBatch', value: 32 } } } });
+      expect(paused).toBe(false);
     });
 
     it('turns a throwing handler into INTERNAL, logs its stack but never its params, whether it answers at once or later', async () => {
@@ -252,7 +284,7 @@ describe('IPC server and typed client', () => {
       });
       const viewer = await client();
       const calls = Array.from({ length: 33 }, () => viewer.call('sync.now'));
-      expect(await calls[32]).toEqual(err({ code: 'BUSY', message: 'more than 32 requests in flight on this connection' }));
+      expect(await calls[32]).toEqual(err({ code: 'BUSY', message: 'more than 32 requests in flight on this connection', limit: { name: 'maxInFlight', value: 32 } }));
       expect(entered).toBe(32);
       // Another connection has its own allowance.
       expect((await (await client()).call('status')).ok).toBe(true);
@@ -262,12 +294,13 @@ describe('IPC server and typed client', () => {
       expect((await viewer.call('sync.now')).ok).toBe(true);
     });
 
-    it('tells a client over the connection limit BUSY and closes it', async () => {
+    it('tells a client whose hello would pass the connection limit BUSY and closes it', async () => {
       await start({ limits: { maxConnections: 3 } });
       const held = [await raw(), await raw(), await raw()];
       const extra = track(await RawClient.open(runtime.socketPath));
+      extra.send(rpc('hello', 'hello', { token: readToken(runtime), protocol: 2 }));
       await extra.closed;
-      expect(extra.messages).toEqual([{ id: null, error: { code: 'BUSY', message: 'more than 3 connections' } }]);
+      expect(extra.messages).toEqual([{ jsonrpc: '2.0', id: 'hello', error: { code: -32005, message: 'more than 3 connections', data: { code: 'BUSY', limit: { name: 'maxConnections', value: 3 } } } }]);
       held[0]?.close();
       await until(() => server.connectionCount === 2);
       expect((await (await client()).call('status')).ok).toBe(true);
@@ -276,25 +309,25 @@ describe('IPC server and typed client', () => {
     it('accepts a frame of exactly 1 MiB and closes the connection on one byte more', async () => {
       await start();
       const frameOf = (bytes: number, id: number): string => {
-        const head = `{"id":${id},"method":"status","pad":"`;
+        const head = `{"jsonrpc":"2.0","id":${id},"method":"status","pad":"`;
         return `${head}${'x'.repeat(bytes - head.length - 2)}"}\n`;
       };
       const socket = await raw();
       socket.write(frameOf(1024 * 1024, 1));
-      expect((await socket.waitFor(1))[0]).toMatchObject({ id: 1, result: { protocol: 1 } });
+      expect((await socket.waitFor(1))[0]).toMatchObject({ id: 1, result: { protocol: 2 } });
       socket.write(frameOf(1024 * 1024 + 1, 2));
       await socket.closed;
-      expect(socket.messages[1]).toEqual({ id: null, error: { code: 'BAD_REQUEST', message: 'frame exceeds 1 MiB' } });
+      expect(socket.messages[1]).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'frame exceeds 1 MiB', data: { code: 'BAD_REQUEST', limit: { name: 'maxFrameBytes', value: 1024 * 1024 } } } });
     });
 
     it('answers hello again later, and closes a later hello with a wrong token', async () => {
       await start();
       const socket = await raw();
-      socket.send({ id: 1, method: 'hello', params: { token: readToken(runtime), protocol: 1 } });
-      expect((await socket.waitFor(1))[0]).toMatchObject({ id: 1, result: { protocol: 1, daemonVersion: '0.1.0-test' } });
-      socket.send({ id: 2, method: 'hello', params: { token: 'nope', protocol: 1 } });
+      socket.send(rpc(1, 'hello', { token: readToken(runtime), protocol: 2 }));
+      expect((await socket.waitFor(1))[0]).toMatchObject({ id: 1, result: { protocol: 2, daemonVersion: '0.1.0-test' } });
+      socket.send(rpc(2, 'hello', { token: 'nope', protocol: 2 }));
       await socket.closed;
-      expect(socket.messages[1]).toMatchObject({ id: 2, error: { code: 'UNAUTHORIZED' } });
+      expect(socket.messages[1]).toMatchObject({ id: 2, error: { data: { code: 'UNAUTHORIZED' } } });
     });
 
     it('aborts the call context of a client that goes away', async () => {
@@ -311,7 +344,7 @@ describe('IPC server and typed client', () => {
         }),
       });
       const socket = await raw();
-      socket.send({ id: 1, method: 'sync.now', params: {} });
+      socket.send(rpc(1, 'sync.now', {}));
       await entered.promise;
       expect(context).toMatchObject({ method: 'sync.now', access: 'write' });
       socket.close();
@@ -385,18 +418,19 @@ describe('IPC server and typed client', () => {
       slow.write('{"id":1,"method":"hel');
 
       await clock.advance(4999);
-      prompt.send({ id: 1, method: 'hello', params: { token: readToken(runtime), protocol: 1 } });
+      prompt.send(rpc(1, 'hello', { token: readToken(runtime), protocol: 2 }));
       await prompt.waitFor(1);
       expect(prompt.messages[0]?.result).toBeDefined();
 
       await clock.advance(1);
       await Promise.all([idle.closed, slow.closed]);
-      expect(idle.messages).toEqual([{ id: null, error: { code: 'UNAUTHORIZED', message: 'no hello in time' } }]);
-      expect(slow.messages).toEqual([{ id: null, error: { code: 'UNAUTHORIZED', message: 'no hello in time' } }]);
+      const late = { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'no hello in time', data: { code: 'UNAUTHORIZED', limit: { name: 'helloTimeoutMs', value: 5000 } } } };
+      expect(idle.messages).toEqual([late]);
+      expect(slow.messages).toEqual([late]);
 
       await clock.advance(60 * 60 * 1000);
       expect((await viewer.call('status')).ok).toBe(true);
-      prompt.send({ id: 2, method: 'status' });
+      prompt.send(rpc(2, 'status'));
       expect((await prompt.waitFor(2))[1]?.id).toBe(2);
     });
   });

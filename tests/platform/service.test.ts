@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatCommand, runServiceCommand, type CommandOutcome, type ServiceIo } from '../../src/platform/service.js';
-import { encodeUtf16, launchdPlist, systemdUnit, windowsTaskXml } from '../../src/platform/serviceFiles.js';
+import { encodeUtf16, launchdPlist, systemdUnit, trayAutostartEntry, windowsTaskXml } from '../../src/platform/serviceFiles.js';
 
 const launch = { node: '/usr/bin/node', script: '/opt/callvault/bin/callvault.js' };
 
@@ -70,6 +70,23 @@ describe('callvault service', () => {
       expect(errText).toBe('');
     });
 
+    it('also writes an XDG autostart entry that starts the tray in the desktop session; uninstall removes it', async () => {
+      fresh();
+      const autostart = join(home, '.config', 'autostart');
+      mkdirSync(autostart, { recursive: true });
+      writeFileSync(join(autostart, 'someone-else.desktop'), '[Desktop Entry]\n');
+      const manager = new FakeManager();
+      expect(await runServiceCommand(['install'], io('linux', manager))).toBe(0);
+      const entry = join(autostart, 'callvault-tray.desktop');
+      expect(readFileSync(entry, 'utf8')).toBe(trayAutostartEntry({ launch, callvaultHome: null }));
+      expect(readFileSync(entry, 'utf8')).toContain('\nExec=/usr/bin/node /opt/callvault/bin/callvault.js tray\n');
+      expect(out).toContain(`Wrote the tray autostart entry ${entry}\n`);
+      expect(out).toContain('The tray starts with your desktop session.');
+      expect(await runServiceCommand(['uninstall'], io('linux', manager))).toBe(0);
+      expect(out).toContain(`Removed ${entry}\n`);
+      expect(tree(autostart)).toEqual(['someone-else.desktop']);
+    });
+
     it('install then uninstall leaves the home as it was', async () => {
       fresh();
       mkdirSync(join(home, '.config'));
@@ -104,7 +121,7 @@ describe('callvault service', () => {
       expect(await runServiceCommand(['install'], io('linux', manager))).toBe(1);
       expect(existsSync(join(home, '.config', 'systemd', 'user', 'callvault.service'))).toBe(true);
       expect(errText).toBe(
-        '`systemctl --user daemon-reload` failed (Failed to connect to bus: No medium found); callvault will not start at login until these commands run in your session:\n' +
+        '`systemctl --user daemon-reload` failed (unknown: this session has no systemd user manager to ask (systemctl said "Failed to connect to bus: No medium found"; usual over ssh, under sudo or in a container; it runs in your desktop session)); callvault will not start at login until these commands run in your session:\n' +
           '  systemctl --user daemon-reload\n' +
           '  systemctl --user enable --now callvault.service\n',
       );
@@ -126,6 +143,29 @@ describe('callvault service', () => {
       enabled = 'disabled';
       expect(await runServiceCommand(['uninstall'], io('linux', manager))).toBe(0);
       expect(existsSync(unit)).toBe(false);
+      expect(out).not.toContain('daemon it started was stopped');
+    });
+
+    it('uninstall says a daemon still runs when the service manager could not stop it, and that one was stopped only when it was', async () => {
+      fresh();
+      const env = { CALLVAULT_HOME: join(home, 'cv') };
+      // A running daemon, as its lock file names it: this test process stands in for it.
+      mkdirSync(join(home, 'cv', 'run'), { recursive: true, mode: 0o700 });
+      const lock = join(home, 'cv', 'run', 'daemon.lock');
+      const noBus = new FakeManager((line) => (line.includes('is-enabled') ? exited(1, 'disabled\n') : exited(1, '', 'Failed to connect to bus: No medium found\n')));
+      await runServiceCommand(['install'], io('linux', noBus, env));
+      writeFileSync(lock, `${process.pid}\n`);
+      out = '';
+      expect(await runServiceCommand(['uninstall'], io('linux', noBus, env))).toBe(0);
+      expect(out).toContain(`callvault no longer starts at login. Nothing was stopped: the daemon still runs (pid ${process.pid}; to stop it: kill ${process.pid}).`);
+      expect(out).not.toContain('daemon it started was stopped');
+
+      // With systemd answering, `disable --now` stops the unit's daemon: the lock is gone by then.
+      const manager = new FakeManager((line) => (line.includes('disable --now') ? (rmSync(lock), exited(0)) : exited(0, line.includes('is-enabled') ? 'enabled\n' : '')));
+      await runServiceCommand(['install'], io('linux', manager, env));
+      out = '';
+      expect(await runServiceCommand(['uninstall'], io('linux', manager, env))).toBe(0);
+      expect(out).toContain('callvault no longer starts at login. The daemon it started was stopped.');
     });
 
     it('where systemctl does not exist at all, nothing can be enabled: uninstall just removes the file', async () => {
@@ -137,30 +177,53 @@ describe('callvault service', () => {
       expect(tree(home)).toEqual(['.config']);
     });
 
-    it('honours XDG_CONFIG_HOME, and puts an absolute CALLVAULT_HOME in the unit', async () => {
+    it('honours XDG_CONFIG_HOME, and puts an absolute CALLVAULT_HOME in the unit and the autostart entry', async () => {
       fresh();
       const config = join(home, 'xdg');
       const manager = new FakeManager();
       await runServiceCommand(['install'], io('linux', manager, { XDG_CONFIG_HOME: config, CALLVAULT_HOME: 'demo' }));
       const unit = readFileSync(join(config, 'systemd', 'user', 'callvault.service'), 'utf8');
       expect(unit).toContain('\nEnvironment="CALLVAULT_HOME=/work/here/demo"\n');
+      const entry = readFileSync(join(config, 'autostart', 'callvault-tray.desktop'), 'utf8');
+      expect(entry).toContain('\nExec=env CALLVAULT_HOME=/work/here/demo /usr/bin/node /opt/callvault/bin/callvault.js tray\n');
+      expect(tree(home)).toEqual(['xdg', 'xdg/autostart', 'xdg/autostart/callvault-tray.desktop', 'xdg/systemd', 'xdg/systemd/user', 'xdg/systemd/user/callvault.service']);
+    });
+
+    it('quotes an Exec word the way the Desktop Entry Specification says', () => {
+      const odd = { node: '/opt/my node/bin/node', script: '/home/me/a"b$c`d\\e%f/bin/callvault.js' };
+      const exec = /\nExec=(.*)\n/.exec(trayAutostartEntry({ launch: odd, callvaultHome: '/home/me/cv home' }))?.[1];
+      // Quoting first ("\\" for a backslash), then the string escape doubles every backslash again; % is doubled.
+      expect(exec).toBe('env "CALLVAULT_HOME=/home/me/cv home" "/opt/my node/bin/node" "/home/me/a\\\\"b\\\\$c\\\\`d\\\\\\\\e%%f/bin/callvault.js" tray');
     });
 
     it('reports status: the file, and what systemd says', async () => {
       fresh();
       const manager = new FakeManager((line) => (line.includes('is-enabled') ? exited(0, 'enabled\n') : line.includes('is-active') ? exited(3, 'inactive\n') : exited(0)));
-      expect(await runServiceCommand(['status'], io('linux', manager))).toBe(1);
-      expect(out).toContain('(not installed; run: callvault service install)');
+      // Nothing installed is an answer, not an error.
+      expect(await runServiceCommand(['status'], io('linux', manager))).toBe(0);
+      expect(out).toBe('callvault login service (systemd user unit)\n  not installed (to start callvault at login: callvault service install)\n');
       out = '';
       await runServiceCommand(['install'], io('linux', manager));
       out = '';
       expect(await runServiceCommand(['status'], io('linux', manager))).toBe(0);
       const file = join(home, '.config', 'systemd', 'user', 'callvault.service');
-      expect(out).toBe(`callvault login service (systemd user unit)\n  file: ${file} (installed)\n  enabled: enabled\n  running: inactive\n`);
+      const entry = join(home, '.config', 'autostart', 'callvault-tray.desktop');
+      expect(out).toBe(
+        `callvault login service (systemd user unit)\n  systemd user unit: ${file} (installed)\n  tray autostart entry: ${entry} (installed)\n  enabled: enabled\n  running: inactive\n`,
+      );
       // After an upgrade of node, the unit points at the old one: status says so.
       out = '';
       await runServiceCommand(['status'], { ...io('linux', manager), launch: { ...launch, node: '/usr/local/bin/node' } });
       expect(out).toContain('not what install would write now');
+    });
+
+    it('status without a user bus says what that means instead of systemctl’s words alone', async () => {
+      fresh();
+      const manager = new FakeManager((line) => (line.includes('is-enabled') ? exited(0, 'enabled\n') : exited(1, '', 'Failed to connect to bus: No medium found\n')));
+      await runServiceCommand(['install'], io('linux', manager));
+      out = '';
+      expect(await runServiceCommand(['status'], io('linux', manager))).toBe(0);
+      expect(out).toContain('  running: unknown: this session has no systemd user manager to ask (systemctl said "Failed to connect to bus: No medium found"; usual over ssh');
     });
   });
 

@@ -44,6 +44,9 @@ export interface WorldOptions {
   cloudCopy?: CloudCopy;
   leaseDays?: number;
   heartbeatMs?: number;
+  /** Default: sqlite in the world's folder. */
+  ledger?: string;
+  metricsToken?: string;
 }
 
 export function must<T, E>(result: { ok: true; value: T } | { ok: false; error: E }): T {
@@ -69,6 +72,8 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     cloudCopy: o.cloudCopy,
     leaseDays: o.leaseDays,
     heartbeatMs: o.heartbeatMs,
+    ledger: o.ledger,
+    metricsToken: o.metricsToken,
   };
   const world: World = {
     dir,

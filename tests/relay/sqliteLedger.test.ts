@@ -5,20 +5,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEDGER_MIGRATIONS } from '../../src/relay/schema.js';
 import { openSqliteLedger } from '../../src/relay/sqliteLedger.js';
-import { describeLedgerContract } from './ledgerContract.js';
 import { must } from './fixture.js';
-
-describeLedgerContract('SQLite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cv-ledger-'));
-  const ledger = must(openSqliteLedger(join(dir, 'relay.db')));
-  return {
-    ledger,
-    dispose: async () => {
-      ledger.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
 
 describe('the SQLite ledger file', () => {
   const dirs: string[] = [];
@@ -38,13 +25,13 @@ describe('the SQLite ledger file', () => {
     old.prepare(`INSERT INTO deauthorizations VALUES ('k', 'a', 'u', 5, 'null', 6, NULL)`).run();
     old.close();
 
-    const ledger = must(openSqliteLedger(file));
+    const { ledger } = must(openSqliteLedger(file));
     try {
       expect(await ledger.compliance({ zoomAccountId: 'a', zoomUserId: 'u' })).toMatchObject({ deauthorizedAt: 5, heldNotices: 0, devices: [{ deviceId: 'd1', status: 'active' }] });
       const held = await ledger.recordZoomEvent({ zoomAccountId: 'a', zoomUserId: 'u', eventKey: 'e', event: 'meeting.ended', eventTs: 7, object: {}, receivedAt: 8 });
       expect(held?.map((h) => h.deviceId)).toEqual(['d1']);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 });

@@ -118,6 +118,15 @@ describe('wipe journal and receipts', () => {
     expect(control.receipts.get('r1')?.ackedAt).toBe(T0 + 9);
   });
 
+  it('lists receipts newest first, and sends the unacknowledged oldest first', () => {
+    for (const [i, at] of [T0 + 5, T0 + 1, T0 + 9].entries()) {
+      unwrap(control.wipes.begin({ id: `w${i}`, accountKey: newAccountKey(), reason: 'user-purge', requestedAt: T0 }));
+      unwrap(control.receipts.add({ id: `r${i}`, wipeId: `w${i}`, body: '{}', signature: 's', createdAt: at }));
+    }
+    expect(control.receipts.list().map((r) => r.id)).toEqual(['r2', 'r0', 'r1']);
+    expect(control.receipts.unacked().map((r) => r.id)).toEqual(['r1', 'r0', 'r2']);
+  });
+
   it('rolls back a transaction that throws', () => {
     unwrap(control.wipes.begin({ id: 'w1', accountKey: newAccountKey(), reason: 'user-purge', requestedAt: T0 }));
     expect(() =>

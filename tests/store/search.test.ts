@@ -154,10 +154,10 @@ describe('searchAcross', () => {
     two.savePage({ resource: 'meetings', window: WINDOW, items: [2, 4].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
     two.savePage({ resource: 'calls', window: WINDOW, items: [call(5, { callerName: 'Standup Bridge' })], next: null, fetchedAt: T0 });
     const vaults = [
-      { accountKey: keyOne, vault: one },
-      { accountKey: keyTwo, vault: two },
+      { accountKey: keyOne, vault: one, after: null },
+      { accountKey: keyTwo, vault: two, after: null },
     ];
-    const hits = unwrap(searchAcross(vaults, 'standup', 10));
+    const hits = unwrap(searchAcross(vaults, 'standup', 10)).hits;
     expect(hits.map((h) => [h.accountKey, h.kind, h.time])).toEqual([
       [keyOne, 'meeting', meeting(6).startTime],
       [keyTwo, 'call', call(5).startTime],
@@ -166,8 +166,27 @@ describe('searchAcross', () => {
       [keyTwo, 'meeting', meeting(2).startTime],
       [keyOne, 'meeting', meeting(1).startTime],
     ]);
-    expect(unwrap(searchAcross(vaults, 'standup', 3))).toEqual(hits.slice(0, 3));
-    expect(unwrap(searchAcross([], 'standup', 3))).toEqual([]);
+    expect(unwrap(searchAcross(vaults, 'standup', 3)).hits).toEqual(hits.slice(0, 3));
+    expect(unwrap(searchAcross([], 'standup', 3)).hits).toEqual([]);
+  });
+
+  it('pages from each vault\'s position: every hit once, in the order of one big page, then done', () => {
+    const one = scratch.vault(`${keyOne}.db`);
+    const two = scratch.vault(`${keyTwo}.db`);
+    one.savePage({ resource: 'meetings', window: WINDOW, items: [1, 3, 5, 6, 9].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
+    two.savePage({ resource: 'meetings', window: WINDOW, items: [2, 4, 7, 8].map((n) => meeting(n, { topic: 'Standup' })), next: null, fetchedAt: T0 });
+    const whole = unwrap(searchAcross([{ accountKey: keyOne, vault: one, after: null }, { accountKey: keyTwo, vault: two, after: null }], 'standup', 50)).hits;
+    const paged: typeof whole = [];
+    let positions = new Map<string, string | null | 'done'>([[keyOne, null], [keyTwo, null]]);
+    for (let pages = 0; [...positions.values()].some((p) => p !== 'done'); pages++) {
+      expect(pages).toBeLessThan(5);
+      const sources = [...positions].filter(([, p]) => p !== 'done').map(([accountKey, p]) => ({ accountKey, vault: accountKey === keyOne ? one : two, after: p === 'done' ? null : p }));
+      const page = unwrap(searchAcross(sources, 'standup', 2));
+      paged.push(...page.hits);
+      positions = new Map([...positions].map(([key, p]) => [key, page.positions.get(key) ?? p]));
+    }
+    expect(paged).toEqual(whole);
+    expect(whole).toHaveLength(9);
   });
 
   it('orders hits of the same millisecond by account key, then as their vault did, whatever the order of the vaults', () => {
@@ -181,13 +200,13 @@ describe('searchAcross', () => {
       [keyTwo, meeting(4).uuid],
       [keyTwo, meeting(3).uuid],
     ];
-    const order = (vaults: Array<{ accountKey: string; vault: Vault }>): string[][] => unwrap(searchAcross(vaults, 'standup', 10)).map((h) => [h.accountKey, h.ref]);
-    expect(order([{ accountKey: keyOne, vault: one }, { accountKey: keyTwo, vault: two }])).toEqual(expected);
-    expect(order([{ accountKey: keyTwo, vault: two }, { accountKey: keyOne, vault: one }])).toEqual(expected);
+    const order = (vaults: Array<{ accountKey: string; vault: Vault; after: null }>): string[][] => unwrap(searchAcross(vaults, 'standup', 10)).hits.map((h) => [h.accountKey, h.ref]);
+    expect(order([{ accountKey: keyOne, vault: one, after: null }, { accountKey: keyTwo, vault: two, after: null }])).toEqual(expected);
+    expect(order([{ accountKey: keyTwo, vault: two, after: null }, { accountKey: keyOne, vault: one, after: null }])).toEqual(expected);
   });
 
   it('never throws on hostile queries and refuses a bad limit', () => {
-    const vaults = [{ accountKey: keyOne, vault: seeded(`${keyOne}.db`) }];
+    const vaults = [{ accountKey: keyOne, vault: seeded(`${keyOne}.db`), after: null }];
     for (const text of HOSTILE) expect(searchAcross(vaults, text, 5).ok).toBe(true);
     const bad = searchAcross(vaults, 'x', 0);
     expect(!bad.ok && bad.error.code).toBe('BAD_LIMIT');

@@ -9,6 +9,7 @@ import { TrayController } from '../../src/tray/controller.js';
 import type { MenuItemModel, MenuModel } from '../../src/tray/menu.js';
 import type { TrayHost } from '../../src/tray/systrayHost.js';
 import { startTestServer, tempRuntime, type TempRuntime } from '../ipc/helpers.js';
+import type { DaemonStatus } from '../../src/tray/state.js';
 import { account, actions, daemonStatus, KEY_A, MINUTE, NOW, recordingDaemon, until, type RecordedCall } from './fixtures.js';
 
 /** Stands in for the native tray: keeps what it was told to show, and clicks like a user. */
@@ -50,12 +51,14 @@ describe('the tray controller, against an IPC server', () => {
   let terminals: boolean;
   let clock: FakeClock;
   let host: FakeHost;
+  let current: { status: DaemonStatus };
 
   async function start(overrides: Partial<Handlers> = {}, status = daemonStatus([account()])): Promise<void> {
     runtime = tempRuntime();
     clock = new FakeClock(NOW);
     const daemon = recordingDaemon(status, overrides);
     calls = daemon.calls;
+    current = daemon.current;
     server = await startTestServer(runtime, { handlers: daemon.handlers });
     const connected = await connectIpc({ socketPath: runtime.socketPath, tokenFile: runtime.tokenFile, reconnect: true, clock });
     if (!connected.ok) throw new Error(JSON.stringify(connected.error));
@@ -94,7 +97,7 @@ describe('the tray controller, against an IPC server', () => {
     host.click('purge-all');
     await until(() => actions(calls).length === 1);
     expect(actions(calls)).toEqual([{ method: 'purge', params: { all: true, confirm: true } }]);
-    await until(() => host.item('notice').title === 'Local data deleted (1 receipt)');
+    await until(() => host.item('notice').title === 'Purge done: 1 signed receipt kept (callvault receipts)');
     expect(host.item('purge-all').title).toBe('Purge all local data…');
   });
 
@@ -182,9 +185,16 @@ describe('the tray controller, against an IPC server', () => {
   it('fetches the status again every minute, so lease deadlines and "5 min ago" stay true', async () => {
     await start();
     const before = calls.filter((c) => c.method === 'status').length;
+    current.status = { ...current.status, serverTime: NOW + MINUTE };
     await clock.advance(MINUTE);
     await until(() => calls.filter((c) => c.method === 'status').length === before + 1);
     await controller.settled();
     expect(host.item('headline').title).toBe('Synced 6 min ago');
+  });
+
+  it("shows times by the daemon's clock (its serverTime), not its own", async () => {
+    // The daemon's trusted clock is 10 minutes ahead of this process's: its numbers win.
+    await start({}, daemonStatus([account()], { serverTime: NOW + 10 * MINUTE }));
+    expect(host.item('headline').title).toBe('Synced 15 min ago');
   });
 });

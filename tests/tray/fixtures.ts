@@ -26,6 +26,8 @@ export function account(overrides: Partial<AccountView> = {}): AccountView {
     throttledUntil: null,
     counts: { meetings: 12, participants: 40, recordings: 3, calls: 7 },
     leaseDeadline: NOW + 6 * DAY + 12 * HOUR,
+    leaseTimeLeftMs: 6 * DAY + 12 * HOUR,
+    leaseWarning: false,
     ...overrides,
   };
 }
@@ -36,6 +38,7 @@ export function daemonStatus(accounts: AccountView[], overrides: Partial<DaemonS
     protocol: PROTOCOL_VERSION,
     pid: process.pid,
     startedAt: NOW - DAY,
+    serverTime: NOW,
     devicePublicKey: null,
     deviceId: 'device-1',
     link: { state: 'online', since: NOW - HOUR },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT_SLOTS, buildMenu, QUIT_TOOLTIP, type MenuItemModel, type MenuModel } from '../../src/tray/menu.js';
+import { ACCOUNT_SLOTS, buildMenu, MAX_TITLE_CHARS, QUIT_TOOLTIP, type MenuItemModel, type MenuModel } from '../../src/tray/menu.js';
 import { armed, CONFIRM_WINDOW_MS, initialState, NOTICE_MS, withConnection, withEvent, withNotice, withStatus, type TrayState } from '../../src/tray/state.js';
 import { ago, fromNow } from '../../src/platform/timeWords.js';
 import { account, DAY, daemonStatus, HOUR, KEY_A, KEY_B, MINUTE, NOW } from './fixtures.js';
@@ -100,12 +100,13 @@ describe('the tray menu', () => {
     const needsAuth = stateOf(daemonStatus([account({ lastError: 'NETWORK' }), account({ accountKey: KEY_B, zoomUserId: 'zuser-B', state: 'needs-auth' })]));
     expect(headline(needsAuth)).toBe('Needs sign-in');
     expect(buildMenu(needsAuth, NOW).icon).toBe('needs-sign-in');
-    expect(itemOf(buildMenu(needsAuth, NOW), 'account-1').title).toBe('Zoom user zuser-B — needs sign-in (run: callvault connect)');
+    expect(itemOf(buildMenu(needsAuth, NOW), 'account-1').title).toBe('Zoom user zuser-B — needs sign-in');
+    expect(itemOf(buildMenu(needsAuth, NOW), 'account-1-detail').title).toMatch(/^Sign in: callvault connect · data expires in /);
 
     const failing = stateOf(daemonStatus([account({ lastError: 'THROTTLED' })]));
     expect(headline(failing)).toBe('Error: THROTTLED');
     expect(buildMenu(failing, NOW).icon).toBe('error');
-    expect(headline(stateOf(daemonStatus([account({ lastError: 'x'.repeat(100) })])))).toBe(`Error: ${'x'.repeat(59)}…`);
+    expect(headline(stateOf(daemonStatus([account({ lastError: 'x'.repeat(100) })])))).toBe(`Error: ${'x'.repeat(MAX_TITLE_CHARS - 8)}…`);
   });
 
   it('has a line for no account, and for accounts whose data is gone', () => {
@@ -117,10 +118,28 @@ describe('the tray menu', () => {
 
     const wiped = buildMenu(stateOf(daemonStatus([account({ state: 'expired', leaseDeadline: NOW - HOUR })])), NOW);
     expect(itemOf(wiped, 'headline').title).toBe('Local data deleted');
-    expect(itemOf(wiped, 'account-0').title).toBe('Zoom user zuser-A — lease expired, local data deleted');
-    expect(itemOf(wiped, 'account-0-detail').title).toBe('Last sync 5 min ago');
+    expect(itemOf(wiped, 'account-0').title).toBe('Zoom user zuser-A — expired, deleted');
+    expect(itemOf(wiped, 'account-0-detail').hidden).toBe(true);
     expect(itemOf(wiped, 'account-0-disconnect').hidden).toBe(true);
     expect(headline(stateOf(daemonStatus([account({ state: 'wiping' })])))).toBe('Deleting local data…');
+  });
+
+  it('after a purge: says "Local data deleted" once, and nothing about syncing an account whose data is gone', () => {
+    // What the daemon reports for a purged account: no sync time, no deadline.
+    const purged = daemonStatus([account({ state: 'wiped', lastSyncAt: null, leaseDeadline: null, nextSyncAt: null })]);
+    const model = buildMenu(withNotice(stateOf(purged), 'Purge done: 1 signed receipt kept (callvault receipts)', NOW), NOW);
+    const titles = visibleTitles(model);
+    expect(titles.filter((t) => /local data deleted/i.test(t))).toEqual(['Local data deleted']);
+    expect(titles.filter((t) => /sync/i.test(t) && t !== 'Sync now' && t !== 'Pause syncing')).toEqual([]);
+    expect(titles).toContain('Zoom user zuser-A — deleted, receipt kept');
+  });
+
+  it('lists the accounts that hold data first, so the five sections show what can still be acted on', () => {
+    const gone = Array.from({ length: 3 }, (_, i) => account({ accountKey: `a_${String(i).padStart(24, '0')}`, zoomUserId: `gone${i}`, state: 'wiped' }));
+    const live = Array.from({ length: ACCOUNT_SLOTS }, (_, i) => account({ accountKey: `a_${String(i + 10).padStart(24, '0')}`, zoomUserId: `live${i}` }));
+    const model = buildMenu(stateOf(daemonStatus([...gone, ...live])), NOW);
+    for (let slot = 0; slot < ACCOUNT_SLOTS; slot++) expect(itemOf(model, `account-${slot}`).title).toBe(`Zoom user live${slot} — active`);
+    expect(itemOf(model, 'accounts-more').title).toBe('…and 3 more accounts (run: callvault status)');
   });
 
   it('turns grey and disables what needs the daemon while it is away', () => {
@@ -186,6 +205,30 @@ describe('the tray menu', () => {
     const crowded = buildMenu(stateOf(daemonStatus(many)), NOW);
     expect(itemOf(crowded, 'accounts-more')).toMatchObject({ hidden: false, title: '…and 2 more accounts (run: callvault status)' });
     expect(itemOf(crowded, `account-${ACCOUNT_SLOTS - 1}`).title).toBe(`Zoom user u${ACCOUNT_SLOTS - 1} — active`);
+  });
+
+  it('keeps every line short: its own words whole, outside words (errors, notices) cut with an ellipsis', () => {
+    // Zoom user ids are 22 characters.
+    const id = (n: number): string => `u${String(n).padStart(21, 'W')}`;
+    const states = [
+      ...(['connecting', 'active', 'needs-auth', 'wiping', 'wiped', 'expired'] as const).map((state, i) =>
+        stateOf(daemonStatus([account({ accountKey: `a_${String(i).padStart(24, '0')}`, zoomUserId: id(i), state, lastSyncAt: NOW - 23 * HOUR, leaseDeadline: NOW + 23 * HOUR })])),
+      ),
+      stateOf(daemonStatus(Array.from({ length: ACCOUNT_SLOTS + 12 }, (_, i) => account({ accountKey: `a_${String(i).padStart(24, '0')}`, zoomUserId: id(i), syncing: { resource: 'recordings', progress: 1 } })))),
+      stateOf(daemonStatus([account({ zoomUserId: id(0) })], { link: { state: 'offline', since: NOW - DAY } })),
+      stateOf(daemonStatus([])),
+      withConnection(stateOf(daemonStatus([account()])), 'reconnecting'),
+      armed(armed(stateOf(daemonStatus([account({ zoomUserId: id(0) })])), { kind: 'purge-all' }, NOW), { kind: 'disconnect', accountKey: KEY_A }, NOW),
+    ];
+    for (const state of states) {
+      for (const title of visibleTitles(buildMenu(state, NOW))) {
+        expect(title.length, title).toBeLessThanOrEqual(MAX_TITLE_CHARS);
+        // A cut line is exactly as long as allowed and ends with an ellipsis.
+        expect(title.length === MAX_TITLE_CHARS && title.endsWith('…'), `a line of the menu’s own words was cut: ${title}`).toBe(false);
+      }
+    }
+    const loud = withNotice(stateOf(daemonStatus([account({ lastError: 'E'.repeat(200) })])), 'N'.repeat(200), NOW);
+    for (const title of visibleTitles(buildMenu(loud, NOW))) expect(title.length).toBeLessThanOrEqual(MAX_TITLE_CHARS);
   });
 
   it('shows a notice under the headline for 30 s', () => {

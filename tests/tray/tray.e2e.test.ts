@@ -1,17 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { IpcClient } from '../../src/ipc/client.js';
 import type { EventDataOf } from '../../src/ipc/protocol.js';
-import { buildMenu, type MenuModel } from '../../src/tray/menu.js';
+import { ACCOUNT_SLOTS, buildMenu, type MenuItemModel, type MenuModel } from '../../src/tray/menu.js';
 import { initialState, withStatus } from '../../src/tray/state.js';
+import { TRAY_LOCK } from '../../src/tray/main.js';
 import { trayProgram } from '../../src/tray/systrayHost.js';
+import { runServiceCommand } from '../../src/platform/service.js';
 import { describeWith } from '../helpers/realComponents.js';
-import { InProcessDaemon, client, connectAccount, syncAndWait } from '../helpers/daemonHarness.js';
+import { BIN, ChildDaemon, InProcessDaemon, client, connectAccount, syncAndWait } from '../helpers/daemonHarness.js';
 import { until } from './fixtures.js';
-import { highlightedRow, startXvfb, X11, type Geometry, type Started } from './x11.js';
+import { highlightedRun, startXvfb, X11, type Geometry, type Started } from './x11.js';
 
 // The real tray under Xvfb, with trayer as the tray host, against a real daemon (and the Zoom
 // simulator): xdotool clicks the icon and the items as a user would, and the test watches what
@@ -33,6 +35,21 @@ function buildProblem(): string | null {
   return null;
 }
 
+function itemOf(shown: MenuModel, key: string): MenuItemModel {
+  const found = shown.items.find((i) => i.key === key);
+  if (!found) throw new Error(`no item ${key}`);
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One enabled, visible item after another is how GTK's keyboard walks a menu. */
 function keyboardSteps(model: MenuModel, key: string): number {
   const walkable = model.items.filter((i) => i.enabled && !i.hidden && !i.separator);
@@ -52,7 +69,11 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
   let tray: ChildProcess | null = null;
   const spawned: ChildProcess[] = [];
   let trayErr = '';
+  /** Where a tray this test did not spawn itself writes. */
+  let trayLog: string | null = null;
   let model: MenuModel;
+  /** The menu as first opened (one account, no notice): the other sizes are measured against it. */
+  let firstMenu: Geometry | null = null;
 
   function startTray(env: NodeJS.ProcessEnv): ChildProcess {
     const child = spawn(process.execPath, ['--input-type=module', '-e', TRAY_ENTRY, pathToFileURL(trayMain).href], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -78,7 +99,7 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     for (;;) {
       const value = await probe();
       if (value !== null && value !== undefined) return value;
-      if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}; tray stderr: ${trayErr}`);
+      if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}; tray stderr: ${trayErr}${trayLog && existsSync(trayLog) ? readFileSync(trayLog, 'utf8') : ''}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -92,23 +113,33 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     return eventually(async () => (await openMenus())[0], 'the menu to open');
   }
 
+  /** Opens the menu and walks to the item with the keyboard; the item as it is highlighted on screen. */
+  async function highlight(key: string, shown: MenuModel = model): Promise<{ menu: Geometry; item: { y: number; height: number }; shot: string }> {
+    const menu = await openMenu();
+    await x11.xdotool('key', ...Array<string>(keyboardSteps(shown, key)).fill('Down'));
+    const shot = join(daemon.home.dir, 'screen.png');
+    // The same place twice in a row: the keys have all been handled.
+    let previous: string | null = null;
+    const item = await eventually(async () => {
+      await x11.screenshot(shot);
+      const found = highlightedRun(await x11.column(shot, menu.x + 4, menu.y, menu.height), menu.y);
+      const seen = found && JSON.stringify(found);
+      const stable = found !== null && seen === previous ? found : null;
+      previous = seen;
+      return stable;
+    }, `item ${key} to be highlighted`);
+    return { menu, item, shot };
+  }
+
   /**
    * Walks to the item with the keyboard, finds the highlighted row on screen, and clicks it with
    * the mouse. Returns the pixels of a line through the row's text, to tell titles apart.
    */
   async function clickItem(key: string, options: { screenshotTo?: string[]; beforeClick?: () => void } = {}): Promise<string> {
-    const menu = await openMenu();
-    await x11.xdotool('key', ...Array<string>(keyboardSteps(model, key)).fill('Down'));
-    const shot = join(daemon.home.dir, 'screen.png');
-    // The same row twice in a row: the keys have all been handled.
-    let previous: number | null = null;
-    const row = await eventually(async () => {
-      await x11.screenshot(shot);
-      const found = highlightedRow(await x11.column(shot, menu.x + 4, menu.y, menu.height), menu.y);
-      const stable = found !== null && found === previous ? found : null;
-      previous = found;
-      return stable;
-    }, `item ${key} to be highlighted`);
+    model = await currentModel();
+    const { menu, item, shot } = await highlight(key);
+    firstMenu ??= menu;
+    const row = item.y + Math.floor(item.height / 2);
     const line = (await x11.row(shot, menu.x, row, menu.width)).join(',');
     for (const target of options.screenshotTo ?? []) {
       const margin = 12;
@@ -126,11 +157,17 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     if (problem) throw new Error(problem);
     xvfb = await startXvfb();
     x11 = new X11(xvfb.display);
-    trayer = x11.startTrayer();
-    await eventually(async () => (await x11.windows('--name', '^panel$'))[0], 'trayer');
+    const panel = x11.startTrayer();
+    trayer = panel;
+    await eventually(async () => {
+      if (panel.child.exitCode !== null || panel.child.signalCode !== null) throw new Error(`trayer ended (${panel.child.exitCode ?? panel.child.signalCode}) before showing its panel: ${panel.output()}`);
+      return (await x11.windows('--name', '^panel$'))[0];
+    }, 'trayer');
 
     // A weekly schedule and no sync at start: a sync during the test is the tray's doing.
-    daemon = await InProcessDaemon.start({ sim: { seed: 5, accounts: [{ plan: 'business', users: [{}] }] }, config: { sync: { schedule: '0 3 * * 3' } } });
+    // One account at first; the others fill the menu's account sections later.
+    const users = Array.from({ length: ACCOUNT_SLOTS + 1 }, () => ({}));
+    daemon = await InProcessDaemon.start({ sim: { seed: 5, accounts: [{ plan: 'business', users }] }, config: { sync: { schedule: '0 3 * * 3' } } });
     viewer = await client(daemon.home);
     accountKey = await connectAccount(viewer, daemon.sim);
     await syncAndWait(viewer, accountKey);
@@ -152,6 +189,22 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     await trayer?.stop();
     await xvfb?.stop();
   });
+
+  /** The menu the tray shows for the daemon's status now (what the keyboard walks through). */
+  async function currentModel(): Promise<MenuModel> {
+    const status = await viewer.call('status');
+    if (!status.ok) throw new Error(`status: ${status.error.message}`);
+    return buildMenu(withStatus(initialState(), status.value), Date.now());
+  }
+
+  async function idle(): Promise<void> {
+    await eventually(async () => {
+      const status = await viewer.call('status');
+      return status.ok && status.value.accounts.every((a) => a.syncing === null) ? true : null;
+    }, 'the daemon to be idle');
+  }
+
+  const visibleItems = (shown: MenuModel): number => shown.items.filter((i) => !i.hidden && !i.separator).length;
 
   const trayEnv = (display: string | null): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
@@ -179,6 +232,38 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     expect(existsSync(shots[0]!)).toBe(true);
   });
 
+  it('with every account section filled, the menu is as tall as its items and fits a 1024×768 screen', async () => {
+    for (const user of daemon.sim.admin.users().slice(1)) await connectAccount(viewer, daemon.sim, user.userId);
+    await idle();
+    const crowded = await currentModel();
+    // Five sections of accounts that hold data (three lines each) and a line for the sixth.
+    expect(itemOf(crowded, 'accounts-more').hidden).toBe(false);
+    expect(crowded.items.filter((i) => /^account-\d$/.test(i.key) && !i.hidden)).toHaveLength(ACCOUNT_SLOTS);
+    const first = firstMenu;
+    if (!first) throw new Error('the first test measured no menu');
+    const extra = visibleItems(crowded) - visibleItems(model);
+    expect(extra).toBe(3 * (ACCOUNT_SLOTS - 1) + 1);
+    // GTK squeezes a menu that does not fit and scrolls it; a menu that fits is as tall as the
+    // first one plus its extra items. (The tray redraws when it learns of the new accounts.)
+    const measure = async (): Promise<{ menu: Geometry; item: { y: number; height: number } }> => {
+      const { menu, item } = await highlight('quit', crowded);
+      await x11.xdotool('key', 'Escape');
+      await eventually(async () => ((await openMenus()).length === 0 ? true : null), 'the menu to close');
+      return { menu, item };
+    };
+    await eventually(async () => {
+      const { menu, item } = await measure();
+      return Math.abs(menu.height - (first.height + extra * item.height)) <= extra ? true : null;
+    }, 'the menu to show every account');
+    // GTK places a menu whose lines grew for its former width the first time it shows it (the
+    // spill MAX_TITLE_CHARS keeps small); from then on the menu is placed for its own width.
+    const { menu, item } = await measure();
+    expect(menu.x).toBeGreaterThanOrEqual(0);
+    expect(menu.x + menu.width).toBeLessThanOrEqual(1024);
+    // Room for the one line that can still appear: a notice under the headline.
+    expect(menu.y + menu.height + item.height).toBeLessThanOrEqual(768);
+  });
+
   it('purges all local data only when "Purge all local data…" is clicked twice, with a receipt', async () => {
     const receipts = async (): Promise<number> => {
       const list = await viewer.call('receipts.list', {});
@@ -197,6 +282,13 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     expect(receipt).toMatchObject({ reason: 'user-purge', verified: true });
     expect(await viewer.call('meetings.list', { account: accountKey })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
     expect(daemon.home.filesContaining(daemon.sim.admin.users()[0]!.canaries[0]!)).toEqual([]);
+
+    // What the menu says of the daemon's status now: the data is gone, said once, and no account
+    // whose data is gone is said to be unsynced.
+    await eventually(async () => ((await viewer.call('status')).ok ? true : null), 'the status');
+    const titles = (await currentModel()).items.filter((i) => !i.hidden && !i.separator).map((i) => i.title);
+    expect(titles.filter((t) => /local data deleted/i.test(t))).toEqual(['Local data deleted']);
+    expect(titles.filter((t) => /synced|sync \d/i.test(t))).toEqual([]);
   });
 
   it('Quit closes the icon and leaves the daemon running', async () => {
@@ -224,5 +316,62 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     expect(await exitOf(deadDisplay, 5000)).toBe(1);
     expect(trayErr).toContain('the tray program stopped before showing the icon');
     expect(trayErr).toContain(`cannot open display: ${unserved}`);
+  });
+
+  describeWith('desktop-entry', 'at login', () => {
+    it('the autostart entry of `service install`, started as a desktop session does, waits for a daemon without a display and shows the tray', async () => {
+      const home = daemon.home;
+      // What `callvault service install` writes on Linux (systemd itself is not asked here).
+      let installErrors = '';
+      const installed = await runServiceCommand(['install'], {
+        platform: 'linux',
+        env: { XDG_CONFIG_HOME: join(home.dir, 'xdg'), CALLVAULT_HOME: home.dir },
+        home: home.dir,
+        uid: process.getuid?.() ?? 0,
+        username: 'me',
+        cwd: home.dir,
+        launch: { node: process.execPath, script: BIN },
+        run: () => ({ kind: 'exited', code: 0, stdout: '', stderr: '' }),
+        out: () => {},
+        err: (text) => (installErrors += text),
+      });
+      expect(installed, installErrors).toBe(0);
+      const entry = join(home.dir, 'xdg', 'autostart', 'callvault-tray.desktop');
+
+      // The session starts before the daemon: no daemon runs.
+      await daemon.stop();
+      const lock = join(home.paths.runtime, TRAY_LOCK);
+      let trayPid: number | null = null;
+      let childDaemon: ChildDaemon | null = null;
+      try {
+        // The tray inherits the launcher's output: kept in a file, for the message if this fails.
+        const output = openSync(join(home.dir, 'autostarted-tray.log'), 'w');
+        const launcher = spawn('gio', ['launch', entry], { env: { PATH: process.env.PATH, HOME: home.dir, DISPLAY: xvfb?.display }, stdio: ['ignore', output, output] });
+        closeSync(output);
+        expect(await exitOf(launcher, STEP_MS)).toBe(0);
+        trayErr = '';
+        trayLog = join(home.dir, 'autostarted-tray.log');
+        // The tray runs (it holds its lock) and waits: no icon without a daemon.
+        trayPid = await eventually(async () => {
+          const pid = existsSync(lock) ? Number(readFileSync(lock, 'utf8')) : NaN;
+          return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+        }, 'the tray to start');
+        expect(await x11.windows('--onlyvisible', '--class', '^systray$')).toEqual([]);
+
+        // The daemon as systemd starts it at login: no display, so it starts no tray of its own.
+        childDaemon = await ChildDaemon.start(home, { DISPLAY: '', WAYLAND_DISPLAY: '' });
+        const menu = await openMenu();
+        expect(menu.height).toBeGreaterThan(40);
+        await x11.xdotool('key', 'Escape');
+        expect(alive(trayPid)).toBe(true);
+      } finally {
+        if (trayPid !== null && alive(trayPid)) {
+          process.kill(trayPid, 'SIGTERM');
+          const pid = trayPid;
+          await eventually(async () => (alive(pid) ? null : true), 'the tray to stop');
+        }
+        await childDaemon?.stop();
+      }
+    });
   });
 });

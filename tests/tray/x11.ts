@@ -72,9 +72,14 @@ export class X11 {
   }
 
   /** trayer: a freedesktop system tray on the top right of the screen. */
-  startTrayer(): Started {
+  startTrayer(): Started & { output: () => string } {
     const args = ['--edge', 'top', '--align', 'right', '--widthtype', 'pixel', '--width', '96', '--heighttype', 'pixel', '--height', '32', '--SetDockType', 'true', '--transparent', 'false'];
-    return started(spawn('trayer', args, { env: { ...process.env, DISPLAY: this.display }, stdio: 'ignore' }));
+    const child = spawn('trayer', args, { env: { ...process.env, DISPLAY: this.display }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Kept for the message when trayer ends before showing its panel.
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return { ...started(child), output: () => output };
   }
 
   async screenshot(file: string): Promise<void> {
@@ -111,10 +116,10 @@ export class X11 {
 }
 
 /**
- * The highlighted row of an open menu: the one run of rows whose colour differs from the menu's
- * background, at least `minHeight` tall. Returns its vertical middle on the screen.
+ * The highlighted item of an open menu: the one run of rows whose colour differs from the menu's
+ * background, at least `minHeight` tall. Returns where it starts on the screen and how tall it is.
  */
-export function highlightedRow(colours: readonly string[], top: number, minHeight = 10): number | null {
+export function highlightedRun(colours: readonly string[], top: number, minHeight = 10): { y: number; height: number } | null {
   const counts = new Map<string, number>();
   for (const c of colours) counts.set(c, (counts.get(c) ?? 0) + 1);
   const background = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -125,5 +130,11 @@ export function highlightedRow(colours: readonly string[], top: number, minHeigh
     if (colours[i] !== background && j - i >= minHeight && (!best || j - i > best.length)) best = { start: i, length: j - i };
     i = j;
   }
-  return best ? top + best.start + Math.floor(best.length / 2) : null;
+  return best ? { y: top + best.start, height: best.length } : null;
+}
+
+/** The vertical middle of the highlighted item on the screen. */
+export function highlightedRow(colours: readonly string[], top: number, minHeight = 10): number | null {
+  const run = highlightedRun(colours, top, minHeight);
+  return run ? run.y + Math.floor(run.height / 2) : null;
 }

@@ -1,0 +1,105 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { LedgerUnavailableError, type Ledger } from './ledger.js';
+
+// GET /metrics in Prometheus's text format. The ledger's gauges (commands pending, their age,
+// obligations past their deadline) are read from the database at each scrape, so every instance
+// reports the same vendor-wide figures: aggregate them with max(), not sum(). Connected devices,
+// requests and receipt latency are this instance's own.
+
+/** A receipt can take seconds (online) or days (a laptop that was off): buckets span both. */
+const RECEIPT_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3_600, 86_400, 7 * 86_400];
+
+export interface MetricsSources {
+  ledger: Ledger;
+  connectedDevices: () => number;
+  clock: Clock;
+  log: Logger;
+}
+
+export class RelayMetrics {
+  readonly contentType: string;
+  private readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'status'>;
+  private readonly receiptLatency: Histogram;
+  private readonly ledgerUp: Gauge;
+  private readonly commandsPending: Gauge;
+  private readonly oldestPendingAge: Gauge;
+  private readonly pastDeadline: Gauge;
+
+  constructor(private readonly sources: MetricsSources) {
+    const registers = [this.registry];
+    this.contentType = this.registry.contentType;
+    collectDefaultMetrics({ register: this.registry, prefix: 'callvault_relay_' });
+    new Gauge({
+      name: 'callvault_relay_devices_connected',
+      help: 'Device websockets this instance holds.',
+      registers,
+      collect() {
+        this.set(sources.connectedDevices());
+      },
+    });
+    let countedRoundTrips = 0;
+    new Counter({
+      name: 'callvault_relay_ledger_round_trips_total',
+      help: 'Queries this instance sent to the database server (0 for SQLite).',
+      registers,
+      collect() {
+        const now = sources.ledger.roundTrips();
+        this.inc(now - countedRoundTrips);
+        countedRoundTrips = now;
+      },
+    });
+    this.requests = new Counter({
+      name: 'callvault_relay_http_requests_total',
+      help: 'HTTP requests answered, by route and status; route="POST /zoom/webhook" gives the webhook outcomes.',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+    this.receiptLatency = new Histogram({
+      name: 'callvault_relay_receipt_latency_seconds',
+      help: 'From a wipe command being issued to its receipt being stored, for receipts this instance stored.',
+      buckets: RECEIPT_LATENCY_BUCKETS,
+      registers,
+    });
+    this.ledgerUp = new Gauge({ name: 'callvault_relay_ledger_up', help: '1 when the ledger answered this scrape.', registers });
+    this.commandsPending = new Gauge({ name: 'callvault_relay_commands_pending', help: 'Wipe commands waiting for their receipt (whole ledger).', registers });
+    this.oldestPendingAge = new Gauge({
+      name: 'callvault_relay_commands_pending_oldest_age_seconds',
+      help: 'Age of the oldest wipe command waiting for its receipt; 0 when none waits.',
+      registers,
+    });
+    this.pastDeadline = new Gauge({
+      name: 'callvault_relay_obligations_past_deadline',
+      help: 'Devices past their self-wipe deadline without a receipt: should always be 0 (the alarm).',
+      registers,
+    });
+  }
+
+  request(route: string, status: number): void {
+    this.requests.inc({ route, status: String(status) });
+  }
+
+  receiptStored(commandIssuedAt: number): void {
+    this.receiptLatency.observe(Math.max(0, this.sources.clock.now() - commandIssuedAt) / 1000);
+  }
+
+  /** The exposition text; the ledger gauges keep their last values (and ledger_up is 0) when the ledger cannot be read. */
+  async text(): Promise<string> {
+    const { ledger, clock, log } = this.sources;
+    try {
+      const now = clock.now();
+      const summary = await ledger.pendingSummary(now);
+      this.commandsPending.set(summary.openCommands);
+      this.oldestPendingAge.set(summary.oldestOpenIssuedAt === null ? 0 : Math.max(0, now - summary.oldestOpenIssuedAt) / 1000);
+      this.pastDeadline.set(summary.pastDeadline);
+      this.ledgerUp.set(1);
+    } catch (e) {
+      if (!(e instanceof LedgerUnavailableError)) throw e;
+      log.warn({ err: e.message }, 'metrics: the ledger cannot be read');
+      this.ledgerUp.set(0);
+    }
+    return this.registry.metrics();
+  }
+}
