@@ -149,10 +149,17 @@ export const receiptSchema = z.object({
   filesRemoved: count,
   bytesRemoved: count.describe('Bytes.'),
   verified: z.boolean(),
-  /** How the data was erased; absent in receipts made before vaults were encrypted. */
-  method: z.enum(ERASE_METHODS).optional(),
-  /** Where the device key that wrapped the vault's data key was kept. */
-  keyCustody: z.enum(KEY_CUSTODIES).nullable().optional(),
+  method: z
+    .enum(ERASE_METHODS)
+    .optional()
+    .describe(
+      "How the data was erased: crypto-erase+overwrite (the vault's data key destroyed and the device key that wrapped it replaced, then the files overwritten and unlinked), or overwrite alone. Absent in receipts made before vaults were encrypted. Signed: keep it to verify the receipt",
+    ),
+  keyCustody: z
+    .enum(KEY_CUSTODIES)
+    .nullable()
+    .optional()
+    .describe('Where the device key that wrapped the data key was kept (null: the vault had no data key). Signed, like method'),
   signature: z.string(),
   acked: z.boolean(),
 });
