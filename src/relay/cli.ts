@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseWords, usageLine } from '../platform/commandLine.js';
 import { createLogger } from '../platform/logger.js';
-import { runMigrateCommand, runReportCommand } from './adminCommands.js';
+import { runMigrateCommand, runReportCommand, type CommandIo } from './adminCommands.js';
 import { loadOrCreateRelayKey } from './keys.js';
 import { keyFileOf, readRelayConfig, relayDataDir, type RelayConfig } from './relayConfig.js';
 import { startRelay } from './server.js';
@@ -10,9 +10,7 @@ import { startRelay } from './server.js';
 // `callvault relay --print-public-key [--data-dir D] [--config relay.json]`,
 // `callvault relay migrate …` and `callvault relay report …` (adminCommands.ts).
 
-export interface RelayCommandIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+export interface RelayCommandIo extends CommandIo {
   /** Stops a running relay when aborted; default: SIGINT or SIGTERM. */
   signal?: AbortSignal;
 }

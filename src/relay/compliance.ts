@@ -1,15 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { publicKeyFromBase64, verifyReceipt, type SignedReceipt } from '../core/receipt.js';
+import type { SignedReceipt } from '../core/receipt.js';
 import type { Logger } from '../platform/logger.js';
 import type { DeviceHub } from './deviceHub.js';
 import { errorReply, parseJson, readBody, reply } from './httpIo.js';
-import { DEVICE_USER_STATUSES, type ComplianceDevice, type DeviceUserStatus, type Ledger } from './ledger.js';
+import { DEVICE_USER_STATUSES, UNUSABLE_BODY_KEPT_MS, type ComplianceDevice, type DeviceUserStatus, type KeptUnusableEvent, type Ledger } from './ledger.js';
+import { ReceiptVerifier } from './receiptVerifier.js';
 import type { RouteOutcome, RouteRequest } from './router.js';
-import type { RelaySigner } from './signer.js';
+import { DAY_MS, type RelaySigner } from './signer.js';
 
 // The compliance ledger over HTTP (admin token): per Zoom user, what happened to each device's
-// copy, and the open obligations with the deadline by which each device wipes itself at the latest.
+// copy, and the open obligations with the deadline by which each device wipes itself at the latest;
+// and the operator's tools beside it: a wipe of a user, and the webhooks the relay could not use.
 
 export interface ComplianceDeps {
   ledger: Ledger;
@@ -27,14 +29,8 @@ export interface ComplianceDeviceView {
   receiptVerified: boolean;
 }
 
-/** The device's enrolled key signed the receipt, and the device verified the wipe. */
-export function receiptVerifiedBy(receipt: SignedReceipt, devicePublicKey: string): boolean {
-  const key = publicKeyFromBase64(devicePublicKey);
-  return receipt.verified && key !== null && verifyReceipt(receipt, key);
-}
-
-function deviceView(device: ComplianceDevice): ComplianceDeviceView {
-  const receiptVerified = device.receipt !== null && receiptVerifiedBy(device.receipt, device.devicePublicKey);
+function deviceView(device: ComplianceDevice, verifier: ReceiptVerifier): ComplianceDeviceView {
+  const receiptVerified = device.receipt !== null && verifier.verifiedBy(device.receipt, device.devicePublicKey);
   return { deviceId: device.deviceId, status: device.status, leaseDeadline: device.leaseDeadline, receipt: device.receipt, receiptVerified };
 }
 
@@ -42,7 +38,8 @@ function deviceView(device: ComplianceDevice): ComplianceDeviceView {
 export async function userCompliance({ params }: RouteRequest, deps: ComplianceDeps): Promise<RouteOutcome> {
   const record = await deps.ledger.compliance({ zoomAccountId: params.zoomAccountId ?? '', zoomUserId: params.zoomUserId ?? '' });
   if (!record) return errorReply(404, 'NOT_FOUND', 'the relay knows nothing of this Zoom user');
-  return reply(200, { ...record, devices: record.devices.map(deviceView) });
+  const verifier = new ReceiptVerifier();
+  return reply(200, { ...record, devices: record.devices.map((device) => deviceView(device, verifier)) });
 }
 
 const statusQuery = z.enum(DEVICE_USER_STATUSES);
@@ -54,9 +51,23 @@ export async function listByStatus({ query }: RouteRequest, deps: ComplianceDeps
   return reply(200, { status: status.data, items: await deps.ledger.obligations(status.data) });
 }
 
+export interface UnusableEventView extends KeptUnusableEvent {
+  /** For the operator: until when the body (Zoom content) is kept, or when it was dropped. */
+  bodyRetention: string;
+}
+
+function unusableView(event: KeptUnusableEvent): UnusableEventView {
+  const limit = `Zoom content is kept at most ${UNUSABLE_BODY_KEPT_MS / DAY_MS} days`;
+  const bodyRetention =
+    event.bodyDroppedAt === null
+      ? `body kept until ${new Date(event.receivedAt + UNUSABLE_BODY_KEPT_MS).toISOString()} (${limit})`
+      : `body dropped at ${new Date(event.bodyDroppedAt).toISOString()} (${limit}); this record stays until dismissed`;
+  return { ...event, bodyRetention };
+}
+
 /** GET /v1/admin/unusable-events: correctly signed webhooks the relay could not use, oldest first. */
 export async function listUnusable(_request: RouteRequest, deps: ComplianceDeps): Promise<RouteOutcome> {
-  return reply(200, { items: await deps.ledger.unusableEvents() });
+  return reply(200, { items: (await deps.ledger.unusableEvents()).map(unusableView) });
 }
 
 /** DELETE /v1/admin/unusable-events/:id: the operator handled it (its body is Zoom content). */

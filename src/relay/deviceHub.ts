@@ -40,7 +40,7 @@ export class DeviceHub {
   }
 
   push(commands: Signed<WipeCommandBody>[]): void {
-    for (const command of commands) this.sessions.get(command.body.deviceId)?.push([command]);
+    for (const command of commands) this.sessions.get(command.body.deviceId)?.push(command);
   }
 
   /** Connected devices (greeted or not). */

@@ -67,19 +67,15 @@ export class DeviceSession {
     void this.closed.then(() => this.stopRenewing());
   }
 
-  /** Sends wipe commands issued while the device is connected; before its hello, the hello fetches them. */
-  push(commands: Signed<WipeCommandBody>[]): void {
-    if (!this.greeted) return;
-    for (const command of commands) this.sendWipe(command);
+  /** Sends a wipe command issued while the device is connected; before its hello, the hello fetches it. */
+  push(command: Signed<WipeCommandBody>): void {
+    if (this.greeted) this.sendWipe(command);
   }
 
   /** Another relay instance recorded work for this device: sends what the ledger holds that this connection has not sent. */
   catchUp(): void {
     this.enqueue(async () => {
-      if (!this.greeted) return;
-      const { ledger } = this.deps;
-      for (const command of await ledger.openCommands(this.device.deviceId)) this.sendWipe(command);
-      await this.deliver(await ledger.heldNotices(this.device.deviceId));
+      if (this.greeted) await this.sendPending();
     }, 'catching up failed');
   }
 
@@ -165,7 +161,7 @@ export class DeviceSession {
    * still waiting for its receipt, the held Zoom event notices, caught-up.
    */
   private async greet(hello: Hello): Promise<void> {
-    const { signer, ledger, clock } = this.deps;
+    const { signer, clock } = this.deps;
     // Before reading the ledger: a wipe or notice recorded meanwhile is pushed rather than missed.
     this.greeted = true;
     // A hello gets everything pending, even what this connection was sent before.
@@ -175,10 +171,16 @@ export class DeviceSession {
     const proof = hello.challenge === undefined ? undefined : signer.linkProof(this.device.deviceId, hello.challenge);
     this.send({ type: 'welcome', protocol: this.protocol, serverTime: clock.now(), ...(proof && { proof }) });
     await this.sendLeases();
-    for (const command of await ledger.openCommands(this.device.deviceId)) this.sendWipe(command);
-    await this.deliver(await ledger.heldNotices(this.device.deviceId));
+    await this.sendPending();
     this.send({ type: 'caught-up' });
     this.scheduleRenewal();
+  }
+
+  /** Every wipe still waiting for its receipt and every held notice, except those this connection was sent already. */
+  private async sendPending(): Promise<void> {
+    const { ledger } = this.deps;
+    for (const command of await ledger.openCommands(this.device.deviceId)) this.sendWipe(command);
+    await this.deliver(await ledger.heldNotices(this.device.deviceId));
   }
 
   /**
@@ -221,7 +223,6 @@ export class DeviceSession {
       }, 'lease renewal failed');
     }, LEASE_RENEW_MS);
   }
-
 
   private async takeReceipt(receipt: SignedReceipt): Promise<void> {
     const { ledger, clock, log } = this.deps;

@@ -2,8 +2,10 @@ import type { SignedReceipt } from '../core/receipt.js';
 import type { LeaseBody, Signed, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
 
 // The relay's memory: devices, which Zoom users each holds, leases issued, deauthorizations, wipe
-// commands and receipts. An interface so the SQLite file can give way to PostgreSQL; every method
-// that changes more than one row is one transaction in the implementation.
+// commands, receipts, and the Zoom content held for a while (event notices, unusable events). One
+// interface, two engines (sqliteLedger.ts for one relay, pgLedger.ts for many instances) held to
+// one contract (tests/relay/ledgerContract.ts); every method that changes more than one row is one
+// transaction in either.
 
 export const DEVICE_USER_STATUSES = ['active', 'pending', 'wiped', 'self-expired'] as const;
 /**
@@ -98,6 +100,12 @@ export interface HeldNotice {
  */
 export const EVENT_KEY_MEMORY_MS = 24 * 60 * 60_000;
 
+/**
+ * Zoom gives a vendor 10 days to delete a user's data: an unusable event's body, which is Zoom
+ * content the relay could not tie to a user, is kept no longer; its metadata stays for the operator.
+ */
+export const UNUSABLE_BODY_KEPT_MS = 10 * 24 * 60 * 60_000;
+
 /** A correctly signed webhook the relay could not use: answered 200 (Zoom drops what gets a 4xx) and kept for an operator. */
 export interface UnusableEvent {
   /** SHA-256 (hex) of the body: the same delivery is kept once. */
@@ -107,8 +115,32 @@ export interface UnusableEvent {
   event: string | null;
   /** What the relay could not use, for the operator. */
   problem: string;
-  /** The body as received, as UTF-8 text: Zoom content, so the operator dismisses it once handled. */
+  /** The body as received, as UTF-8 text: Zoom content, kept at most UNUSABLE_BODY_KEPT_MS. */
   body: string;
+}
+
+/** An unusable event as the ledger keeps it: the body goes after UNUSABLE_BODY_KEPT_MS, the rest stays until dismissed. */
+export interface KeptUnusableEvent extends Omit<UnusableEvent, 'body'> {
+  /** Null once dropped. */
+  body: string | null;
+  bodyDroppedAt: number | null;
+}
+
+/** What one sweep of Zoom content past its purpose dropped (ZoomContentSweeper). */
+export interface ContentSweep {
+  /** Notices held for a device whose lease deadline had passed: it has wiped itself, they serve nothing. */
+  noticesDropped: number;
+  /** Unusable events' bodies received UNUSABLE_BODY_KEPT_MS or longer ago. */
+  bodiesDropped: number;
+  /** When the next piece still held falls due, or null when none is held. */
+  nextDueAt: number | null;
+}
+
+/** The Zoom content the relay holds right now, whole ledger (for /metrics). */
+export interface HeldContent {
+  notices: number;
+  unusableBodies: number;
+  oldestBodyReceivedAt: number | null;
 }
 
 export interface Obligation extends ZoomUser {
@@ -173,7 +205,7 @@ export interface LedgerHealth {
  * (PostgreSQL) calls it; the ledger's tables stay the truth, a wake only says where to look.
  */
 export interface LedgerWatcher {
-  /** Another instance recorded work (wipe commands) for these devices. */
+  /** Another instance recorded work (wipe commands, Zoom event notices) for these devices. */
   wake(deviceIds: string[]): void;
   /** Wakes may have been missed (the connection to the database was lost): look at every connected device again. */
   rescan(): void;
@@ -206,8 +238,9 @@ export interface Ledger {
   issueWipes(user: ZoomUser, makeWipe: MakeWipe): Promise<Signed<WipeCommandBody>[]>;
   /**
    * Records the event's key and holds one notice (with a fresh random noticeId) per active device
-   * of the user, until that device acks it or leaves 'active'. Forgets event keys received more than
-   * EVENT_KEY_MEMORY_MS before this one. Null when the key was recorded before: nothing changes.
+   * of the user whose lease has not run out, until that device acks it, leaves 'active' or passes
+   * its lease deadline. Forgets event keys received more than EVENT_KEY_MEMORY_MS before this one.
+   * Null when the key was recorded before: nothing changes.
    */
   recordZoomEvent(event: ZoomEventRecord): Promise<HeldNotice[] | null>;
   /** The notices held for the device, oldest first. */
@@ -217,7 +250,7 @@ export interface Ledger {
   /** Keeps an unusable event; the same id twice is kept once. */
   keepUnusableEvent(event: UnusableEvent): Promise<void>;
   /** Oldest first. */
-  unusableEvents(): Promise<UnusableEvent[]>;
+  unusableEvents(): Promise<KeptUnusableEvent[]>;
   /** The operator handled it: deleted. False when there is no such event. */
   dismissUnusableEvent(id: string): Promise<boolean>;
   openCommands(deviceId: string): Promise<Signed<WipeCommandBody>[]>;
@@ -235,6 +268,13 @@ export interface Ledger {
   compliance(user: ZoomUser): Promise<ComplianceRecord | null>;
   obligations(status: DeviceUserStatus): Promise<Obligation[]>;
   knowsUser(user: ZoomUser): Promise<boolean>;
+  /**
+   * Drops the Zoom content that has outlived its purpose at `now`: notices held for a pair whose
+   * lease deadline is not after `now`, and unusable events' bodies received UNUSABLE_BODY_KEPT_MS
+   * before `now` or earlier. Idempotent: instances sweeping at once drop each piece once.
+   */
+  sweepContent(now: number): Promise<ContentSweep>;
+  heldContent(): Promise<HeldContent>;
   /** Counts for /metrics, as of `now`. */
   pendingSummary(now: number): Promise<PendingSummary>;
   /** Pending pairs past their lease deadline at `now` without a receipt, latest deadline last. */

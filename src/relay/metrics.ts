@@ -1,12 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { LedgerUnavailableError, type Ledger } from './ledger.js';
+import { LedgerUnavailableError, type ContentSweep, type Ledger } from './ledger.js';
 
 // GET /metrics in Prometheus's text format. The ledger's gauges (commands pending, their age,
-// obligations past their deadline) are read from the database at each scrape, so every instance
-// reports the same vendor-wide figures: aggregate them with max(), not sum(). Connected devices,
-// requests and receipt latency are this instance's own.
+// obligations past their deadline, the Zoom content held) are read from the database at each
+// scrape, so every instance reports the same vendor-wide figures: aggregate them with max(), not
+// sum(). Connected devices, requests, receipt latency and what this instance's sweeps dropped are
+// this instance's own.
 
 /** A receipt can take seconds (online) or days (a laptop that was off): buckets span both. */
 const RECEIPT_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3_600, 86_400, 7 * 86_400];
@@ -27,6 +28,10 @@ export class RelayMetrics {
   private readonly commandsPending: Gauge;
   private readonly oldestPendingAge: Gauge;
   private readonly pastDeadline: Gauge;
+  private readonly contentHeld: Gauge<'kind'>;
+  private readonly oldestBodyAge: Gauge;
+  private readonly contentDropped: Counter<'kind'>;
+  private readonly lastSweep: Gauge;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
@@ -75,6 +80,34 @@ export class RelayMetrics {
       help: 'Devices past their self-wipe deadline without a receipt: should always be 0 (the alarm).',
       registers,
     });
+    this.contentHeld = new Gauge({
+      name: 'callvault_relay_zoom_content_held',
+      help: 'Zoom content the relay holds (whole ledger): kind="notice", event notices waiting for their device; kind="unusable_body", bodies of unusable events.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.oldestBodyAge = new Gauge({
+      name: 'callvault_relay_unusable_body_oldest_age_seconds',
+      help: 'Age of the oldest unusable event body still held; the sweep drops it at 10 days; 0 when none is held.',
+      registers,
+    });
+    this.contentDropped = new Counter({
+      name: 'callvault_relay_zoom_content_dropped_total',
+      help: "Zoom content this instance's sweeps dropped: notices of devices past their lease deadline, unusable event bodies 10 days old.",
+      labelNames: ['kind'],
+      registers,
+    });
+    this.lastSweep = new Gauge({
+      name: 'callvault_relay_zoom_content_last_sweep_timestamp_seconds',
+      help: 'When this instance last finished a sweep of Zoom content past its purpose.',
+      registers,
+    });
+  }
+
+  contentSwept(sweep: ContentSweep, at: number): void {
+    this.contentDropped.inc({ kind: 'notice' }, sweep.noticesDropped);
+    this.contentDropped.inc({ kind: 'unusable_body' }, sweep.bodiesDropped);
+    this.lastSweep.set(at / 1000);
   }
 
   request(route: string, status: number): void {
@@ -94,6 +127,10 @@ export class RelayMetrics {
       this.commandsPending.set(summary.openCommands);
       this.oldestPendingAge.set(summary.oldestOpenIssuedAt === null ? 0 : Math.max(0, now - summary.oldestOpenIssuedAt) / 1000);
       this.pastDeadline.set(summary.pastDeadline);
+      const held = await ledger.heldContent();
+      this.contentHeld.set({ kind: 'notice' }, held.notices);
+      this.contentHeld.set({ kind: 'unusable_body' }, held.unusableBodies);
+      this.oldestBodyAge.set(held.oldestBodyReceivedAt === null ? 0 : Math.max(0, now - held.oldestBodyReceivedAt) / 1000);
       this.ledgerUp.set(1);
     } catch (e) {
       if (!(e instanceof LedgerUnavailableError)) throw e;

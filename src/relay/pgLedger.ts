@@ -8,14 +8,18 @@ import type { Logger } from '../platform/logger.js';
 import {
   EVENT_KEY_MEMORY_MS,
   LedgerUnavailableError,
+  UNUSABLE_BODY_KEPT_MS,
   type CommandRecord,
   type CommandState,
   type ComplianceRecord,
+  type ContentSweep,
   type Deauthorization,
   type DeviceRecord,
   type DeviceUser,
   type DeviceUserStatus,
+  type HeldContent,
   type HeldNotice,
+  type KeptUnusableEvent,
   type Ledger,
   type LedgerHealth,
   type LedgerWatcher,
@@ -23,14 +27,35 @@ import {
   type Obligation,
   type OpenedLedger,
   type PendingSummary,
-  type ReportCommand,
   type ReportEntry,
   type ReportQuery,
   type UnusableEvent,
   type ZoomEventRecord,
   type ZoomUser,
 } from './ledger.js';
-import { toDeauthorization, toReportCommand, type DeauthorizationRow, type ReportCommandRow } from './ledgerRows.js';
+import {
+  COMPLIANCE_PAIRS,
+  DEAUTH_COLUMNS,
+  DEVICE_COLUMNS,
+  heldNotice,
+  NO_BOUND,
+  NOTICE_COLUMNS,
+  OPEN_SINCE,
+  PAIR_COLUMNS,
+  REPORT_COMMANDS,
+  settledStatus,
+  toComplianceRecord,
+  toContentSweep,
+  toDeauthorization,
+  toNotice,
+  toReportEntries,
+  UNUSABLE_COLUMNS,
+  type CompliancePairRow,
+  type DeauthorizationRow,
+  type HeldDueRow,
+  type NoticeRow,
+  type ReportCommandRow,
+} from './ledgerRows.js';
 import { connectionConfig, describeServer, pgErrorCode, translatePgError } from './pgConnection.js';
 import { migratePostgres } from './pgMigrate.js';
 import { WAKE_CHANNEL, WakeListener, wakePayloads } from './pgWake.js';
@@ -39,16 +64,6 @@ import { WAKE_CHANNEL, WakeListener, wakePayloads } from './pgWake.js';
 // transaction (or one statement); unique keys, not timing, make concurrent deliveries of one Zoom
 // event or one receipt count once; the rows of a user being wiped are locked while its commands
 // are written, so two deauthorizations arriving together issue one command per device.
-
-const DEVICE_COLUMNS = 'device_id AS "deviceId", public_key AS "publicKey", credential_hash AS "credentialHash", enrolled_at AS "enrolledAt"';
-const PAIR_COLUMNS = 'device_id AS "deviceId", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", status, lease_deadline AS "leaseDeadline"';
-const DEAUTH_COLUMNS = `event_key AS "eventKey", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", deauthorized_at AS "deauthorizedAt",
-  user_data_retention AS "userDataRetention", received_at AS "receivedAt", cloud_copy_deleted_at AS "cloudCopyDeletedAt"`;
-const NOTICE_COLUMNS = 'notice_id AS "noticeId", zoom_account_id AS "zoomAccountId", zoom_user_id AS "zoomUserId", event, event_ts AS "eventTs", object';
-/** "No bound" for an enrollment time (BIGINT holds it; Infinity it does not). */
-const NO_BOUND = Number.MAX_SAFE_INTEGER;
-const OPEN_SINCE = `(SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
-  AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS "openSince"`;
 
 /** Deadlocks and serialization failures: the transaction is tried again from the start. */
 const RETRYABLE_SQLSTATE = new Set(['40P01', '40001']);
@@ -93,22 +108,6 @@ export async function openPgLedger(url: string, o: PgLedgerOptions): Promise<Res
   }
 }
 
-interface NoticeRow extends Omit<ZoomEventNotice, 'object'> {
-  object: string;
-}
-
-function toNotice(row: NoticeRow): ZoomEventNotice {
-  return { ...row, object: JSON.parse(row.object) as Record<string, unknown> };
-}
-
-interface PairRow {
-  deviceId: string;
-  zoomAccountId: string;
-  zoomUserId: string;
-  status: DeviceUserStatus;
-  leaseDeadline: number | null;
-}
-
 class PgLedger implements Ledger {
   /** Names this instance in wake notifications, so it skips its own. */
   private readonly instanceId = randomUUID();
@@ -123,14 +122,19 @@ class PgLedger implements Ledger {
     private readonly o: PgLedgerOptions,
   ) {}
 
-  /** One statement on any pooled connection. */
-  private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  /** Counts a round trip, and turns a failure to reach the server into LedgerUnavailableError. */
+  private async sent<R>(send: () => Promise<R>): Promise<R> {
     this.queries++;
     try {
-      return await this.pool.query<R>(text, values);
+      return await send();
     } catch (e) {
       throw translatePgError(e, this.server);
     }
+  }
+
+  /** One statement on any pooled connection. */
+  private query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.sent(() => this.pool.query<R>(text, values));
   }
 
   /** Runs `work` in one transaction on one connection, trying again after a deadlock. */
@@ -142,14 +146,7 @@ class PgLedger implements Ledger {
       } catch (e) {
         throw translatePgError(e, this.server);
       }
-      const query: Query = async (text, values) => {
-        this.queries++;
-        try {
-          return await client.query(text, values);
-        } catch (e) {
-          throw translatePgError(e, this.server);
-        }
-      };
+      const query: Query = (text, values) => this.sent(() => client.query(text, values));
       // A connection that failed mid-transaction is discarded, not returned to the pool.
       let broken = false;
       try {
@@ -214,7 +211,7 @@ class PgLedger implements Ledger {
 
   async activeUsers(deviceId: string): Promise<DeviceUser[]> {
     return (
-      await this.query<PairRow>(`SELECT ${PAIR_COLUMNS} FROM device_users WHERE device_id = $1 AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`, [deviceId])
+      await this.query<DeviceUser>(`SELECT ${PAIR_COLUMNS} FROM device_users WHERE device_id = $1 AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`, [deviceId])
     ).rows;
   }
 
@@ -259,7 +256,7 @@ class PgLedger implements Ledger {
    * notices, and announces the commands to the other instances on commit.
    */
   private async wipeActive(query: Query, user: ZoomUser, makeWipe: MakeWipe, enrolledBy: number, eventKey: string | null): Promise<Signed<WipeCommandBody>[]> {
-    const pairs = await query<PairRow>(
+    const pairs = await query<DeviceUser>(
       `SELECT ${PAIR_COLUMNS} FROM device_users WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' AND enrolled_at <= $3
        ORDER BY device_id FOR UPDATE`,
       [user.zoomAccountId, user.zoomUserId, enrolledBy],
@@ -303,13 +300,12 @@ class PgLedger implements Ledger {
       // Shared locks: a deauthorization of the user wipes these pairs either before (they are not
       // active then) or after this commits (and then deletes the notices held here).
       const pairs = await query<{ deviceId: string }>(
-        `SELECT device_id AS "deviceId" FROM device_users WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' ORDER BY device_id FOR SHARE`,
-        [event.zoomAccountId, event.zoomUserId],
+        `SELECT device_id AS "deviceId" FROM device_users
+         WHERE zoom_account_id = $1 AND zoom_user_id = $2 AND status = 'active' AND (lease_deadline IS NULL OR lease_deadline > $3)
+         ORDER BY device_id FOR SHARE`,
+        [event.zoomAccountId, event.zoomUserId, event.receivedAt],
       );
-      const held = pairs.rows.map(({ deviceId }) => ({
-        deviceId,
-        notice: { noticeId: randomUUID(), zoomAccountId: event.zoomAccountId, zoomUserId: event.zoomUserId, event: event.event, eventTs: event.eventTs, object: event.object },
-      }));
+      const held = pairs.rows.map(({ deviceId }) => heldNotice(event, deviceId));
       if (held.length === 0) return held;
       const deviceIds = held.map((h) => h.deviceId);
       await query(
@@ -351,8 +347,8 @@ class PgLedger implements Ledger {
     ]);
   }
 
-  async unusableEvents(): Promise<UnusableEvent[]> {
-    return (await this.query<UnusableEvent>('SELECT id, received_at AS "receivedAt", event, problem, body FROM unusable_events ORDER BY received_at, seq')).rows;
+  async unusableEvents(): Promise<KeptUnusableEvent[]> {
+    return (await this.query<KeptUnusableEvent>(`SELECT ${UNUSABLE_COLUMNS} FROM unusable_events ORDER BY received_at, seq`)).rows;
   }
 
   async dismissUnusableEvent(id: string): Promise<boolean> {
@@ -399,7 +395,7 @@ class PgLedger implements Ledger {
         receipt.reason,
         at,
         JSON.stringify(receipt),
-        receipt.reason === 'lease-expired' ? 'self-expired' : 'wiped',
+        settledStatus(receipt),
         settles,
       ],
     );
@@ -424,30 +420,13 @@ class PgLedger implements Ledger {
         [zoomAccountId, zoomUserId],
       )
     ).rows[0];
-    const pairs = await this.query<PairRow & { receipt: string | null; publicKey: string }>(
-      `SELECT du.device_id AS "deviceId", du.status, du.lease_deadline AS "leaseDeadline", r.signed AS receipt, d.public_key AS "publicKey"
-       FROM device_users du JOIN devices d ON d.device_id = du.device_id
-       LEFT JOIN receipts r ON r.device_id = du.device_id AND r.receipt_id = du.receipt_id
-       WHERE du.zoom_account_id = $1 AND du.zoom_user_id = $2 ORDER BY du.device_id`,
-      [zoomAccountId, zoomUserId],
-    );
-    if (!latest && pairs.rows.length === 0) return null;
-    const notices = await this.query<{ count: number }>('SELECT COUNT(*)::int AS count FROM notices WHERE zoom_account_id = $1 AND zoom_user_id = $2', [zoomAccountId, zoomUserId]);
-    return {
+    const pairs = await this.query<CompliancePairRow>(`${COMPLIANCE_PAIRS} WHERE du.zoom_account_id = $1 AND du.zoom_user_id = $2 ORDER BY du.device_id`, [
       zoomAccountId,
       zoomUserId,
-      deauthorizedAt: latest?.deauthorizedAt ?? null,
-      userDataRetention: latest ? toDeauthorization(latest).userDataRetention : null,
-      cloudCopyDeletedAt: latest?.cloudCopyDeletedAt ?? null,
-      heldNotices: notices.rows[0]?.count ?? 0,
-      devices: pairs.rows.map((pair) => ({
-        deviceId: pair.deviceId,
-        status: pair.status,
-        leaseDeadline: pair.leaseDeadline,
-        receipt: pair.receipt === null ? null : (JSON.parse(pair.receipt) as SignedReceipt),
-        devicePublicKey: pair.publicKey,
-      })),
-    };
+    ]);
+    if (!latest && pairs.rows.length === 0) return null;
+    const notices = await this.query<{ count: number }>('SELECT COUNT(*)::int AS count FROM notices WHERE zoom_account_id = $1 AND zoom_user_id = $2', [zoomAccountId, zoomUserId]);
+    return toComplianceRecord(user, latest, pairs.rows, notices.rows[0]?.count ?? 0);
   }
 
   async obligations(status: DeviceUserStatus): Promise<Obligation[]> {
@@ -462,6 +441,39 @@ class PgLedger implements Ledger {
       [user.zoomAccountId, user.zoomUserId],
     );
     return row.rows[0]?.known === true;
+  }
+
+  async sweepContent(now: number): Promise<ContentSweep> {
+    // One statement: its SELECT sees the tables as they were before it, hence the bounds that leave
+    // out what it drops.
+    const swept = await this.transaction((query) =>
+      query<HeldDueRow & { noticesDropped: number; bodiesDropped: number }>(
+        `WITH dropped_notices AS (
+           DELETE FROM notices n USING device_users du
+           WHERE du.device_id = n.device_id AND du.zoom_account_id = n.zoom_account_id AND du.zoom_user_id = n.zoom_user_id AND du.lease_deadline <= $1
+           RETURNING 1),
+         dropped_bodies AS (
+           UPDATE unusable_events SET body = NULL, body_dropped_at = $1 WHERE body IS NOT NULL AND received_at <= $2 RETURNING 1)
+         SELECT (SELECT COUNT(*)::int FROM dropped_notices) AS "noticesDropped",
+                (SELECT COUNT(*)::int FROM dropped_bodies) AS "bodiesDropped",
+                (SELECT MIN(received_at) FROM unusable_events WHERE body IS NOT NULL AND received_at > $2) AS "oldestBodyReceivedAt",
+                (SELECT MIN(du.lease_deadline) FROM notices n JOIN device_users du
+                   ON du.device_id = n.device_id AND du.zoom_account_id = n.zoom_account_id AND du.zoom_user_id = n.zoom_user_id
+                 WHERE du.lease_deadline > $1) AS "nextNoticeDeadline"`,
+        [now, now - UNUSABLE_BODY_KEPT_MS],
+      ),
+    );
+    const row = swept.rows[0] ?? { noticesDropped: 0, bodiesDropped: 0, oldestBodyReceivedAt: null, nextNoticeDeadline: null };
+    return toContentSweep(row.noticesDropped, row.bodiesDropped, row);
+  }
+
+  async heldContent(): Promise<HeldContent> {
+    const row = await this.query<HeldContent>(
+      `SELECT (SELECT COUNT(*)::int FROM notices) AS notices,
+              (SELECT COUNT(*)::int FROM unusable_events WHERE body IS NOT NULL) AS "unusableBodies",
+              (SELECT MIN(received_at) FROM unusable_events WHERE body IS NOT NULL) AS "oldestBodyReceivedAt"`,
+    );
+    return row.rows[0] ?? { notices: 0, unusableBodies: 0, oldestBodyReceivedAt: null };
   }
 
   async pendingSummary(now: number): Promise<PendingSummary> {
@@ -489,19 +501,10 @@ class PgLedger implements Ledger {
       [q.since, q.after?.receivedAt ?? -1, q.after?.eventKey ?? '', q.limit],
     );
     if (page.rows.length === 0) return [];
-    const commands = new Map<string, ReportCommand[]>(page.rows.map((d) => [d.eventKey, []]));
-    const rows = await this.query<ReportCommandRow>(
-      `SELECT c.event_key AS "eventKey", c.command_id AS "commandId", c.device_id AS "deviceId", c.state, c.issued_at AS "issuedAt",
-              du.lease_deadline AS "leaseDeadline", du.lease_issued_at AS "leaseIssuedAt", r.signed AS receipt, d.public_key AS "devicePublicKey"
-       FROM commands c
-       JOIN device_users du ON du.device_id = c.device_id AND du.zoom_account_id = c.zoom_account_id AND du.zoom_user_id = c.zoom_user_id
-       JOIN devices d ON d.device_id = c.device_id
-       LEFT JOIN receipts r ON r.device_id = c.device_id AND r.receipt_id = c.receipt_id
-       WHERE c.event_key = ANY ($1::text[]) ORDER BY c.device_id, c.issued_at`,
-      [page.rows.map((d) => d.eventKey)],
-    );
-    for (const row of rows.rows) commands.get(row.eventKey)?.push(toReportCommand(row));
-    return page.rows.map((d) => ({ ...toDeauthorization(d), cloudCopyDeletedAt: d.cloudCopyDeletedAt, commands: commands.get(d.eventKey) ?? [] }));
+    const commands = await this.query<ReportCommandRow>(`${REPORT_COMMANDS} WHERE c.event_key = ANY ($1::text[]) ORDER BY c.device_id, c.issued_at`, [
+      page.rows.map((d) => d.eventKey),
+    ]);
+    return toReportEntries(page.rows, commands.rows);
   }
 
   async health(): Promise<LedgerHealth> {

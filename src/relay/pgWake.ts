@@ -6,8 +6,8 @@ import type { LedgerWatcher } from './ledger.js';
 import { pgErrorCode } from './pgConnection.js';
 
 // Wakes between relay instances over PostgreSQL LISTEN/NOTIFY (the pattern of
-// socket.io-postgres-adapter): a wipe recorded by one instance is announced, in the same
-// transaction, on one channel; every instance listens on its own connection and wakes the
+// socket.io-postgres-adapter): a wipe or a Zoom event notice recorded by one instance is announced,
+// in the same transaction, on one channel; every instance listens on its own connection and wakes the
 // devices it holds. A notification only says where to look: the tables stay the truth, so after
 // the listening connection is lost and found again the instance looks at all its devices.
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MAX_LEASE_DAYS } from '../platform/config.js';
 import { resolvePaths } from '../platform/paths.js';
 import { defaultLedgerSpec, parseLedgerSpec, type LedgerSpec } from './ledgerSpec.js';
-import { DEFAULT_LEASE_DAYS } from './server.js';
+import { DEFAULT_LEASE_DAYS } from './signer.js';
 
 // relay.json: what `callvault relay`, `callvault relay migrate` and `callvault relay report` read.
 

@@ -1,5 +1,5 @@
-import type { Ledger, Obligation, ReportCommand, ReportCursor, ReportEntry } from './ledger.js';
-import { receiptVerifiedBy } from './compliance.js';
+import type { Ledger, Obligation, ReportCommand, ReportCursor, ReportEntry, ReportQuery } from './ledger.js';
+import { ReceiptVerifier } from './receiptVerifier.js';
 
 // The auditor's report: for every deauthorization, when it arrived, when the vendor's cloud copy
 // was deleted, and per device either "wiped at T, receipt R, signature verified" or "offline; will
@@ -54,13 +54,13 @@ export interface OverdueSummary {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function describeDevice(command: ReportCommand, now: number): ReportDevice {
+function describeDevice(command: ReportCommand, now: number, verifier: ReceiptVerifier): ReportDevice {
   const selfWipeBy = iso(command.leaseDeadline);
   const leaseIssuedAt = iso(command.leaseIssuedAt);
   const base = { deviceId: command.deviceId, commandId: command.commandId, selfWipeBy, leaseIssuedAt };
   const { receipt } = command;
   if (command.state === 'done' && receipt) {
-    const verified = receiptVerifiedBy(receipt, command.devicePublicKey);
+    const verified = verifier.verifiedBy(receipt, command.devicePublicKey);
     const wipedAt = iso(receipt.completedAt) ?? '';
     const signature = verified ? 'signature verified' : 'signature NOT verified';
     const selfExpired = receipt.reason === 'lease-expired';
@@ -85,7 +85,7 @@ function describeDevice(command: ReportCommand, now: number): ReportDevice {
   return { ...base, ...noReceipt, outcome: 'offline', statement: `offline; ${by}` };
 }
 
-export function reportItem(entry: ReportEntry, now: number): ReportItem {
+export function reportItem(entry: ReportEntry, now: number, verifier: ReceiptVerifier): ReportItem {
   return {
     eventKey: entry.eventKey,
     zoomAccountId: entry.zoomAccountId,
@@ -93,7 +93,7 @@ export function reportItem(entry: ReportEntry, now: number): ReportItem {
     deauthorizedAt: iso(entry.deauthorizedAt) ?? '',
     receivedAt: iso(entry.receivedAt) ?? '',
     cloudCopyDeletedAt: iso(entry.cloudCopyDeletedAt),
-    devices: entry.commands.map((c) => describeDevice(c, now)),
+    devices: entry.commands.map((c) => describeDevice(c, now, verifier)),
   };
 }
 
@@ -110,24 +110,26 @@ export async function overdueSummary(ledger: Ledger, now: number): Promise<Overd
 /** One page and where the next starts (null on the last page). */
 export async function reportPage(
   ledger: Ledger,
-  query: { since: number; after: ReportCursor | null; limit: number },
+  query: ReportQuery,
   now: number,
+  verifier = new ReceiptVerifier(),
 ): Promise<{ items: ReportItem[]; next: ReportCursor | null }> {
   // One more than asked says whether another page follows.
   const entries = await ledger.deauthorizationReport({ ...query, limit: query.limit + 1 });
   const page = entries.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    items: page.map((e) => reportItem(e, now)),
+    items: page.map((e) => reportItem(e, now, verifier)),
     next: last && entries.length > query.limit ? { receivedAt: last.receivedAt, eventKey: last.eventKey } : null,
   };
 }
 
-/** Every page from `since`, in arrival order. */
+/** Every page from `since`, in arrival order; each device's key is imported once for the whole run. */
 export async function* reportItems(ledger: Ledger, since: number, now: number, pageSize = REPORT_DEFAULT_PAGE): AsyncGenerator<ReportItem> {
+  const verifier = new ReceiptVerifier();
   let after: ReportCursor | null = null;
   do {
-    const page = await reportPage(ledger, { since, after, limit: pageSize }, now);
+    const page = await reportPage(ledger, { since, after, limit: pageSize }, now, verifier);
     yield* page.items;
     after = page.next;
   } while (after);

@@ -119,4 +119,28 @@ CREATE INDEX commands_by_event ON commands (event_key);
 CREATE INDEX deauthorizations_by_arrival ON deauthorizations (received_at, event_key);
 `,
   },
+  {
+    // Zoom content is kept no longer than it serves: an unusable event's body goes
+    // UNUSABLE_BODY_KEPT_MS after it arrived while its metadata stays for the operator. A body that
+    // may be null needs a new table; `seq` orders events of the same millisecond, as on PostgreSQL
+    // (an implicit rowid may change on VACUUM).
+    version: 4,
+    sql: `
+CREATE TABLE unusable_events_4 (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  received_at INTEGER NOT NULL,
+  event TEXT,
+  problem TEXT NOT NULL,
+  body TEXT,
+  body_dropped_at INTEGER,
+  CHECK ((body IS NULL) = (body_dropped_at IS NOT NULL))
+) STRICT;
+INSERT INTO unusable_events_4 (seq, id, received_at, event, problem, body)
+  SELECT rowid, id, received_at, event, problem, body FROM unusable_events ORDER BY rowid;
+DROP TABLE unusable_events;
+ALTER TABLE unusable_events_4 RENAME TO unusable_events;
+CREATE INDEX unusable_events_bodies_by_age ON unusable_events (received_at) WHERE body IS NOT NULL;
+`,
+  },
 ];

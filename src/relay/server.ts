@@ -9,6 +9,7 @@ import { MAX_LEASE_DAYS } from '../platform/config.js';
 import { silentLogger } from '../platform/logger.js';
 import { CloudCopyDeleter, NO_CLOUD_COPY } from './cloudCopy.js';
 import { adminWipe, dismissUnusable, listByStatus, listUnusable, userCompliance, type ComplianceDeps } from './compliance.js';
+import { ContentSweeper } from './contentSweep.js';
 import { DeviceHub } from './deviceHub.js';
 import { handleEnroll } from './enroll.js';
 import { liveness, readiness } from './health.js';
@@ -19,12 +20,11 @@ import { defaultLedgerSpec, openLedger, parseLedgerSpec } from './ledgerSpec.js'
 import { RelayMetrics } from './metrics.js';
 import { reportRoute } from './reportRoute.js';
 import { Router, type RouteHandler, type RouteOutcome } from './router.js';
-import { DAY_MS, RelaySigner } from './signer.js';
+import { DAY_MS, DEFAULT_LEASE_DAYS, RelaySigner } from './signer.js';
 import type { Relay, RelayOptions, RelayStartError } from './types.js';
 import { handleWebhook } from './webhook.js';
 import { WebhookVerifier } from './webhookAuth.js';
 
-export const DEFAULT_LEASE_DAYS = 7;
 /** A device message larger than this is refused (the largest, a hello, is a few KiB). */
 const MAX_MESSAGE_BYTES = 256 * 1024;
 const DEVICE_SOCKET_PATH = '/v1/devices/ws';
@@ -79,24 +79,20 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   await ledger.watch({ wake: (deviceIds) => hub.wake(deviceIds), rescan: () => hub.rescan() });
   const verifier = new WebhookVerifier(options.webhookSecretToken, clock);
   const cloudCopies = new CloudCopyDeleter(options.cloudCopy ?? NO_CLOUD_COPY, ledger, clock, log);
+  const sweeper = new ContentSweeper({ ledger, clock, log, onSwept: (sweep, at) => metrics.contentSwept(sweep, at) });
   const compliance: ComplianceDeps = { ledger, signer, hub, log };
 
-  const admin =
+  /** A route that answers 401 unless the request bears `token`; no token leaves it open. */
+  const bearing =
+    (token: string | undefined, name: string) =>
     (handler: RouteHandler): RouteHandler =>
     async (request) => {
-      const token = bearerOf(request.req);
-      if (token === null || !secretEquals(token, options.adminToken)) return errorReply(401, 'UNAUTHORIZED', 'the admin token is missing or wrong');
+      const presented = bearerOf(request.req);
+      if (token !== undefined && (presented === null || !secretEquals(presented, token))) return errorReply(401, 'UNAUTHORIZED', `the ${name} token is missing or wrong`);
       return handler(request);
     };
-  const metricsAccess =
-    (handler: RouteHandler): RouteHandler =>
-    async (request) => {
-      const token = bearerOf(request.req);
-      if (options.metricsToken !== undefined && (token === null || !secretEquals(token, options.metricsToken))) {
-        return errorReply(401, 'UNAUTHORIZED', 'the metrics token is missing or wrong');
-      }
-      return handler(request);
-    };
+  const admin = bearing(options.adminToken, 'admin');
+  const metricsAccess = bearing(options.metricsToken, 'metrics');
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | null = null;
 
@@ -180,16 +176,18 @@ export async function startRelay(options: RelayOptions): Promise<Result<Relay, R
   const { address, port, family } = listening.value;
   const url = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
   void cloudCopies.resumePending().catch((e: unknown) => log.error({ err: (e as Error).message }, 'cannot resume cloud copy deletions'));
+  sweeper.start();
   log.info({ port, publicKey: key.value.publicKeyBase64 }, 'relay listening');
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
       cloudCopies.stop();
+      const swept = sweeper.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await hub.close();
       wss.close();
       server.closeAllConnections();
-      await Promise.all([closed, ...inFlight]);
+      await Promise.all([closed, swept, ...inFlight]);
       await ledger.close();
       log.info('relay closed');
     })();

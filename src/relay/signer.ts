@@ -5,6 +5,8 @@ import { linkProofBody, signBody, type LeaseBody, type LinkProofBody, type Signe
 import type { ZoomUser } from './ledger.js';
 
 export const DAY_MS = 86_400_000;
+/** How long a lease holds a device's data unless the config says otherwise. */
+export const DEFAULT_LEASE_DAYS = 7;
 
 /** Issues the relay's signed statements, stamped with the relay's clock. */
 export class RelaySigner {

@@ -1,27 +1,29 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { newId } from '../core/ids.js';
 import type { SignedReceipt } from '../core/receipt.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { LeaseBody, Signed, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';
 import {
   EVENT_KEY_MEMORY_MS,
+  UNUSABLE_BODY_KEPT_MS,
   type CommandRecord,
   type CommandState,
   type ComplianceRecord,
+  type ContentSweep,
   type Deauthorization,
   type DeviceRecord,
   type DeviceUser,
   type DeviceUserStatus,
+  type HeldContent,
   type HeldNotice,
+  type KeptUnusableEvent,
   type Ledger,
   type LedgerHealth,
   type MakeWipe,
   type Obligation,
   type OpenedLedger,
   type PendingSummary,
-  type ReportCommand,
   type ReportEntry,
   type ReportQuery,
   type SchemaChange,
@@ -29,35 +31,32 @@ import {
   type ZoomEventRecord,
   type ZoomUser,
 } from './ledger.js';
-import { toDeauthorization, toReportCommand, type DeauthorizationRow, type ReportCommandRow } from './ledgerRows.js';
+import {
+  COMPLIANCE_PAIRS,
+  DEAUTH_COLUMNS,
+  DEVICE_COLUMNS,
+  heldNotice,
+  NO_BOUND,
+  NOTICE_COLUMNS,
+  OPEN_SINCE,
+  PAIR_COLUMNS,
+  REPORT_COMMANDS,
+  settledStatus,
+  toComplianceRecord,
+  toContentSweep,
+  toDeauthorization,
+  toNotice,
+  toReportEntries,
+  UNUSABLE_COLUMNS,
+  type CompliancePairRow,
+  type DeauthorizationRow,
+  type HeldDueRow,
+  type NoticeRow,
+  type ReportCommandRow,
+} from './ledgerRows.js';
 import { LEDGER_MIGRATIONS } from './schema.js';
 
 type Db = Database.Database;
-
-interface DeviceUserRow {
-  deviceId: string;
-  zoomAccountId: string;
-  zoomUserId: string;
-  status: DeviceUserStatus;
-  leaseDeadline: number | null;
-}
-
-interface NoticeRow {
-  noticeId: string;
-  zoomAccountId: string;
-  zoomUserId: string;
-  event: string;
-  eventTs: number;
-  object: string;
-}
-
-const DEVICE_COLUMNS = 'device_id AS deviceId, public_key AS publicKey, credential_hash AS credentialHash, enrolled_at AS enrolledAt';
-const PAIR_COLUMNS = 'device_id AS deviceId, zoom_account_id AS zoomAccountId, zoom_user_id AS zoomUserId, status, lease_deadline AS leaseDeadline';
-const DEAUTH_COLUMNS = `event_key AS eventKey, zoom_account_id AS zoomAccountId, zoom_user_id AS zoomUserId, deauthorized_at AS deauthorizedAt,
-  user_data_retention AS userDataRetention, received_at AS receivedAt, cloud_copy_deleted_at AS cloudCopyDeletedAt`;
-const NOTICE_COLUMNS = 'notice_id AS noticeId, zoom_account_id AS zoomAccountId, zoom_user_id AS zoomUserId, event, event_ts AS eventTs, object';
-/** Binds as an integer where "no bound" is meant (SQLite has no infinite integer). */
-const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
 function migrate(db: Db): Result<SchemaChange, string> {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -71,10 +70,6 @@ function migrate(db: Db): Result<SchemaChange, string> {
     })();
   }
   return ok({ from: version, to: Math.max(version, latest) });
-}
-
-function toNotice(row: NoticeRow): ZoomEventNotice {
-  return { ...row, object: JSON.parse(row.object) as Record<string, unknown> };
 }
 
 /** Opens (creating 0600 when missing) and migrates the ledger file. */
@@ -118,16 +113,15 @@ class SqliteLedger implements Ledger {
         ON CONFLICT DO UPDATE SET status = 'active', enrolled_at = excluded.enrolled_at`),
       supersede: db.prepare<[string, string, string]>(`UPDATE commands SET state = 'superseded'
         WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ? AND state = 'open'`),
-      pair: db.prepare<[string, string, string], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+      pair: db.prepare<[string, string, string], DeviceUser>(`SELECT ${PAIR_COLUMNS} FROM device_users
         WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ?`),
-      activeOfDevice: db.prepare<[string], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+      activeOfDevice: db.prepare<[string], DeviceUser>(`SELECT ${PAIR_COLUMNS} FROM device_users
         WHERE device_id = ? AND status = 'active' ORDER BY zoom_account_id, zoom_user_id`),
-      activeOfUser: db.prepare<[string, string, number], DeviceUserRow>(`SELECT ${PAIR_COLUMNS} FROM device_users
+      activeOfUser: db.prepare<[string, string, number], DeviceUser>(`SELECT ${PAIR_COLUMNS} FROM device_users
         WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' AND enrolled_at <= ? ORDER BY device_id`),
-      pairsOfUser: db.prepare<[string, string], DeviceUserRow & { receiptId: string | null; publicKey: string }>(`
-        SELECT du.device_id AS deviceId, du.zoom_account_id AS zoomAccountId, du.zoom_user_id AS zoomUserId, du.status,
-               du.lease_deadline AS leaseDeadline, du.receipt_id AS receiptId, d.public_key AS publicKey
-        FROM device_users du JOIN devices d USING (device_id)
+      noticeHolders: db.prepare<[string, string, number], { deviceId: string }>(`SELECT device_id AS "deviceId" FROM device_users
+        WHERE zoom_account_id = ? AND zoom_user_id = ? AND status = 'active' AND (lease_deadline IS NULL OR lease_deadline > ?) ORDER BY device_id`),
+      compliancePairs: db.prepare<[string, string], CompliancePairRow>(`${COMPLIANCE_PAIRS}
         WHERE du.zoom_account_id = ? AND du.zoom_user_id = ? ORDER BY du.device_id`),
       recordLease: db.prepare<{ issuedAt: number; validUntil: number; deviceId: string; zoomAccountId: string; zoomUserId: string }>(`UPDATE device_users
         SET lease_issued_at = CASE WHEN @validUntil >= COALESCE(lease_deadline, 0) THEN @issuedAt ELSE lease_issued_at END,
@@ -156,30 +150,17 @@ class SqliteLedger implements Ledger {
       // self-expiry, say) is kept as history but does not rewrite how the data went.
       settlePair: db.prepare<[DeviceUserStatus, string, string, string, string]>(`UPDATE device_users SET status = ?, receipt_id = ?
         WHERE device_id = ? AND zoom_account_id = ? AND zoom_user_id = ? AND status IN ('active', 'pending')`),
-      receipt: db.prepare<[string, string], { signed: string }>('SELECT signed FROM receipts WHERE device_id = ? AND receipt_id = ?'),
-      obligations: db.prepare<[DeviceUserStatus], DeviceUserRow & { openSince: number | null }>(`
-        SELECT ${PAIR_COLUMNS},
-          (SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
-             AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS openSince
+      obligations: db.prepare<[DeviceUserStatus], Obligation>(`SELECT ${PAIR_COLUMNS}, ${OPEN_SINCE}
         FROM device_users du WHERE status = ? ORDER BY lease_deadline, device_id`),
       openSummary: db.prepare<[], { openCommands: number; oldestOpenIssuedAt: number | null }>(
         `SELECT COUNT(*) AS openCommands, MIN(issued_at) AS oldestOpenIssuedAt FROM commands WHERE state = 'open'`,
       ),
       pastDeadline: db.prepare<[number], { pastDeadline: number }>(`SELECT COUNT(*) AS pastDeadline FROM device_users WHERE status = 'pending' AND lease_deadline < ?`),
-      overdue: db.prepare<[number, number], DeviceUserRow & { openSince: number | null }>(`
-        SELECT ${PAIR_COLUMNS},
-          (SELECT MIN(c.issued_at) FROM commands c WHERE c.device_id = du.device_id AND c.zoom_account_id = du.zoom_account_id
-             AND c.zoom_user_id = du.zoom_user_id AND c.state = 'open') AS openSince
+      overdue: db.prepare<[number, number], Obligation>(`SELECT ${PAIR_COLUMNS}, ${OPEN_SINCE}
         FROM device_users du WHERE status = 'pending' AND lease_deadline < ? ORDER BY lease_deadline, device_id LIMIT ?`),
       reportDeauthorizations: db.prepare<[number, number, string, number], DeauthorizationRow>(`SELECT ${DEAUTH_COLUMNS} FROM deauthorizations
         WHERE received_at >= ? AND (received_at, event_key) > (?, ?) ORDER BY received_at, event_key LIMIT ?`),
-      reportCommands: db.prepare<[string], ReportCommandRow>(`
-        SELECT c.event_key AS eventKey, c.command_id AS commandId, c.device_id AS deviceId, c.state, c.issued_at AS issuedAt,
-               du.lease_deadline AS leaseDeadline, du.lease_issued_at AS leaseIssuedAt, r.signed AS receipt, d.public_key AS devicePublicKey
-        FROM commands c
-        JOIN device_users du ON du.device_id = c.device_id AND du.zoom_account_id = c.zoom_account_id AND du.zoom_user_id = c.zoom_user_id
-        JOIN devices d ON d.device_id = c.device_id
-        LEFT JOIN receipts r ON r.device_id = c.device_id AND r.receipt_id = c.receipt_id
+      reportCommands: db.prepare<[string], ReportCommandRow>(`${REPORT_COMMANDS}
         WHERE c.event_key IN (SELECT value FROM json_each(?)) ORDER BY c.device_id, c.issued_at`),
       addEventKey: db.prepare<[string, number]>('INSERT INTO zoom_event_keys (event_key, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       forgetEventKeys: db.prepare<[number]>('DELETE FROM zoom_event_keys WHERE received_at < ?'),
@@ -191,8 +172,19 @@ class SqliteLedger implements Ledger {
       userNoticeCount: db.prepare<[string, string], { count: number }>('SELECT COUNT(*) AS count FROM notices WHERE zoom_account_id = ? AND zoom_user_id = ?'),
       keepUnusable: db.prepare<UnusableEvent>(`INSERT INTO unusable_events (id, received_at, event, problem, body)
         VALUES (@id, @receivedAt, @event, @problem, @body) ON CONFLICT DO NOTHING`),
-      unusable: db.prepare<[], UnusableEvent>('SELECT id, received_at AS receivedAt, event, problem, body FROM unusable_events ORDER BY received_at, rowid'),
+      unusable: db.prepare<[], KeptUnusableEvent>(`SELECT ${UNUSABLE_COLUMNS} FROM unusable_events ORDER BY received_at, seq`),
       dismissUnusable: db.prepare<[string]>('DELETE FROM unusable_events WHERE id = ?'),
+      dropBodies: db.prepare<[number, number]>('UPDATE unusable_events SET body = NULL, body_dropped_at = ? WHERE body IS NOT NULL AND received_at <= ?'),
+      dropNoticesPastDeadline: db.prepare<[number]>(`DELETE FROM notices WHERE EXISTS (SELECT 1 FROM device_users du
+        WHERE du.device_id = notices.device_id AND du.zoom_account_id = notices.zoom_account_id AND du.zoom_user_id = notices.zoom_user_id
+          AND du.lease_deadline <= ?)`),
+      heldDue: db.prepare<[], HeldDueRow>(`SELECT
+        (SELECT MIN(received_at) FROM unusable_events WHERE body IS NOT NULL) AS "oldestBodyReceivedAt",
+        (SELECT MIN(du.lease_deadline) FROM notices n JOIN device_users du
+           ON du.device_id = n.device_id AND du.zoom_account_id = n.zoom_account_id AND du.zoom_user_id = n.zoom_user_id) AS "nextNoticeDeadline"`),
+      heldContent: db.prepare<[], HeldContent>(`SELECT (SELECT COUNT(*) FROM notices) AS notices,
+        (SELECT COUNT(*) FROM unusable_events WHERE body IS NOT NULL) AS "unusableBodies",
+        (SELECT MIN(received_at) FROM unusable_events WHERE body IS NOT NULL) AS "oldestBodyReceivedAt"`),
       knowsUser: db.prepare<[string, string, string, string], { known: number }>(`SELECT
         EXISTS (SELECT 1 FROM device_users WHERE zoom_account_id = ? AND zoom_user_id = ?)
         OR EXISTS (SELECT 1 FROM deauthorizations WHERE zoom_account_id = ? AND zoom_user_id = ?) AS known`),
@@ -270,17 +262,10 @@ class SqliteLedger implements Ledger {
       this.q.forgetEventKeys.run(event.receivedAt - EVENT_KEY_MEMORY_MS);
       if (this.q.addEventKey.run(event.eventKey, event.receivedAt).changes === 0) return null;
       const object = JSON.stringify(event.object);
-      return this.q.activeOfUser.all(event.zoomAccountId, event.zoomUserId, NO_BOUND).map((pair) => {
-        const notice: ZoomEventNotice = {
-          noticeId: newId(),
-          zoomAccountId: event.zoomAccountId,
-          zoomUserId: event.zoomUserId,
-          event: event.event,
-          eventTs: event.eventTs,
-          object: event.object,
-        };
-        this.q.addNotice.run(notice.noticeId, pair.deviceId, notice.zoomAccountId, notice.zoomUserId, notice.event, notice.eventTs, object, event.receivedAt);
-        return { deviceId: pair.deviceId, notice };
+      return this.q.noticeHolders.all(event.zoomAccountId, event.zoomUserId, event.receivedAt).map(({ deviceId }) => {
+        const held = heldNotice(event, deviceId);
+        this.q.addNotice.run(held.notice.noticeId, deviceId, event.zoomAccountId, event.zoomUserId, event.event, event.eventTs, object, event.receivedAt);
+        return held;
       });
     })();
   }
@@ -297,7 +282,7 @@ class SqliteLedger implements Ledger {
     this.q.keepUnusable.run(event);
   }
 
-  async unusableEvents(): Promise<UnusableEvent[]> {
+  async unusableEvents(): Promise<KeptUnusableEvent[]> {
     return this.q.unusable.all();
   }
 
@@ -320,7 +305,7 @@ class SqliteLedger implements Ledger {
       const added = this.q.addReceipt.run(deviceId, receipt.id, zoomAccountId, zoomUserId, receipt.commandId, receipt.reason, at, JSON.stringify(receipt));
       if (added.changes === 0) return 'duplicate' as const;
       if (settles) {
-        this.q.settlePair.run(receipt.reason === 'lease-expired' ? 'self-expired' : 'wiped', receipt.id, deviceId, zoomAccountId, zoomUserId);
+        this.q.settlePair.run(settledStatus(receipt), receipt.id, deviceId, zoomAccountId, zoomUserId);
         this.q.settleCommands.run(receipt.id, deviceId, zoomAccountId, zoomUserId);
         this.q.dropPairNotices.run(deviceId, zoomAccountId, zoomUserId);
       }
@@ -338,27 +323,8 @@ class SqliteLedger implements Ledger {
 
   async compliance(user: ZoomUser): Promise<ComplianceRecord | null> {
     const { zoomAccountId, zoomUserId } = user;
-    const latest = this.q.latestDeauthorization.get(zoomAccountId, zoomUserId);
-    const pairs = this.q.pairsOfUser.all(zoomAccountId, zoomUserId);
-    if (!latest && pairs.length === 0) return null;
-    return {
-      zoomAccountId,
-      zoomUserId,
-      deauthorizedAt: latest?.deauthorizedAt ?? null,
-      userDataRetention: latest ? toDeauthorization(latest).userDataRetention : null,
-      cloudCopyDeletedAt: latest?.cloudCopyDeletedAt ?? null,
-      heldNotices: this.q.userNoticeCount.get(zoomAccountId, zoomUserId)?.count ?? 0,
-      devices: pairs.map((pair) => {
-        const stored = pair.receiptId ? this.q.receipt.get(pair.deviceId, pair.receiptId) : undefined;
-        return {
-          deviceId: pair.deviceId,
-          status: pair.status,
-          leaseDeadline: pair.leaseDeadline,
-          receipt: stored ? (JSON.parse(stored.signed) as SignedReceipt) : null,
-          devicePublicKey: pair.publicKey,
-        };
-      }),
-    };
+    const heldNotices = this.q.userNoticeCount.get(zoomAccountId, zoomUserId)?.count ?? 0;
+    return toComplianceRecord(user, this.q.latestDeauthorization.get(zoomAccountId, zoomUserId), this.q.compliancePairs.all(zoomAccountId, zoomUserId), heldNotices);
   }
 
   async obligations(status: DeviceUserStatus): Promise<Obligation[]> {
@@ -368,6 +334,18 @@ class SqliteLedger implements Ledger {
   async knowsUser(user: ZoomUser): Promise<boolean> {
     const row = this.q.knowsUser.get(user.zoomAccountId, user.zoomUserId, user.zoomAccountId, user.zoomUserId);
     return row?.known === 1;
+  }
+
+  async sweepContent(now: number): Promise<ContentSweep> {
+    return this.db.transaction(() => {
+      const noticesDropped = this.q.dropNoticesPastDeadline.run(now).changes;
+      const bodiesDropped = this.q.dropBodies.run(now, now - UNUSABLE_BODY_KEPT_MS).changes;
+      return toContentSweep(noticesDropped, bodiesDropped, this.q.heldDue.get() ?? { oldestBodyReceivedAt: null, nextNoticeDeadline: null });
+    })();
+  }
+
+  async heldContent(): Promise<HeldContent> {
+    return this.q.heldContent.get() ?? { notices: 0, unusableBodies: 0, oldestBodyReceivedAt: null };
   }
 
   async pendingSummary(now: number): Promise<PendingSummary> {
@@ -381,9 +359,7 @@ class SqliteLedger implements Ledger {
 
   async deauthorizationReport(query: ReportQuery): Promise<ReportEntry[]> {
     const page = this.q.reportDeauthorizations.all(query.since, query.after?.receivedAt ?? -1, query.after?.eventKey ?? '', query.limit);
-    const commands = new Map<string, ReportCommand[]>(page.map((d) => [d.eventKey, []]));
-    for (const row of this.q.reportCommands.all(JSON.stringify(page.map((d) => d.eventKey)))) commands.get(row.eventKey)?.push(toReportCommand(row));
-    return page.map((d) => ({ ...toDeauthorization(d), cloudCopyDeletedAt: d.cloudCopyDeletedAt, commands: commands.get(d.eventKey) ?? [] }));
+    return toReportEntries(page, this.q.reportCommands.all(JSON.stringify(page.map((d) => d.eventKey))));
   }
 
   async health(): Promise<LedgerHealth> {

@@ -16,7 +16,7 @@ export interface RelayOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Holds the ledger (relay.db) and, by default, the key file. */
+  /** Holds, unless `ledger` and `keyFile` say otherwise, the SQLite ledger (relay.db) and the key file. */
   dataDir: string;
   /** The Zoom app's Secret Token: signs webhooks and URL validation answers. */
   webhookSecretToken: string;
@@ -28,7 +28,7 @@ export interface RelayOptions {
   zoomApiUrl: string;
   /** How long a lease holds a device's data; default 7, at most 9 (Zoom's 10 days minus a renewal gap). */
   leaseDays?: number;
-  /** Decides lease validity, renewals, webhook freshness and ledger times; default the system clock. */
+  /** Decides lease validity, renewals, webhook freshness, ledger times and content sweeps; default the system clock. */
   clock?: Clock;
   log?: Logger;
   /** Real-time ping interval; a device that misses a pong for one interval is cut off. Default 30 000. */

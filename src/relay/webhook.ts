@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger.js';
 import type { CloudCopyDeleter } from './cloudCopy.js';
 import type { DeviceHub } from './deviceHub.js';
 import { errorReply, parseJson, readBody, reply, sha256Hex } from './httpIo.js';
-import type { Deauthorization, Ledger, ZoomEventRecord } from './ledger.js';
+import type { Deauthorization, Ledger, MakeWipe, ZoomEventRecord } from './ledger.js';
 import type { RouteOutcome } from './router.js';
 import type { RelaySigner } from './signer.js';
 import type { WebhookVerifier } from './webhookAuth.js';
@@ -148,7 +148,7 @@ async function deauthorize(p: z.infer<typeof deauthorization>, envelopeTs: unkno
     userDataRetention: p.user_data_retention ?? null,
     receivedAt: now,
   };
-  const makeWipe = (target: { deviceId: string; zoomAccountId: string; zoomUserId: string }) => deps.signer.wipe(target.deviceId, target, 'deauthorized');
+  const makeWipe: MakeWipe = (target) => deps.signer.wipe(target.deviceId, target, 'deauthorized');
   const commands = await deps.ledger.recordDeauthorization(event, makeWipe, event.deauthorizedAt + ENROLLMENT_CLOCK_ALLOWANCE_MS);
   if (commands === null) {
     deps.log.info({ event: event.eventKey }, 'deauthorization seen before; nothing to do');

@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/platform/logger.js';
 import { runRelayCommand } from '../../src/relay/index.js';
 import type { Ledger, ZoomUser } from '../../src/relay/ledger.js';
 import { openLedger, parseLedgerSpec } from '../../src/relay/ledgerSpec.js';
+import { postgresMigrations } from '../../src/relay/pgMigrate.js';
 import { LEDGER_MIGRATIONS } from '../../src/relay/schema.js';
 import { DAY_MS, RelaySigner } from '../../src/relay/signer.js';
 import { startPgCluster, type PgCluster, type TestDatabase } from '../../scripts/pgCluster.mjs';
@@ -166,7 +167,7 @@ describeWith('postgres', 'callvault relay migrate and report, on PostgreSQL', ()
   adminCommands(async () => {
     database = await cluster.createDatabase();
     return database.url;
-  }, 1);
+  }, postgresMigrations().length);
 
   it('names the server it cannot reach, never the password, and exits 1; a ledger setting it cannot use is exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cv-admin-'));

@@ -7,7 +7,16 @@ import { FakeClock } from '../../src/core/clock.js';
 import { newId } from '../../src/core/ids.js';
 import type { SignedReceipt } from '../../src/core/receipt.js';
 import { signBody, verifySigned, type Signed, type WipeCommandBody } from '../../src/core/wire.js';
-import { EVENT_KEY_MEMORY_MS, type Deauthorization, type Ledger, type MakeWipe, type OpenedLedger, type ZoomEventRecord, type ZoomUser } from '../../src/relay/ledger.js';
+import {
+  EVENT_KEY_MEMORY_MS,
+  UNUSABLE_BODY_KEPT_MS,
+  type Deauthorization,
+  type Ledger,
+  type MakeWipe,
+  type OpenedLedger,
+  type ZoomEventRecord,
+  type ZoomUser,
+} from '../../src/relay/ledger.js';
 import { DAY_MS, RelaySigner } from '../../src/relay/signer.js';
 import { newDeviceIdentity, receiptFrom, type TestDeviceIdentity } from './fixture.js';
 
@@ -321,6 +330,32 @@ export function ledgerContract(engine: LedgerEngine): void {
     expect((await ledger.deauthorizationReport({ since: T0 + 31, after: null, limit: 10 })).map((e) => e.eventKey)).toEqual(['ev-4']);
   });
 
+  it('drops unusable bodies UNUSABLE_BODY_KEPT_MS after they arrived and keeps the rest for the operator; instances sweeping at once drop each once', async () => {
+    const other = await openInstance();
+    expect(await ledger.sweepContent(T0)).toEqual({ noticesDropped: 0, bodiesDropped: 0, nextDueAt: null });
+    expect(await ledger.heldContent()).toEqual({ notices: 0, unusableBodies: 0, oldestBodyReceivedAt: null });
+    const old = { id: 'a'.repeat(64), receivedAt: T0, event: 'meeting.ended', problem: 'no host', body: '{"event":"meeting.ended"}' };
+    const young = { id: 'b'.repeat(64), receivedAt: T0 + DAY_MS, event: null, problem: 'the body is not a Zoom event', body: '"just a string"' };
+    await ledger.keepUnusableEvent(old);
+    await ledger.keepUnusableEvent(young);
+    expect(await ledger.heldContent()).toEqual({ notices: 0, unusableBodies: 2, oldestBodyReceivedAt: T0 });
+    expect(await ledger.sweepContent(T0 + UNUSABLE_BODY_KEPT_MS - 1)).toEqual({ noticesDropped: 0, bodiesDropped: 0, nextDueAt: T0 + UNUSABLE_BODY_KEPT_MS });
+
+    const at = T0 + UNUSABLE_BODY_KEPT_MS;
+    const sweeps = await Promise.all([ledger.sweepContent(at), other.sweepContent(at)]);
+    expect(sweeps.map((s) => s.bodiesDropped).sort()).toEqual([0, 1]);
+    expect(sweeps.map((s) => s.nextDueAt)).toEqual([T0 + DAY_MS + UNUSABLE_BODY_KEPT_MS, T0 + DAY_MS + UNUSABLE_BODY_KEPT_MS]);
+    expect(await other.unusableEvents()).toEqual([
+      { ...old, body: null, bodyDroppedAt: at },
+      { ...young, bodyDroppedAt: null },
+    ]);
+    expect(await ledger.heldContent()).toEqual({ notices: 0, unusableBodies: 1, oldestBodyReceivedAt: T0 + DAY_MS });
+    // The same delivery kept again does not bring its body back; dismissing still works.
+    await ledger.keepUnusableEvent(old);
+    expect((await ledger.unusableEvents())[0]).toMatchObject({ id: old.id, body: null, bodyDroppedAt: at });
+    expect(await ledger.dismissUnusableEvent(old.id)).toBe(true);
+  });
+
   noticesContract(() => ledger);
 
   it('reports its health, counts round trips only when it crosses a network, and closes twice without harm', async () => {
@@ -456,10 +491,36 @@ function noticesContract(current: () => Ledger): void {
       await ledger.keepUnusableEvent(later);
       await ledger.keepUnusableEvent(earlier);
       await ledger.keepUnusableEvent({ ...later, receivedAt: N0 + 9 });
-      expect(await ledger.unusableEvents()).toEqual([earlier, later]);
+      expect(await ledger.unusableEvents()).toEqual([
+        { ...earlier, bodyDroppedAt: null },
+        { ...later, bodyDroppedAt: null },
+      ]);
       expect(await ledger.dismissUnusableEvent(earlier.id)).toBe(true);
       expect(await ledger.dismissUnusableEvent(earlier.id)).toBe(false);
-      expect(await ledger.unusableEvents()).toEqual([later]);
+      expect(await ledger.unusableEvents()).toEqual([{ ...later, bodyDroppedAt: null }]);
+    });
+
+    it("drops the notices held for a device once its lease deadline has passed, holds none for it after, and says when the next falls due", async () => {
+      const leaseUntil = (d: TestDeviceIdentity, user: ZoomUser, validUntil: number) =>
+        ledger.recordLease({ v: 1, type: 'lease', deviceId: d.deviceId, ...user, issuedAt: N0, validUntil });
+      await leaseUntil(d1, ALICE, N0 + DAY_MS);
+      await leaseUntil(d2, ALICE, N0 + 2 * DAY_MS);
+      // d1 holds bob with no lease on record: no deadline, nothing to drop.
+      await ledger.recordZoomEvent(zoomEvent(ALICE, 'e1'));
+      await ledger.recordZoomEvent(zoomEvent(BOB, 'e2'));
+      expect(await ledger.sweepContent(N0 + DAY_MS - 1)).toEqual({ noticesDropped: 0, bodiesDropped: 0, nextDueAt: N0 + DAY_MS });
+      expect(await held(d1)).toEqual(['alice:uuid-e1', 'bob:uuid-e2']);
+
+      expect(await ledger.sweepContent(N0 + DAY_MS)).toEqual({ noticesDropped: 1, bodiesDropped: 0, nextDueAt: N0 + 2 * DAY_MS });
+      expect(await ledger.sweepContent(N0 + DAY_MS)).toEqual({ noticesDropped: 0, bodiesDropped: 0, nextDueAt: N0 + 2 * DAY_MS });
+      expect(await held(d1)).toEqual(['bob:uuid-e2']);
+      expect(await held(d2)).toEqual(['alice:uuid-e1']);
+      // d1 wiped itself at its deadline: a later event is held for d2 only; the pair itself is untouched.
+      expect((await ledger.recordZoomEvent(zoomEvent(ALICE, 'e3', N0 + DAY_MS)))?.map((h) => h.deviceId)).toEqual([d2.deviceId]);
+      const record = await ledger.compliance(ALICE);
+      expect(record?.heldNotices).toBe(2);
+      expect(record?.devices.map((d) => d.status)).toEqual(['active', 'active']);
+      expect(await ledger.heldContent()).toEqual({ notices: 3, unusableBodies: 0, oldestBodyReceivedAt: null });
     });
   });
 }

@@ -10,6 +10,7 @@ import {
   DAY_MS,
   RawDevice,
   adminGet,
+  compliance,
   deauthorizationBody,
   enrollAs,
   newDeviceIdentity,
@@ -18,9 +19,11 @@ import {
   startWorld,
   type TestDeviceIdentity,
   type World,
+  waitFor,
 } from './fixture.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
+const MINUTE = 60_000;
 
 interface ReportJson {
   overdue: { count: number; devices: { deviceId: string }[] };
@@ -112,6 +115,73 @@ function operations(ledgerUrl: () => Promise<string | undefined>, expectedWakes:
 
     await clock.advance(8 * DAY_MS);
     expect(sample(await metrics(), 'callvault_relay_obligations_past_deadline')).toBe(1);
+  });
+
+  it('keeps Zoom content no longer than it serves: the notices of a device that never came back go at its lease deadline, an unusable body after 10 days', async () => {
+    await start();
+    const metrics = async (): Promise<string> => (await get(`${world.relay.url}/metrics`, METRICS_TOKEN)).text;
+    const post = async (body: string): Promise<void> => {
+      expect((await postWebhook(world.relay.url, body, Math.floor(clock.now() / 1000))).status).toBe(200);
+    };
+    const meetingEnded = (uuid: string) => JSON.stringify({ event: 'meeting.ended', event_ts: clock.now(), payload: { account_id: alice.accountId, object: { uuid, host_id: alice.userId } } });
+    interface UnusableView {
+      body: string | null;
+      bodyDroppedAt: number | null;
+      bodyRetention: string;
+    }
+    const unusable = async (): Promise<UnusableView[]> => (await adminGet<{ items: UnusableView[] }>(world, '/v1/admin/unusable-events')).body.items;
+    /** Restarts the relay (its start-up sweep runs) and waits until that sweep is done. */
+    const restartAndSweep = async (): Promise<void> => {
+      await world.restartRelay();
+      const now = clock.now() / 1000;
+      await waitFor(async () => sample(await metrics(), 'callvault_relay_zoom_content_last_sweep_timestamp_seconds') === now, 'the start-up sweep');
+    };
+
+    // An offline device, leased until T0 + 7 days, holds a notice; an unusable event keeps its body.
+    const offline = newDeviceIdentity();
+    await enrollAs(world, offline, alice);
+    const deadline = clock.now() + 7 * DAY_MS;
+    await post(meetingEnded('m-1'));
+    await post('"just a string"');
+    let text = await metrics();
+    expect(sample(text, 'callvault_relay_zoom_content_held{kind="notice"}')).toBe(1);
+    expect(sample(text, 'callvault_relay_zoom_content_held{kind="unusable_body"}')).toBe(1);
+    expect((await unusable())[0]?.bodyRetention).toBe('body kept until 2026-03-13T10:00:00.000Z (Zoom content is kept at most 10 days)');
+
+    // Half an hour before the deadline the notice is still held; at the deadline the sweep drops it.
+    await clock.advanceTo(deadline - 30 * MINUTE);
+    await restartAndSweep();
+    expect((await compliance(world, alice)).heldNotices).toBe(1);
+    await clock.advance(30 * MINUTE);
+    await waitFor(async () => (await compliance(world, alice)).heldNotices === 0, 'the notice dropped at the lease deadline');
+    text = await metrics();
+    expect(sample(text, 'callvault_relay_zoom_content_dropped_total{kind="notice"}')).toBe(1);
+    expect(sample(text, 'callvault_relay_zoom_content_held{kind="notice"}')).toBe(0);
+    expect(sample(text, 'callvault_relay_unusable_body_oldest_age_seconds')).toBe((7 * DAY_MS) / 1000);
+    // The device wiped itself then: what Zoom sends for the user now is held for nobody.
+    await post(meetingEnded('m-2'));
+    expect((await compliance(world, alice)).heldNotices).toBe(0);
+    expect((await compliance(world, alice)).devices).toEqual([expect.objectContaining({ deviceId: offline.deviceId, status: 'active' })]);
+
+    // The body goes 10 days after it arrived; what the operator needs stays.
+    const bodyDue = deadline + 3 * DAY_MS;
+    await clock.advanceTo(bodyDue - 30 * MINUTE);
+    await restartAndSweep();
+    expect((await unusable())[0]?.body).toBe('"just a string"');
+    await clock.advance(30 * MINUTE);
+    await waitFor(async () => (await unusable())[0]?.body === null, 'the body dropped');
+    expect(await unusable()).toEqual([
+      expect.objectContaining({
+        event: null,
+        problem: 'the body is not a Zoom event',
+        bodyDroppedAt: bodyDue,
+        bodyRetention: 'body dropped at 2026-03-13T10:00:00.000Z (Zoom content is kept at most 10 days); this record stays until dismissed',
+      }),
+    ]);
+    text = await metrics();
+    expect(sample(text, 'callvault_relay_zoom_content_dropped_total{kind="unusable_body"}')).toBe(1);
+    expect(sample(text, 'callvault_relay_zoom_content_held{kind="unusable_body"}')).toBe(0);
+    expect(sample(text, 'callvault_relay_unusable_body_oldest_age_seconds')).toBe(0);
   });
 
   it("serves the auditor's report a page at a time, as JSON or CSV, with the admin token", async () => {

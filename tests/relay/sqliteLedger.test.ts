@@ -34,4 +34,30 @@ describe('the SQLite ledger file', () => {
       await ledger.close();
     }
   });
+
+  it('brings a version-3 relay.db forward, keeping its unusable events, their bodies and their order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cv-ledger-'));
+    dirs.push(dir);
+    const file = join(dir, 'relay.db');
+    const old = new Database(file);
+    for (const m of LEDGER_MIGRATIONS.filter((m) => m.version <= 3)) old.exec(m.sql);
+    old.pragma('user_version = 3');
+    const insert = old.prepare('INSERT INTO unusable_events (id, received_at, event, problem, body) VALUES (?, ?, ?, ?, ?)');
+    insert.run('second', 10, null, 'not a Zoom event', '"x"');
+    insert.run('first', 5, 'meeting.ended', 'no host', '{"event":"meeting.ended"}');
+    insert.run('tie', 10, null, 'not a Zoom event', '"y"');
+    old.close();
+
+    const { ledger, schema } = must(openSqliteLedger(file));
+    try {
+      expect(schema).toEqual({ from: 3, to: LEDGER_MIGRATIONS.at(-1)?.version });
+      expect((await ledger.unusableEvents()).map((e) => [e.id, e.body, e.bodyDroppedAt])).toEqual([
+        ['first', '{"event":"meeting.ended"}', null],
+        ['second', '"x"', null],
+        ['tie', '"y"', null],
+      ]);
+    } finally {
+      await ledger.close();
+    }
+  });
 });
