@@ -79,6 +79,16 @@ export const COMPONENTS = {
     packages: ['systemd'],
     missing: () => missingCommands('systemd-analyze'),
   },
+  'keyring': {
+    what: 'a Secret Service (gnome-keyring on a private D-Bus session bus), where the device key is kept',
+    // dbus-run-session gives the test a session bus of its own; gnome-keyring answers on it;
+    // secret-tool reads the keyring independently of the library the daemon uses.
+    packages: ['dbus', 'gnome-keyring', 'libsecret-tools'],
+    missing() {
+      if (process.platform !== 'linux') return `the Secret Service is a Linux component, this is ${process.platform}`;
+      return missingCommands('dbus-run-session', 'gnome-keyring-daemon', 'secret-tool');
+    },
+  },
   'postgres': {
     what: 'PostgreSQL (initdb and pg_ctl: each test file starts a cluster of its own in a temporary folder)',
     packages: ['postgresql'],

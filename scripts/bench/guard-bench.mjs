@@ -1,15 +1,17 @@
 // The deletion guarantee's benchmark, run against the compiled code in dist/ (`npm run build` first):
 //   node scripts/bench/guard-bench.mjs
-// 1. Wipe of a large vault (100,000 meetings, 1,000,000 participants) with the real Wiper over a
-//    real control.db: the journal's own steps are the timing points, so the table shows when the
-//    data became unreachable, when the files were overwritten and unlinked, and when the verified,
-//    signed receipt was stored. The vault is generated once and copied (and flushed to disk) for
-//    each round, so every round wipes the same bytes from a settled disk.
+// 1. Wipe of a large encrypted vault (100,000 meetings, 1,000,000 participants) with the real Wiper
+//    over a real control.db and the device key in a file (this machine's custody: no credential
+//    store): the journal's own steps are the timing points, so the table shows when the data key
+//    was destroyed (the data unreadable anywhere), when the device key was replaced, when the files
+//    were overwritten and unlinked, and when the verified, signed receipt was stored. The vault is
+//    generated once (plaintext) and, for each round, copied encrypted under the round's account's
+//    own key (and flushed to disk), so every round wipes the same content from a settled disk.
 // 2. Daemon start (the real `callvault daemon`, a child process) with three expired vaults: time
 //    from spawn until the socket serves, every vault wiped first; the same start with three valid
 //    leases for comparison.
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +21,9 @@ import { verifyReceipt } from '../../dist/core/receipt.js';
 import { Wiper } from '../../dist/guard/wipe.js';
 import { connectIpc } from '../../dist/ipc/client.js';
 import { silentLogger } from '../../dist/platform/logger.js';
-import { openControl, openVault, vaultFiles } from '../../dist/store/index.js';
+import { encryptedCopy, openControl, openVault, vaultFiles } from '../../dist/store/index.js';
 import { fillVault } from '../../tests/fixtures/guarantee-vault.mjs';
+import { homeKeys, mustKey } from './keys.mjs';
 import { printWhenRunDirectly } from './table.mjs';
 
 const BIN = fileURLToPath(new URL('../../bin/callvault.js', import.meta.url));
@@ -43,16 +46,20 @@ function median(samples) {
 
 const ms = (value) => Math.round(value * 10) / 10;
 
-/** A generated vault file, closed and checkpointed. */
+/** A generated plaintext vault file, closed and checkpointed: each account gets an encrypted copy. */
 function buildVault(file, shape) {
-  must(openVault(file, { create: true })).close();
-  fillVault(file, { ...shape, canary: 'GuardBenchText' });
+  must(openVault(file, { create: true, key: null })).close();
+  fillVault(file, { ...shape, canary: 'GuardBenchText', key: null });
 }
 
-/** Copies the template into place and flushes it, so no round pays for another's dirty pages. */
-function placeCopy(template, file) {
+/**
+ * Copies the template into place, encrypted under the account's own data key (made now, wrapped by
+ * the home's device key), and flushes it, so no round pays for another's dirty pages.
+ */
+function placeCopy(template, file, keys, accountKey) {
   mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  copyFileSync(template, file);
+  const key = mustKey(keys.dataKey(accountKey, { create: true }));
+  must(encryptedCopy(template, file, key));
   const fd = openSync(file, 'r+');
   try {
     fsyncSync(fd);
@@ -74,10 +81,15 @@ function register(control, deadline) {
 async function wipeOnce(dir, template) {
   const control = must(openControl(join(dir, 'control.db')));
   try {
+    const keys = await homeKeys(control, dir);
+    // Other accounts on the device: the rotation re-wraps their keys.
+    for (let i = 0; i < 3; i++) mustKey(keys.dataKey(register(control, Date.now() + 7 * DAY), { create: true }));
     const accountKey = register(control, Date.now() + 7 * DAY);
     const file = join(dir, 'vaults', `${accountKey}.db`);
-    placeCopy(template, file);
-    const vault = must(openVault(file));
+    placeCopy(template, file, keys, accountKey);
+    const vault = must(openVault(file, { key: mustKey(keys.dataKey(accountKey, { create: false })) }));
+    // As the daemon's minute timer leaves it: the setup's writes folded into control.db.
+    control.checkpoint();
     const counts = vault.counts();
     const live = {
       blockReads: () => {},
@@ -85,17 +97,26 @@ async function wipeOnce(dir, template) {
       closeVault: () => vault.close(),
       vaultFiles: () => vaultFiles(file),
     };
-    const wiper = new Wiper({ control, live, clock: systemClock, log: silentLogger(), scanFolders: [dir] });
+    const wiper = new Wiper({ control, live, keys, clock: systemClock, log: silentLogger(), scanFolders: [dir] });
     const marks = new Map();
     const journalStep = control.wipes.step.bind(control.wipes);
     control.wipes.step = (id, step, at) => {
       marks.set(step, performance.now());
       return journalStep(id, step, at);
     };
+    // The key step is journaled inside the transaction that deletes the key: the key counts as
+    // destroyed once that has committed and control.db's WAL has been folded in and emptied.
+    const destroy = keys.destroy.bind(keys);
+    keys.destroy = (...args) => {
+      const existed = destroy(...args);
+      marks.set('key-destroyed', performance.now());
+      return existed;
+    };
     const started = performance.now();
     const receipt = must(await wiper.wipe({ accountKey, reason: 'user-purge' }));
     const done = performance.now();
     if (!verifyReceipt(receipt, control.device().publicKey) || !receipt.verified) throw new Error('the receipt does not verify');
+    if (receipt.method !== 'crypto-erase+overwrite') throw new Error(`the receipt says ${receipt.method}`);
     if (vaultFiles(file).some(existsSync)) throw new Error('vault files remain');
     const at = (step) => marks.get(step) - started;
     return {
@@ -103,6 +124,8 @@ async function wipeOnce(dir, template) {
       bytes: receipt.bytesRemoved,
       readsBlocked: at('reads-blocked'),
       closed: at('closed'),
+      keyDestroyed: at('key-destroyed'),
+      rotated: at('device-key-rotated'),
       unlinked: at('files-unlinked'),
       overwrite: at('overwritten') - at('files-unlinked'),
       receipt: done - marks.get('overwritten'),
@@ -149,8 +172,8 @@ async function timeToServe(home) {
   }
 }
 
-/** A home whose control.db holds three accounts with vaults copied from `template`. */
-function homeWithThreeVaults(dir, template, deadline) {
+/** A home whose control.db holds three accounts with vaults copied (encrypted) from `template`. */
+async function homeWithThreeVaults(dir, template, deadline) {
   const home = mkdtempSync(join(dir, 'home-'));
   mkdirSync(join(home, 'config'), { recursive: true });
   writeFileSync(join(home, 'config', 'config.json'), '{}');
@@ -158,7 +181,11 @@ function homeWithThreeVaults(dir, template, deadline) {
   try {
     // No Zoom tokens in these vaults: a sync would find the grants dead.
     control.setMeta('sync.paused', 'true');
-    for (let i = 0; i < 3; i++) placeCopy(template, join(home, 'data', 'vaults', `${register(control, deadline)}.db`));
+    const keys = await homeKeys(control, join(home, 'data'));
+    for (let i = 0; i < 3; i++) {
+      const accountKey = register(control, deadline);
+      placeCopy(template, join(home, 'data', 'vaults', `${accountKey}.db`), keys, accountKey);
+    }
   } finally {
     control.close();
   }
@@ -168,7 +195,7 @@ function homeWithThreeVaults(dir, template, deadline) {
 async function measureStart(dir, template, deadline, expectedReceipts) {
   const samples = [];
   for (let round = 0; round < START_ROUNDS; round++) {
-    const home = homeWithThreeVaults(dir, template, deadline);
+    const home = await homeWithThreeVaults(dir, template, deadline);
     const { served, receipts } = await timeToServe(home);
     if (receipts !== expectedReceipts) throw new Error(`expected ${expectedReceipts} receipts at the first request, found ${receipts}`);
     samples.push(served);
@@ -202,6 +229,8 @@ export async function runGuardBench() {
       { name: `build the large vault (${shape})`, value: ms(buildMs / 1000), unit: 's' },
       { name: `wipe, command → reads blocked (${median3})`, value: pick('readsBlocked'), unit: 'ms' },
       { name: `wipe, command → vault closed (${median3})`, value: pick('closed'), unit: 'ms' },
+      { name: `wipe, command → data key destroyed: every copy unreadable (${median3})`, value: pick('keyDestroyed'), unit: 'ms', target: '<= 20' },
+      { name: `wipe, command → device key replaced, the other accounts' keys re-wrapped (${median3})`, value: pick('rotated'), unit: 'ms' },
       { name: `wipe, command → data unreachable and files unlinked (${median3})`, value: pick('unlinked'), unit: 'ms', target: '<= 300' },
       { name: `wipe, then the overwrite with zeros + fsync, through the open handles (${median3})`, value: pick('overwrite'), unit: 'ms' },
       { name: `wipe, overwritten → verified, signed receipt stored (${median3})`, value: pick('receipt'), unit: 'ms' },

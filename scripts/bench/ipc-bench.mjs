@@ -30,14 +30,14 @@ import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { connectIpc } from '../../dist/ipc/client.js';
 import { ipcEndpoint } from '../../dist/platform/instance.js';
 import { callvaultLaunch, daemonCommand } from '../../dist/platform/serviceLaunch.js';
 import { resolvePaths } from '../../dist/platform/paths.js';
 import { FIRST_NAMES, LAST_NAMES } from '../../dist/sim/directory.js';
 import { startSimulator } from '../../dist/sim/index.js';
-import { openVault } from '../../dist/store/index.js';
+import { openControl, openVault } from '../../dist/store/index.js';
+import { homeKeys, keyedConnection, mustKey } from './keys.mjs';
 import { printWhenRunDirectly } from './table.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -414,8 +414,8 @@ async function statusVersusEcho(dir, home, ownPids) {
  * 300 days (inside the retention window, so the daemon's sweep keeps them); participant lists are
  * marked synced, so the daemon's sync does not fetch them from Zoom.
  */
-function fillVault(file, now) {
-  const db = new Database(file);
+function fillVault(file, key, now) {
+  const db = keyedConnection(file, key);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   const step = Math.floor((300 * DAY_MS) / LARGE_MEETINGS);
@@ -444,9 +444,19 @@ function fillVault(file, now) {
   return { start, end: start + LARGE_MEETINGS * step };
 }
 
+/** The account's data key, as the (stopped) daemon of `home` unwraps it. */
+async function dataKeyOf(home, account) {
+  const control = must(openControl(join(home.paths.data, 'control.db')), 'open control.db');
+  try {
+    return mustKey((await homeKeys(control, home.paths.data)).dataKey(account, { create: false }));
+  } finally {
+    control.close();
+  }
+}
+
 /** The same reads as the IPC benchmark, made on the vault file directly: the floor IPC adds to. */
-function directReads(file, span) {
-  const vault = must(openVault(file), 'open vault');
+function directReads(file, key, span) {
+  const vault = must(openVault(file, { key }), 'open vault');
   try {
     const list = [];
     for (let n = 0; n < 400; n++) {
@@ -650,7 +660,8 @@ export async function runIpcBench() {
     await stopDaemon(daemon);
     const file = join(large.paths.data, 'vaults', `${account}.db`);
     const buildStarted = performance.now();
-    const span = fillVault(file, Date.now());
+    const key = await dataKeyOf(large, account);
+    const span = fillVault(file, key, Date.now());
     const buildSeconds = (performance.now() - buildStarted) / 1000;
     daemon = await startDaemon(large, ownPids);
     running.push(daemon);
@@ -663,7 +674,7 @@ export async function runIpcBench() {
     const reads = await largeVaultReads(large, account, span, work, ownPids);
     const python = await pythonRows(large, account, reads.pageBytes, work, ownPids);
     await stopDaemon(daemon);
-    const direct = directReads(file, span);
+    const direct = directReads(file, key, span);
     rows.push(
       { name: `meetings.list(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.listP50), unit: 'ms' },
       { name: `meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.list.p50), unit: 'ms' },

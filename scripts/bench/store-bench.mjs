@@ -1,25 +1,31 @@
 // The store's benchmark, run against the compiled store in dist/ (`npm run build` first):
 //   node scripts/bench/store-bench.mjs
-// 1. Ingest: the same generated meetings and participants written (a) with raw better-sqlite3,
-//    one prepared INSERT per table, and (b) through Vault.savePage + Vault.saveParticipants.
-//    Both use the same vault schema (triggers and full-text index included), the same pragmas and
-//    the same commits (one per page of meetings, one per meeting's participant list, as the sync
-//    stores them), so the ratio is the cost of the store's own work: upserts, set replacement,
-//    window checkpoints.
-// 2. Reads on a large vault (100,000 meetings, 1,000,000 participants): listMeetings and search
-//    latency, called directly, as the baseline for the IPC benchmark.
+// 1. Ingest: the same generated meetings and participants written with raw INSERTs, one prepared
+//    statement per table, through (a) better-sqlite3 and (a') SQLite3 Multiple Ciphers, both
+//    plaintext (the two engines: control.db's), and through Vault.saveMeetingDetails +
+//    Vault.saveParticipants into (b) a plaintext vault and (c) an encrypted one. All use the same
+//    vault schema (triggers and full-text index included), the same pragmas and the same commits
+//    (one per meeting's details, one per meeting's participant list, as the sync stores them):
+//    (b)/(a') is the cost of the store's own work (upserts, set replacement, the instance
+//    bookkeeping), (c)/(b) the cost of encryption. Each round runs the four in a different order
+//    (commits wait on a shared disk).
+// 2. Reads on a large vault (100,000 meetings, 1,000,000 participants), plaintext and an encrypted
+//    copy of it, called directly and alternately: listMeetings and search latency, the baseline for
+//    the IPC benchmark, and what encryption adds to it.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import PlainSqlite from 'better-sqlite3';
+import CipherSqlite from 'better-sqlite3-multiple-ciphers';
 import { createRng } from '../../dist/sim/random.js';
-import { openVault } from '../../dist/store/index.js';
+import { encryptedCopy, openVault } from '../../dist/store/index.js';
 import { printWhenRunDirectly } from './table.mjs';
 
 const PAGE_SIZE = 300; // Zoom's largest page
 const INGEST_MEETINGS = 10_000;
 /** Raw and store alternate this many times; the best run of each counts (the machine is shared). */
-const INGEST_ROUNDS = 2;
+const INGEST_ROUNDS = 4;
 const PARTICIPANTS_PER_MEETING = 10;
 const LARGE_MEETINGS = 100_000;
 const LIST_RUNS = 300;
@@ -81,15 +87,15 @@ function pages(count) {
   return result;
 }
 
-/** An empty vault file with the store's schema, closed. */
-function emptyVault(file) {
-  const opened = openVault(file, { create: true });
+/** An empty vault file with the store's schema, closed (key null: plaintext). */
+function emptyVault(file, key) {
+  const opened = openVault(file, { create: true, key });
   if (!opened.ok) throw new Error(`cannot create ${file}: ${opened.error.message}`);
   opened.value.close();
 }
 
-/** Opens a vault file with raw better-sqlite3 and the pragmas the store uses for vaults. */
-function rawConnection(file, synchronous = 'FULL') {
+/** Opens a plaintext vault file with an engine's raw connection and the pragmas the store uses for vaults. */
+function rawConnection(file, synchronous = 'FULL', Database = PlainSqlite) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
@@ -107,37 +113,37 @@ function rawInserts(db) {
   };
 }
 
-function ingestRaw(file, data) {
-  emptyVault(file);
-  const db = rawConnection(file);
+function ingestRaw(file, data, Database) {
+  emptyVault(file, null);
+  const db = rawConnection(file, 'FULL', Database);
   const insert = rawInserts(db);
-  const savePage = db.transaction((page) => {
-    for (const { meeting } of page) insert.meeting.run(meeting);
-  });
+  const saveMeeting = db.transaction((meeting) => insert.meeting.run(meeting));
   const saveParticipants = db.transaction((rows) => {
     for (const row of rows) insert.participant.run(row);
   });
   const started = performance.now();
   for (const page of data) {
-    savePage(page);
-    for (const { participants } of page) saveParticipants(participants);
+    for (const { meeting, participants } of page) {
+      saveMeeting(meeting);
+      saveParticipants(participants);
+    }
   }
   const ms = performance.now() - started;
   db.close();
   return ms;
 }
 
-function ingestStore(file, data) {
-  const opened = openVault(file, { create: true });
+function ingestStore(file, data, key) {
+  const opened = openVault(file, { create: true, key });
   if (!opened.ok) throw new Error(opened.error.message);
   const vault = opened.value;
-  const window = { start: START, end: START + data.length * PAGE_SIZE * HOUR };
   const started = performance.now();
-  data.forEach((page, n) => {
-    const next = n < data.length - 1 ? { token: `page-${n + 1}`, issuedAt: START } : null;
-    vault.savePage({ resource: 'meetings', window, items: page.map((g) => g.meeting), next, fetchedAt: START });
-    for (const { meeting, participants } of page) vault.saveParticipants(meeting.uuid, participants, START);
-  });
+  for (const page of data) {
+    for (const { meeting, participants } of page) {
+      vault.saveMeetingDetails(meeting, START);
+      vault.saveParticipants(meeting.uuid, participants, START);
+    }
+  }
   const ms = performance.now() - started;
   vault.close();
   return ms;
@@ -149,7 +155,7 @@ function ingestStore(file, data) {
  * triggers write to it.
  */
 function buildLargeVault(file) {
-  emptyVault(file);
+  emptyVault(file, null);
   const db = rawConnection(file, 'OFF');
   const meetings = db.prepare(`INSERT INTO meetings (uuid, meeting_id, host_id, topic, type, start_time, duration_minutes, timezone, end_time, participants_count, source)
     SELECT value ->> 'uuid', value ->> 'meetingId', value ->> 'hostId', value ->> 'topic', value ->> 'type', value ->> 'startTime',
@@ -185,20 +191,34 @@ function must(result) {
   return result.value;
 }
 
-function measureReads(file) {
-  const vault = must(openVault(file));
+/**
+ * The same reads on the plaintext vault and on its encrypted copy, each request made on both in
+ * turn (which goes first alternates): a machine shared with others drifts, and neighbours in time
+ * drift together.
+ */
+function measureReads(plainFile, encryptedFile, key) {
+  const vaults = { plain: must(openVault(plainFile, { key: null })), encrypted: must(openVault(encryptedFile, { key })) };
   try {
+    const samples = { plain: { list: [], search: [] }, encrypted: { list: [], search: [] } };
+    const both = (n, read) => {
+      for (const which of n % 2 === 0 ? ['plain', 'encrypted'] : ['encrypted', 'plain']) read(which);
+    };
     const rand = random(42);
     const span = LARGE_MEETINGS * HOUR;
-    // Half first pages, half pages ending at a random point of the history.
-    const list = Array.from({ length: LIST_RUNS }, (_, n) => {
+    for (let n = 0; n < LIST_RUNS; n++) {
+      // Half first pages, half pages ending at a random point of the history.
       const to = n % 2 === 0 ? undefined : START + Math.floor(rand() * span);
-      return timed(() => must(vault.listMeetings({ limit: READ_LIMIT, to })));
-    });
-    const search = Array.from({ length: SEARCH_RUNS }, (_, n) => timed(() => must(vault.search(SEARCHES[n % SEARCHES.length], READ_LIMIT))));
-    return { listP50: median(list), searchP50: median(search), counts: vault.counts() };
+      both(n, (which) => samples[which].list.push(timed(() => must(vaults[which].listMeetings({ limit: READ_LIMIT, to })))));
+    }
+    for (let n = 0; n < SEARCH_RUNS; n++) {
+      const text = SEARCHES[n % SEARCHES.length];
+      both(n, (which) => samples[which].search.push(timed(() => must(vaults[which].search(text, READ_LIMIT)))));
+    }
+    const p50s = (which) => ({ listP50: median(samples[which].list), searchP50: median(samples[which].search) });
+    return { plain: p50s('plain'), encrypted: p50s('encrypted'), counts: vaults.encrypted.counts() };
   } finally {
-    vault.close();
+    vaults.plain.close();
+    vaults.encrypted.close();
   }
 }
 
@@ -207,26 +227,50 @@ export async function runStoreBench() {
   try {
     const data = pages(INGEST_MEETINGS);
     const rows = INGEST_MEETINGS * (1 + PARTICIPANTS_PER_MEETING);
-    let rawMs = Infinity;
-    let storeMs = Infinity;
+    const key = randomBytes(32);
+    const ingests = {
+      raw: (file) => ingestRaw(file, data, PlainSqlite),
+      rawCipherEngine: (file) => ingestRaw(file, data, CipherSqlite),
+      plain: (file) => ingestStore(file, data, null),
+      encrypted: (file) => ingestStore(file, data, key),
+    };
+    const best = Object.fromEntries(Object.keys(ingests).map((name) => [name, Infinity]));
+    const names = Object.keys(ingests);
     for (let round = 0; round < INGEST_ROUNDS; round++) {
-      rawMs = Math.min(rawMs, ingestRaw(join(dir, `raw-${round}.db`), data));
-      storeMs = Math.min(storeMs, ingestStore(join(dir, `store-${round}.db`), data));
+      for (const name of [...names.slice(round % names.length), ...names.slice(0, round % names.length)]) {
+        const file = join(dir, `${name}-${round}.db`);
+        best[name] = Math.min(best[name], ingests[name](file));
+        rmSync(file);
+        rmSync(`${file}-wal`, { force: true });
+        rmSync(`${file}-shm`, { force: true });
+      }
     }
-    const rawRate = rows / (rawMs / 1000);
-    const storeRate = rows / (storeMs / 1000);
+    const { raw: rawMs, rawCipherEngine: rawCipherMs, plain: plainMs, encrypted: encryptedMs } = best;
+    const rate = (ms) => rows / (ms / 1000);
 
     const large = join(dir, 'large.db');
     const buildMs = timed(() => buildLargeVault(large));
-    const reads = measureReads(large);
+    const largeEncrypted = join(dir, 'large-encrypted.db');
+    const encryptMs = timed(() => must(encryptedCopy(large, largeEncrypted, key)));
+    const reads = measureReads(large, largeEncrypted, key);
     const shape = `${reads.counts.meetings.toLocaleString('en')} meetings, ${reads.counts.participants.toLocaleString('en')} participants`;
+    const ms3 = (v) => Math.round(v * 1000) / 1000;
+    const rowsLabel = `${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS}`;
     return [
-      { name: `ingest, raw better-sqlite3 (${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS})`, value: Math.round(rawRate), unit: 'rows/s' },
-      { name: `ingest, Vault.savePage + saveParticipants (${rows.toLocaleString('en')} rows, best of ${INGEST_ROUNDS})`, value: Math.round(storeRate), unit: 'rows/s' },
-      { name: 'ingest, store / raw', value: Math.round((storeRate / rawRate) * 100), unit: '%', target: '>= 70' },
+      { name: `ingest, raw better-sqlite3, plaintext (${rowsLabel})`, value: Math.round(rate(rawMs)), unit: 'rows/s' },
+      { name: `ingest, raw SQLite3 Multiple Ciphers, plaintext: the other engine (${rowsLabel})`, value: Math.round(rate(rawCipherMs)), unit: 'rows/s' },
+      { name: `ingest, Vault.saveMeetingDetails + saveParticipants, plaintext vault (${rowsLabel})`, value: Math.round(rate(plainMs)), unit: 'rows/s' },
+      { name: `ingest, Vault.saveMeetingDetails + saveParticipants, encrypted vault (${rowsLabel})`, value: Math.round(rate(encryptedMs)), unit: 'rows/s' },
+      { name: 'ingest, store / raw (both plaintext, the same engine)', value: Math.round((rate(plainMs) / rate(rawCipherMs)) * 100), unit: '%', target: '>= 70' },
+      { name: 'ingest, encrypted / plaintext vault', value: Math.round((rate(encryptedMs) / rate(plainMs)) * 100), unit: '%', target: '>= 80' },
       { name: `build large vault (${shape})`, value: Math.round(buildMs / 100) / 10, unit: 's' },
-      { name: `listMeetings(limit ${READ_LIMIT}) p50, direct`, value: Math.round(reads.listP50 * 1000) / 1000, unit: 'ms' },
-      { name: `search(limit ${READ_LIMIT}) p50, direct`, value: Math.round(reads.searchP50 * 1000) / 1000, unit: 'ms' },
+      { name: 'encrypt a copy of the large vault (what a plaintext vault costs once, at first start)', value: Math.round(encryptMs / 100) / 10, unit: 's' },
+      { name: `listMeetings(limit ${READ_LIMIT}) p50, direct, plaintext vault`, value: ms3(reads.plain.listP50), unit: 'ms' },
+      { name: `listMeetings(limit ${READ_LIMIT}) p50, direct, encrypted vault`, value: ms3(reads.encrypted.listP50), unit: 'ms' },
+      { name: `listMeetings(limit ${READ_LIMIT}) p50, encrypted / plaintext`, value: Math.round((reads.encrypted.listP50 / reads.plain.listP50) * 100) / 100, unit: 'x', target: '<= 1.15' },
+      { name: `search(limit ${READ_LIMIT}) p50, direct, plaintext vault`, value: ms3(reads.plain.searchP50), unit: 'ms' },
+      { name: `search(limit ${READ_LIMIT}) p50, direct, encrypted vault`, value: ms3(reads.encrypted.searchP50), unit: 'ms' },
+      { name: `search(limit ${READ_LIMIT}) p50, encrypted / plaintext`, value: Math.round((reads.encrypted.searchP50 / reads.plain.searchP50) * 100) / 100, unit: 'x', target: '<= 1.15' },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

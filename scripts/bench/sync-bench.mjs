@@ -14,10 +14,10 @@
 //    header-less 429s), re-run until a run ends ok: its rows must equal the clean run's.
 // A sync that stores anything but the expected rows stops the bench: numbers of a wrong sync mean
 // nothing.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { systemClock } from '../../dist/core/clock.js';
 import { Changes } from '../../dist/daemon/changes.js';
 import { EventBus } from '../../dist/daemon/events.js';
@@ -30,6 +30,7 @@ import { syncAccount } from '../../dist/sync/engine.js';
 import { historyStart, planWindows, requestRange } from '../../dist/sync/windows.js';
 import { vaultTokenStore, zoomAccount } from '../../dist/sync/zoomSource.js';
 import { createPkce, exchangeCode } from '../../dist/zoom/index.js';
+import { keyedConnection } from './keys.mjs';
 import { printWhenRunDirectly } from './table.mjs';
 
 const SEED = 2026;
@@ -39,6 +40,8 @@ const RETENTION_DAYS = 365;
 const PAGE_SIZE = 300;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
+/** The vaults' data key: encrypted as the daemon's are. */
+const KEY = randomBytes(32);
 /**
  * The first sync runs this long after the dataset's last meeting ended: the engine leaves the
  * participants of meetings that ended in the last 15 minutes for a later run (Zoom's durations
@@ -98,7 +101,7 @@ async function connect(sim, user, file, clock) {
   const response = await fetch(`${sim.url}/oauth/authorize?${query}`, { redirect: 'manual' });
   const code = new URL(response.headers.get('location') ?? '').searchParams.get('code') ?? '';
   const tokens = must(await exchangeCode({ oauthUrl: sim.url, clientId: sim.clientId }, { code, redirectUri: REDIRECT_URI, verifier }, { clock }));
-  const vault = must(openVault(file, { create: true }));
+  const vault = must(openVault(file, { create: true, key: KEY }));
   vaultTokenStore(vault, clock).save(tokens);
   return vault;
 }
@@ -174,7 +177,7 @@ function installWork(truth, now) {
 }
 
 function storedRows(file) {
-  const db = new Database(file, { readonly: true });
+  const db = keyedConnection(file, KEY, { readonly: true });
   try {
     const column = (sql) => db.prepare(sql).pluck().all();
     return {
@@ -190,7 +193,7 @@ function storedRows(file) {
 
 /** Every stored row of Zoom history, without local row ids and sync bookkeeping, in a fixed order. */
 function historyDump(file) {
-  const db = new Database(file, { readonly: true });
+  const db = keyedConnection(file, KEY, { readonly: true });
   try {
     const all = (sql) => JSON.stringify(db.prepare(sql).raw().all());
     return [

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { IpcClient } from '../ipc/client.js';
 import type { EventDataOf, Topic } from '../ipc/protocol.js';
 import { TOPICS } from '../ipc/protocol.js';
-import type { AccountStatus } from '../ipc/schemas.js';
+import type { AccountStatus, KeyStatusView } from '../ipc/schemas.js';
 import { openUrlInBrowser } from '../platform/openUrl.js';
 import type { Flags, OptionSpec } from '../platform/commandLine.js';
 import { EXIT, UsageError, type Cli } from './context.js';
@@ -93,6 +93,13 @@ function listParams(cli: Cli, flags: Flags) {
   return { account: str(flags, 'account'), from: when(cli, flags, 'since'), to: when(cli, flags, 'until'), limit: limit(flags, 500) ?? 50, cursor: str(flags, 'cursor') };
 }
 
+/** Where the device key is kept, and what to do when it cannot be used. */
+function keysLine(keys: KeyStatusView): string {
+  const where = keys.custody === 'keyring' ? 'OS credential store' : keys.custody === 'file' ? 'key file (no OS credential store)' : 'none yet';
+  const state = keys.state === 'ready' ? 'vaults encrypted' : `vaults closed: ${keys.state}`;
+  return `device key: ${where} · ${state}${keys.detail ? ` · ${keys.detail}` : ''}`;
+}
+
 /** The next page's cursor, and the accounts a read of every account left out (wiped or expired since). */
 function moreHint(cli: Cli, page: { nextCursor: string | null; omitted: Array<{ accountKey: string; code: string }> }): void {
   for (const { accountKey, code } of page.omitted) cli.out(`Left out: account ${accountKey} (${code === 'EXPIRED' ? 'its lease ran out; its data is being deleted' : 'its data was deleted'})`);
@@ -115,6 +122,7 @@ export const COMMANDS: Record<string, Command> = {
       const now = status.serverTime;
       cli.out(`callvault ${status.daemonVersion} · pid ${status.pid} · up since ${dateTime(status.startedAt)}`);
       cli.out(`relay link: ${status.link.state}${status.link.since ? ` since ${relative(status.link.since, now)}` : ''} · syncing ${status.syncPaused ? 'paused' : 'on schedule'}`);
+      cli.out(keysLine(status.keys));
       if (status.accounts.length === 0) {
         cli.out('No accounts. Connect one with: callvault connect');
         return EXIT.ok;
@@ -334,6 +342,7 @@ export const COMMANDS: Record<string, Command> = {
           { header: 'FILES', value: (r) => String(r.filesRemoved), align: 'right' },
           { header: 'BYTES', value: (r) => bytes(r.bytesRemoved), align: 'right' },
           { header: 'VERIFIED', value: (r) => (r.verified ? 'yes' : 'NO') },
+          { header: 'ERASED BY', value: (r) => (r.method ? `${r.method}${r.keyCustody ? ` (key in ${r.keyCustody})` : ''}` : 'overwrite') },
           { header: 'AT RELAY', value: (r) => (r.acked ? 'yes' : 'pending') },
           { header: 'ID', value: (r) => r.id },
         ]),

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import type { KeyCustody } from './custody.js';
 
 // A deletion receipt: the device's signed statement that one account's data was wiped and the
 // wipe verified. The relay checks it against the device key it enrolled; anyone holding the
@@ -6,6 +7,15 @@ import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 
 
 export const WIPE_REASONS = ['deauthorized', 'admin', 'dead-grant', 'lease-expired', 'user-purge', 'disconnect'] as const;
 export type WipeReason = (typeof WIPE_REASONS)[number];
+
+/**
+ * How the data was erased (NIST SP 800-88 names). crypto-erase+overwrite: the vault's data key was
+ * destroyed and the device key that had wrapped it replaced, so no copy of the vault anywhere can
+ * be read, and then its files were overwritten and unlinked. overwrite: only the latter (a vault
+ * with no key, or a device key that could not be replaced at the time).
+ */
+export const ERASE_METHODS = ['crypto-erase+overwrite', 'overwrite'] as const;
+export type EraseMethod = (typeof ERASE_METHODS)[number];
 
 export interface ReceiptBody {
   v: 1;
@@ -21,6 +31,10 @@ export interface ReceiptBody {
   filesRemoved: number;
   bytesRemoved: number;
   verified: boolean;
+  /** Absent in receipts made before vaults were encrypted. */
+  method?: EraseMethod;
+  /** Where the device key was kept; null when the vault had no data key. */
+  keyCustody?: KeyCustody | null;
 }
 
 export interface SignedReceipt extends ReceiptBody {

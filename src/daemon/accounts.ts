@@ -6,8 +6,10 @@ import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { vaultsDir, type AppPaths } from '../platform/paths.js';
 import { HELD_STATES } from '../guard/controlLeases.js';
+import { openAccountVault, type VaultAccessProblem } from '../guard/vaultAccess.js';
+import { custodyName, type VaultKeys } from '../guard/vaultKeys.js';
 import type { LiveAccounts } from '../guard/wipe.js';
-import { openVault, vaultFiles, type Account, type ControlDb, type Vault, type VaultCounts } from '../store/index.js';
+import { vaultFiles, type Account, type ControlDb, type Vault, type VaultCounts } from '../store/index.js';
 import { emptyReport, type SyncReport } from '../sync/engine.js';
 import { CoalescingRunner } from '../sync/runner.js';
 import { zoomAccount, type ZoomAccount } from '../sync/zoomSource.js';
@@ -87,6 +89,8 @@ export class LiveAccount {
 
 export interface AccountHostOptions {
   control: ControlDb;
+  /** Every vault opens with its data key. */
+  keys: VaultKeys;
   paths: AppPaths;
   config: Config;
   clock: Clock;
@@ -97,6 +101,12 @@ export interface AccountHostOptions {
   sync: (account: LiveAccount, signal: AbortSignal) => Promise<SyncReport>;
   /** Told of every account opened or closed and every change to one's sync fields. */
   changes: Changes;
+}
+
+export function describeClosed(problem: VaultAccessProblem): ApiError {
+  if (problem.kind === 'store') return apiError('UNAVAILABLE', `the vault cannot be opened (${problem.error.code})`);
+  const { custody, detail } = problem.status;
+  return apiError('UNAVAILABLE', `the vault stays closed: ${detail ?? `the device key in the ${custody ? custodyName(custody) : 'credential store'} is not available`}`);
 }
 
 export function vaultFileOf(paths: AppPaths, accountKey: string): string {
@@ -110,28 +120,46 @@ export function vaultFileOf(paths: AppPaths, accountKey: string): string {
 export class AccountHost implements LiveAccounts {
   private readonly live = new Map<string, LiveAccount>();
   private readonly blocked = new Set<string>();
+  /** Held accounts whose vault could not be opened, and why (the device key unavailable). */
+  private readonly closed = new Map<string, ApiError>();
 
   constructor(private readonly o: AccountHostOptions) {}
 
-  /** Opens the vault of every held account. Called after the start-up guard step. */
-  openHeld(): void {
+  /**
+   * Opens the vault of every held account not open yet. Called after the start-up guard step, and
+   * again whenever the device key comes back. Returns the accounts it opened.
+   */
+  openHeld(): LiveAccount[] {
+    const opened: LiveAccount[] = [];
     for (const account of this.o.control.accounts.list()) {
-      if ((HELD_STATES as readonly string[]).includes(account.state)) this.open(account);
+      if (!(HELD_STATES as readonly string[]).includes(account.state) || this.live.has(account.accountKey)) continue;
+      const live = this.open(account);
+      if (live) opened.push(live);
     }
+    return opened;
   }
 
-  /** Opens (or returns) the live account; null when its vault is missing or unreadable. */
+  /**
+   * Opens (or returns) the live account; null when its vault cannot be opened now (the device key
+   * unavailable: reads answer UNAVAILABLE until it is back).
+   */
   open(account: Account): LiveAccount | null {
     const existing = this.live.get(account.accountKey);
     if (existing) return existing;
-    const vault = openVault(vaultFileOf(this.o.paths, account.accountKey), { create: true });
-    if (!vault.ok) {
-      this.o.log.error({ account: account.accountKey, code: vault.error.code }, 'cannot open vault');
+    const opened = openAccountVault({ file: vaultFileOf(this.o.paths, account.accountKey), accountKey: account.accountKey, keys: this.o.keys, log: this.o.log });
+    if (!opened.ok) {
+      this.o.log.error({ account: account.accountKey, problem: opened.error.kind, code: opened.error.kind === 'store' ? opened.error.error.code : opened.error.status.state }, 'cannot open vault');
+      this.closed.set(account.accountKey, describeClosed(opened.error));
+      this.o.changes.bump();
       return null;
     }
+    this.closed.delete(account.accountKey);
+    // A vault nothing here could read any more (its Zoom tokens with it): the user signs in again.
+    if (opened.value.discarded) this.o.control.accounts.setState(account.accountKey, 'needs-auth', this.o.clock.now());
+    const { vault } = opened.value;
     const { config } = this.o;
     const zoom = zoomAccount({
-      vault: vault.value,
+      vault,
       zoomAccountId: account.zoomAccountId,
       plan: config.plan,
       oauthUrl: config.zoom.oauthUrl,
@@ -144,7 +172,7 @@ export class AccountHost implements LiveAccounts {
     const cancelled = (): SyncReport => emptyReport(account.accountKey, this.o.clock.now(), 'aborted');
     let liveAccount: LiveAccount | undefined;
     const runner = new CoalescingRunner<SyncReport>((signal) => this.o.sync(liveAccount!, signal), cancelled);
-    liveAccount = new LiveAccount(account.accountKey, vault.value, zoom, runner, this.o.changes);
+    liveAccount = new LiveAccount(account.accountKey, vault, zoom, runner, this.o.changes);
     this.live.set(account.accountKey, liveAccount);
     this.o.changes.bump();
     this.blocked.delete(account.accountKey);
@@ -167,6 +195,8 @@ export class AccountHost implements LiveAccounts {
     if (accountKey === undefined) return ok(this.all().filter((a) => !this.blocked.has(a.accountKey)));
     const account = this.o.control.accounts.get(accountKey);
     if (!account) return err(apiError('NOT_FOUND', `no account ${accountKey}`));
+    const closed = this.closed.get(accountKey);
+    if (closed && !this.blocked.has(accountKey) && (HELD_STATES as readonly string[]).includes(account.state)) return err(closed);
     const live = this.live.get(accountKey);
     if (this.blocked.has(accountKey) || account.state === 'wiping' || account.state === 'wiped' || !live) {
       return err(apiError('WIPED', `account ${accountKey} has been wiped; connect it again to sync`));
@@ -187,6 +217,7 @@ export class AccountHost implements LiveAccounts {
     if (!live) return;
     live.vault.close();
     this.live.delete(accountKey);
+    this.closed.delete(accountKey);
     this.o.changes.bump();
   }
 

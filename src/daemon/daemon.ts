@@ -11,6 +11,8 @@ import { hasDisplay } from '../platform/display.js';
 import { acquireInstance, describeInstanceError, type InstanceHandle } from '../platform/instance.js';
 import type { Logger } from '../platform/logger.js';
 import type { AppPaths } from '../platform/paths.js';
+import { fileKeyStore, keyringKeyStore } from '../guard/deviceKeyStore.js';
+import { VaultKeys } from '../guard/vaultKeys.js';
 import { openControl, type ControlDb } from '../store/index.js';
 import { revokeToken } from '../zoom/index.js';
 import { AccountHost } from './accounts.js';
@@ -90,8 +92,19 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
   let guardian!: Guardian;
   let syncs!: SyncService;
 
+  // The device key first: a wipe resumed below replaces it. Unavailable (a locked keyring), the
+  // daemon still starts, wipes and says why in `status`; the vaults stay closed until it is back.
+  const keys = await VaultKeys.open({
+    control,
+    choice: config.keyStore,
+    stores: { keyring: () => keyringKeyStore(control.device().deviceId), file: () => fileKeyStore(join(paths.data, 'keys')) },
+    clock,
+    log,
+  });
+
   const host = new AccountHost({
     control,
+    keys,
     paths,
     config,
     clock,
@@ -103,12 +116,19 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
   guardian = new Guardian({
     control,
     host,
+    keys,
     paths,
     leaseDays: config.lease.days,
     clock,
     log,
     events,
     onReceipt: () => relay?.flushReceipts(),
+    onKeysBack: () => {
+      log.info({ custody: keys.status().custody }, 'device key available again');
+      changes.bump();
+      const opened = host.openHeld();
+      if (opened.length > 0 && !syncPaused) syncs.trigger(opened);
+    },
   });
   syncs = new SyncService({
     config,
@@ -135,6 +155,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
   });
   const logins = new Logins({
     control,
+    keys,
     paths,
     config,
     clock,
@@ -215,6 +236,7 @@ async function compose(options: DaemonOptions & { clock: Clock }, instance: Inst
       changes: () => changes.count,
       trustedNow: () => guardian.time.now(),
       link: () => relay?.state ?? { state: 'disabled', since: null },
+      keys: () => keys.status(),
       syncPaused: () => syncPaused,
       setSyncPaused: (paused) => {
         syncPaused = paused;

@@ -7,6 +7,7 @@ import type { AppPaths } from '../platform/paths.js';
 import { controlLeaseStore } from '../guard/controlLeases.js';
 import { DAY_MS, LeaseMonitor, type ProofKind } from '../guard/leases.js';
 import { TrustedTime } from '../guard/trustedTime.js';
+import type { VaultKeys } from '../guard/vaultKeys.js';
 import { Wiper } from '../guard/wipe.js';
 import type { ControlDb } from '../store/index.js';
 import type { AccountHost } from './accounts.js';
@@ -18,6 +19,7 @@ const RETRY_EVERY_MS = 60_000;
 export interface GuardianOptions {
   control: ControlDb;
   host: AccountHost;
+  keys: VaultKeys;
   paths: AppPaths;
   leaseDays: number;
   clock: Clock;
@@ -25,6 +27,8 @@ export interface GuardianOptions {
   events: EventBus;
   /** A receipt is in the outbox: the relay link sends it. */
   onReceipt: () => void;
+  /** The device key, unavailable until now, can be used: the held vaults can open. */
+  onKeysBack: () => void;
 }
 
 /** The deletion guarantee inside the daemon: leases, their enforcement, and every wipe. */
@@ -39,6 +43,7 @@ export class Guardian {
     this.wiper = new Wiper({
       control: o.control,
       live: o.host,
+      keys: o.keys,
       clock: this.time.asClock(),
       log: o.log,
       scanFolders: [o.paths.data, o.paths.logs, o.paths.runtime],
@@ -111,6 +116,12 @@ export class Guardian {
     for (const result of await this.wiper.resumeUnfinished()) if (result.ok) this.o.onReceipt();
   }
 
+  /** While the device key cannot be had (a locked keyring), it is asked for again every minute. */
+  private async retryKeys(): Promise<void> {
+    if (this.o.keys.ready) return;
+    if ((await this.o.keys.load()).state === 'ready') this.o.onKeysBack();
+  }
+
   start(): void {
     this.leases.start();
     this.armRetry();
@@ -122,10 +133,15 @@ export class Guardian {
     this.retryTimer = null;
   }
 
-  /** A wipe that could not be verified (a file held open elsewhere) is tried again every minute. */
+  /**
+   * A wipe that could not be verified (a file held open elsewhere) is tried again every minute, and
+   * so is a device key that was not available. control.db's WAL is folded in too: a wipe destroys a
+   * data key with a checkpoint, which then has only the wipe's own pages to copy.
+   */
   private armRetry(): void {
     this.retryTimer = this.o.clock.setTimeout(() => {
-      void this.retryUnfinished()
+      this.o.control.checkpoint();
+      void Promise.all([this.retryUnfinished(), this.retryKeys()])
         .catch((e: unknown) => this.o.log.error({ err: e }, 'wipe retry failed'))
         .finally(() => {
           if (this.retryTimer) this.armRetry();

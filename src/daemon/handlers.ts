@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { KeyStatus } from '../core/custody.js';
 import type { ApiError } from '../core/errors.js';
 import { apiError } from '../core/errors.js';
 import type { ReceiptBody } from '../core/receipt.js';
@@ -28,6 +29,8 @@ export interface DaemonState {
   version: string;
   protocol: number;
   link(): { state: LinkState; since: number | null };
+  /** Where the device key is kept and whether the vaults can be opened with it. */
+  keys(): KeyStatus;
   syncPaused(): boolean;
   setSyncPaused(paused: boolean): void;
   nextSyncAt(): number | null;
@@ -177,6 +180,7 @@ export function createHandlers(d: DaemonState): Handlers {
   // missed here (the time left) is at most a second stale.
   const statusInputs = (): unknown[] => {
     const link = d.link();
+    const keys = d.keys();
     const now = d.trustedNow();
     let runOut = 0;
     let warning = 0;
@@ -184,7 +188,7 @@ export function createHandlers(d: DaemonState): Handlers {
       if (lease.deadline <= now) runOut++;
       else if (lease.deadline - now <= LEASE_WARNING_MS) warning++;
     }
-    return [d.changes(), d.control.version(), d.nextSyncAt(), d.syncPaused(), link.state, link.since, runOut, warning, Math.floor(d.clock.monotonic() / STATUS_MAX_AGE_MS)];
+    return [d.changes(), d.control.version(), d.nextSyncAt(), d.syncPaused(), link.state, link.since, keys.custody, keys.state, keys.detail, runOut, warning, Math.floor(d.clock.monotonic() / STATUS_MAX_AGE_MS)];
   };
   const status = replyMemo(statusInputs, () => {
     const now = d.trustedNow();
@@ -197,6 +201,7 @@ export function createHandlers(d: DaemonState): Handlers {
       devicePublicKey: d.control.device().publicKeyDer.toString('base64'),
       deviceId: d.control.device().deviceId,
       link: d.link(),
+      keys: d.keys(),
       syncPaused: d.syncPaused(),
       accounts: accountStatuses(now),
     };
@@ -286,6 +291,9 @@ export function createHandlers(d: DaemonState): Handlers {
           filesRemoved: body.filesRemoved,
           bytesRemoved: body.bytesRemoved,
           verified: body.verified,
+          // Only when signed: the signature covers exactly the fields the device put in.
+          ...(body.method !== undefined && { method: body.method }),
+          ...(body.keyCustody !== undefined && { keyCustody: body.keyCustody }),
           signature: stored.signature,
           acked: stored.ackedAt !== null,
         });

@@ -4,15 +4,19 @@ import { newAccountKey, newId } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
-import { openVault, type Account, type ControlDb } from '../store/index.js';
+import { openAccountVault } from '../guard/vaultAccess.js';
+import type { VaultKeys } from '../guard/vaultKeys.js';
+import type { Account, ControlDb } from '../store/index.js';
 import { vaultTokenStore } from '../sync/zoomSource.js';
 import { TokenManager, createZoomClient, limiterFor, startLogin, type LoginSession, type TokenSet, type ZoomUser } from '../zoom/index.js';
-import { vaultFileOf } from './accounts.js';
+import { describeClosed, vaultFileOf } from './accounts.js';
 import type { EventBus } from './events.js';
 import type { AppPaths } from '../platform/paths.js';
 
 export interface LoginsOptions {
   control: ControlDb;
+  /** A new account's vault is created with a new data key. */
+  keys: VaultKeys;
   paths: AppPaths;
   config: Config;
   clock: Clock;
@@ -78,13 +82,14 @@ export class Logins {
       .list()
       .find((a) => a.zoomUserId === me.value.user.id && a.zoomAccountId === me.value.user.accountId && (a.state === 'active' || a.state === 'needs-auth'));
     const accountKey = existing?.accountKey ?? newAccountKey();
-    const vault = openVault(vaultFileOf(this.o.paths, accountKey), { create: true });
-    if (!vault.ok) return err(apiError('INTERNAL', `the vault could not be created (${vault.error.code})`));
+    const opened = openAccountVault({ file: vaultFileOf(this.o.paths, accountKey), accountKey, keys: this.o.keys, log: this.o.log });
+    if (!opened.ok) return err(describeClosed(opened.error));
+    const { vault } = opened.value;
     try {
-      vaultTokenStore(vault.value, clock).save(tokens);
-      vault.value.saveIdentity({ zoomUserId: me.value.user.id, zoomAccountId: me.value.user.accountId, email: me.value.user.email || null, displayName: me.value.user.displayName || null });
+      vaultTokenStore(vault, clock).save(tokens);
+      vault.saveIdentity({ zoomUserId: me.value.user.id, zoomAccountId: me.value.user.accountId, email: me.value.user.email || null, displayName: me.value.user.displayName || null });
     } finally {
-      vault.value.close();
+      vault.close();
     }
     if (existing) {
       control.accounts.setState(accountKey, 'active', now);

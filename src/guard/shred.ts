@@ -61,7 +61,8 @@ export function allGone(files: readonly string[]): boolean {
   return files.every((file) => !existsSync(file));
 }
 
-function syncFolder(folder: string): void {
+/** Flushes a folder, so that a file created, renamed or unlinked in it stays so after a power cut. */
+export function syncFolder(folder: string): void {
   if (process.platform === 'win32') return;
   const fd = openSync(folder, constants.O_RDONLY);
   try {

@@ -2,18 +2,31 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
-import { canonicalJson, signReceipt, type ReceiptBody, type SignedReceipt, type WipeReason } from '../core/receipt.js';
+import type { KeyCustody } from '../core/custody.js';
+import { canonicalJson, signReceipt, type EraseMethod, type ReceiptBody, type SignedReceipt, type WipeReason } from '../core/receipt.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Logger } from '../platform/logger.js';
 import type { ControlDb, Wipe } from '../store/index.js';
 import { allGone, unlinkKeepingOpen } from './shred.js';
+import type { VaultKeys } from './vaultKeys.js';
 
 /**
  * The steps of a wipe, in order (DESIGN.md, invariant 2). Each is journaled when done, so a wipe
  * interrupted at any point — a crash, a SIGKILL, a power cut — is finished at the next start
  * before anything is served.
  */
-export const WIPE_STEPS = ['intent', 'reads-blocked', 'sync-stopped', 'closed', 'files-unlinked', 'overwritten', 'verified', 'receipt'] as const;
+export const WIPE_STEPS = [
+  'intent',
+  'reads-blocked',
+  'sync-stopped',
+  'closed',
+  'key-destroyed',
+  'device-key-rotated',
+  'files-unlinked',
+  'overwritten',
+  'verified',
+  'receipt',
+] as const;
 export type WipeStep = (typeof WIPE_STEPS)[number];
 
 /** What the wipe needs from the daemon's live accounts. Each call is harmless when repeated. */
@@ -31,6 +44,8 @@ export interface LiveAccounts {
 export interface WiperOptions {
   control: ControlDb;
   live: LiveAccounts;
+  /** The vaults' data keys: a wipe destroys the account's, then replaces the device key. */
+  keys: VaultKeys;
   clock: Clock;
   log: Logger;
   /** The app's data, log and runtime folders: after a wipe no file in them may name the account. */
@@ -53,7 +68,17 @@ interface RemovedFiles {
   bytes: number;
 }
 
+/** What the key steps did, for the receipt: journaled with the key's destruction. */
+interface Erasure {
+  /** The account had a data key, now destroyed. */
+  hadKey: boolean;
+  keyCustody: KeyCustody | null;
+  /** The device key that wrapped it was replaced (and destroyed) afterwards. */
+  rotated: boolean;
+}
+
 const removedKey = (wipeId: string): string => `wipe-removed:${wipeId}`;
+const erasureKey = (wipeId: string): string => `wipe-erasure:${wipeId}`;
 
 /** Carries out wipes: journaled, resumable, verified, with exactly one signed receipt each. */
 export class Wiper {
@@ -113,13 +138,18 @@ export class Wiper {
   private async carryOut(wipe: Wipe): Promise<Result<SignedReceipt, WipeError>> {
     const { control, live } = this.o;
     const done = (step: WipeStep): void => void control.wipes.step(wipe.id, step, this.o.clock.now());
+    // Steps that a resumed wipe does again whatever the journal says: journaled without waiting for
+    // the disk, so that the data key is destroyed a few milliseconds after the intent.
+    const doneInMemory = (step: WipeStep): void => control.lightly(() => done(step));
 
     live.blockReads(wipe.accountKey);
-    done('reads-blocked');
+    doneInMemory('reads-blocked');
     await live.stopSync(wipe.accountKey);
-    done('sync-stopped');
+    doneInMemory('sync-stopped');
     live.closeVault(wipe.accountKey);
-    done('closed');
+    doneInMemory('closed');
+
+    const erasure = await this.destroyKeys(wipe, done, doneInMemory);
 
     const files = live.vaultFiles(wipe.accountKey);
     // Counted and journaled before anything is removed: a pass resumed after a crash finds some
@@ -137,13 +167,13 @@ export class Wiper {
     }
     done('verified');
 
-    const receipt = this.receiptFor(wipe, total);
+    const receipt = this.receiptFor(wipe, total, erasure);
     this.o.log.info({ account: wipe.accountKey, wipe: wipe.id, receipt: receipt.id, files: total.files, bytes: total.bytes }, 'wipe complete');
     return ok(receipt);
   }
 
   /** Writes the receipt, marks the account wiped and finishes the journal entry, atomically. */
-  private receiptFor(wipe: Wipe, removed: RemovedFiles): SignedReceipt {
+  private receiptFor(wipe: Wipe, removed: RemovedFiles, erasure: Erasure): SignedReceipt {
     const { control } = this.o;
     const existing = control.receipts.forWipe(wipe.id);
     if (existing) return { ...(JSON.parse(existing.body) as ReceiptBody), signature: existing.signature };
@@ -162,6 +192,8 @@ export class Wiper {
       filesRemoved: removed.files,
       bytesRemoved: removed.bytes,
       verified: true,
+      method: eraseMethod(erasure),
+      keyCustody: erasure.keyCustody,
     };
     const receipt = signReceipt(body, control.device().privateKey);
     control.transaction(() => {
@@ -171,6 +203,39 @@ export class Wiper {
       control.wipes.finish(wipe.id, now);
     });
     return receipt;
+  }
+
+  /**
+   * Destroys the account's data key (the data is unreadable from here on, wherever a copy lies),
+   * then replaces the device key, so that a stale copy of control.db unwraps nothing either. A pass
+   * resumed after a crash reads what the first pass did from the journal.
+   */
+  private async destroyKeys(wipe: Wipe, done: (step: WipeStep) => void, doneInMemory: (step: WipeStep) => void): Promise<Erasure> {
+    const { control, keys } = this.o;
+    const journaled = (): Erasure | null => {
+      const stored = control.getMeta(erasureKey(wipe.id));
+      return stored ? (JSON.parse(stored) as Erasure) : null;
+    };
+    let erasure = journaled();
+    if (!erasure) {
+      const keyCustody = keys.status().custody;
+      // One commit: the key gone, what the receipt will say about it, and the step.
+      keys.destroy(wipe.accountKey, (hadKey) => {
+        control.setMeta(erasureKey(wipe.id), JSON.stringify({ hadKey, keyCustody: hadKey ? keyCustody : null, rotated: false } satisfies Erasure));
+        done('key-destroyed');
+      });
+      erasure = journaled()!;
+    }
+    if (erasure.hadKey && !erasure.rotated) {
+      const rotated = await keys.rotate();
+      if (!rotated.ok) this.o.log.warn({ account: wipe.accountKey, wipe: wipe.id, failure: rotated.error.kind }, 'device key not replaced; the receipt says overwrite only');
+      erasure = { ...erasure, rotated: rotated.ok };
+      // Lost at a power cut, the rotation is only done once more.
+      const record = JSON.stringify(erasure);
+      control.lightly(() => control.setMeta(erasureKey(wipe.id), record));
+    }
+    doneInMemory('device-key-rotated');
+    return erasure;
   }
 
   private plannedRemoval(wipeId: string, files: readonly string[]): RemovedFiles {
@@ -201,4 +266,8 @@ export class Wiper {
     for (const folder of this.o.scanFolders) walk(folder);
     return found;
   }
+}
+
+function eraseMethod(erasure: Erasure): EraseMethod {
+  return erasure.hadKey && erasure.rotated ? 'crypto-erase+overwrite' : 'overwrite';
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_KEY_PATTERN } from '../core/ids.js';
-import { WIPE_REASONS, type SignedReceipt } from '../core/receipt.js';
+import { KEY_CUSTODIES, KEY_STATES } from '../core/custody.js';
+import { ERASE_METHODS, WIPE_REASONS, type SignedReceipt } from '../core/receipt.js';
 import { RESOURCES, type CallRecord, type MeetingDetail, type MeetingRecord, type ParticipantRecord, type RecordingRecord, type SearchHit } from '../core/records.js';
 
 // Zod schemas for the values that cross the IPC boundary. The record schemas mirror
@@ -141,6 +142,17 @@ export type OmittedAccount = z.output<typeof omittedAccountSchema>;
 export const linkStateSchema = z
   .enum(['disabled', 'connecting', 'unverified', 'online', 'offline'])
   .describe('The relay link: unverified means connected, but the relay has not yet proved it holds the pinned key, so nothing from it is accepted.');
+
+export const keyStatusSchema = z
+  .object({
+    custody: z.enum(KEY_CUSTODIES).nullable().describe('Where the device key is kept: the OS credential store (keyring) or a 0600 file; null before any is'),
+    state: z
+      .enum(KEY_STATES)
+      .describe('ready: vaults open. locked / unavailable: the custody does not hand out the key now (tried again every minute); missing: it answers but does not hold the key'),
+    detail: z.string().nullable().describe('What to know or do, in words'),
+  })
+  .describe("The device key that wraps every vault's data key: where it is kept, and whether the vaults can be opened with it.");
+export type KeyStatusView = z.output<typeof keyStatusSchema>;
 export type LinkState = z.output<typeof linkStateSchema>;
 
 /** A deletion receipt as viewers see it: the signed receipt without the device fields, plus whether the relay has it. */
@@ -155,6 +167,17 @@ export const receiptSchema = z.object({
   filesRemoved: count,
   bytesRemoved: count.describe('Bytes.'),
   verified: z.boolean(),
+  method: z
+    .enum(ERASE_METHODS)
+    .optional()
+    .describe(
+      "How the data was erased: crypto-erase+overwrite (the vault's data key destroyed and the device key that wrapped it replaced, then the files overwritten and unlinked), or overwrite alone. Absent in receipts made before vaults were encrypted. Signed: keep it to verify the receipt",
+    ),
+  keyCustody: z
+    .enum(KEY_CUSTODIES)
+    .nullable()
+    .optional()
+    .describe('Where the device key that wrapped the data key was kept (null: the vault had no data key). Signed, like method'),
   signature: z.string(),
   acked: z.boolean(),
 });

@@ -7,6 +7,14 @@ import { CronSchedule } from './cron.js';
 export const PLANS = ['free', 'pro', 'business'] as const;
 export type Plan = (typeof PLANS)[number];
 
+/**
+ * Where the device key (which wraps every vault's data key) is kept. auto: the OS credential store
+ * when one answers at the first start, else a 0600 file. Once a key is kept somewhere it stays
+ * there until this names the other place, which moves it.
+ */
+export const KEY_STORE_CHOICES = ['auto', 'keyring', 'file'] as const;
+export type KeyStoreChoice = (typeof KEY_STORE_CHOICES)[number];
+
 /** Zoom requires deletion within 10 days; a lease above 9 days could outlive that after a renewal. */
 export const MAX_LEASE_DAYS = 9;
 
@@ -83,6 +91,7 @@ export const configSchema = z.strictObject({
   retentionDays: z.number().int().min(1).max(3650).default(365),
   lease: leaseSchema.default(leaseSchema.parse({})),
   relay: relaySchema.optional(),
+  keyStore: z.enum(KEY_STORE_CHOICES).default('auto'),
   tray: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
 });

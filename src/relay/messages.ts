@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { WIPE_REASONS } from '../core/receipt.js';
+import { KEY_CUSTODIES } from '../core/custody.js';
+import { ERASE_METHODS, WIPE_REASONS } from '../core/receipt.js';
 import type { DeviceToRelay } from '../core/wire.js';
 
 // What a device may send. Objects are loose: later protocol versions add fields, and a receipt's
@@ -20,6 +21,8 @@ const receiptSchema = z.looseObject({
   filesRemoved: z.number(),
   bytesRemoved: z.number(),
   verified: z.boolean(),
+  method: z.enum(ERASE_METHODS).optional(),
+  keyCustody: z.enum(KEY_CUSTODIES).nullable().optional(),
   signature: z.string().max(200),
 });
 

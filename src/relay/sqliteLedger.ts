@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { SignedReceipt } from '../core/receipt.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { LeaseBody, Signed, WipeCommandBody, ZoomEventNotice } from '../core/wire.js';

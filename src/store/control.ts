@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { ok, type Result } from '../core/result.js';
 import { Accounts } from './controlAccounts.js';
 import { loadOrCreateDevice, type DeviceIdentity } from './controlDevice.js';
+import { KeyRows } from './controlKeys.js';
 import { Leases } from './controlLeases.js';
 import { Receipts } from './controlReceipts.js';
 import { Wipes } from './controlWipes.js';
@@ -25,19 +26,22 @@ export interface OpenControlOptions {
 
 /** Opens control.db, creating it (0600, in a 0700 folder) and the device identity on first use. */
 export function openControl(file: string, options: OpenControlOptions = {}): Result<ControlDb, StoreError> {
-  const db = openDatabase(file, { create: true, secureDelete: false, migrations: controlMigrations() });
+  // No Zoom content, so no data key; secure_delete because a wiped account's wrapped data key must
+  // not linger in a free page.
+  const db = openDatabase(file, { create: true, key: null, secureDelete: true, migrations: controlMigrations() });
   if (!db.ok) return db;
   const clock = options.clock ?? systemClock;
   const device = loadOrCreateDevice(db.value, clock.now());
   return ok(new ControlDb(file, db.value, device, clock));
 }
 
-/** control.db: device identity, accounts, leases, the wipe journal, receipts. No Zoom content. */
+/** control.db: device identity, accounts, leases, the wipe journal, receipts, wrapped data keys. No Zoom content. */
 export class ControlDb {
   readonly accounts: Accounts;
   readonly leases: Leases;
   readonly wipes: Wipes;
   readonly receipts: Receipts;
+  readonly keys: KeyRows;
   private readonly db: Db;
   private readonly meta: KeyValue;
   private readonly freshness: ReadFreshness;
@@ -56,6 +60,7 @@ export class ControlDb {
     this.leases = new Leases(db, this.freshness);
     this.wipes = new Wipes(db, this.freshness);
     this.receipts = new Receipts(db);
+    this.keys = new KeyRows(db);
     this.meta = new KeyValue(db);
     const highWater = db.prepare<[], number>('SELECT high_water FROM clock WHERE id = 1').pluck();
     this.storedHighWater = cachedRead(this.freshness, () => highWater.get() ?? 0);
@@ -97,6 +102,20 @@ export class ControlDb {
     this.meta.set(key, value);
   }
 
+  /**
+   * Runs `fn` without waiting for the disk: for records whose loss at a power cut costs nothing
+   * (a wipe step that is done again anyway when the wipe resumes). In WAL mode the commit still
+   * cannot tear the file, and the next durable commit carries these records with it.
+   */
+  lightly<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
   /** Runs `fn` in one transaction, e.g. to add a receipt and finish its wipe together. */
   transaction<T>(fn: () => T): T {
     // Both ends: what was read inside is not kept past a rollback.
@@ -106,6 +125,16 @@ export class ControlDb {
     } finally {
       this.freshness.bump();
     }
+  }
+
+  /**
+   * Folds the WAL into the file and empties it, so that a row just deleted (zeroed in place by
+   * secure_delete) leaves no older copy in the WAL. False when a reader elsewhere kept the
+   * checkpoint from finishing (another process holding control.db open).
+   */
+  checkpoint(): boolean {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return result?.busy === 0;
   }
 
   /** Checkpoints the WAL into the file (TRUNCATE), then closes. Closing twice is harmless. */

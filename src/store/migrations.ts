@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { err, ok, type Result } from '../core/result.js';
 import type { Migration } from '../platform/sqlMigrations.js';
 import { sqliteCode, storeError, type StoreError } from './errors.js';

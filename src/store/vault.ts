@@ -36,17 +36,22 @@ function vaultMigrations(): Migration[] {
 export interface OpenVaultOptions {
   /** Create the file (0600, in a 0700 folder) when it does not exist; otherwise NOT_FOUND. */
   create?: boolean;
+  /**
+   * The vault's data key (32 bytes; the guard keeps them). null opens a plaintext file: a vault
+   * written before vaults were encrypted (read once, to encrypt it), or a measurement's baseline.
+   */
+  key: Buffer | null;
 }
 
 /** Opens (and migrates) one account's vault: `vaults/<accountKey>.db`. */
-export function openVault(file: string, options: OpenVaultOptions = {}): Result<Vault, StoreError> {
-  const db = openDatabase(file, { create: options.create ?? false, secureDelete: true, migrations: vaultMigrations() });
+export function openVault(file: string, options: OpenVaultOptions): Result<Vault, StoreError> {
+  const db = openDatabase(file, { create: options.create ?? false, key: options.key, secureDelete: true, migrations: vaultMigrations() });
   return db.ok ? ok(new Vault(file, db.value)) : db;
 }
 
 /**
  * Everything Zoom sent for one account. Obtain one with `openVault`. Methods are synchronous
- * (better-sqlite3); each write is one transaction.
+ * (SQLite through better-sqlite3-multiple-ciphers); each write is one transaction.
  */
 export class Vault implements SearchableVault {
   private readonly db: Db;

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { SearchHit, SearchHitKind } from '../core/records.js';
 import { err, ok, type Result } from '../core/result.js';
 import { storeError, type StoreError } from './errors.js';

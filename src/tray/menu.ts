@@ -2,6 +2,7 @@ import type { IconState } from './icons.js';
 import { armedTarget, CONFIRM_WINDOW_MS, type AccountView, type ArmTarget, type TrayState } from './state.js';
 import { counted } from '../core/words.js';
 import { ago, fromNow } from '../platform/timeWords.js';
+import type { KeyStatusView } from '../ipc/schemas.js';
 
 // The tray menu as a pure function of the tray state and the time. The native tray (systray2)
 // cannot add or remove items after it starts, so the menu has one fixed shape: every state
@@ -87,6 +88,8 @@ export function summarize(state: TrayState, localNow: number): Summary {
     const wiping = status.accounts.some((a) => a.state === 'wiping');
     return { icon: 'idle', headline: wiping ? 'Deleting local data…' : 'Local data deleted' };
   }
+  // The device key out of reach: no vault opens until it is back, whatever else is going on.
+  if (status.keys.state !== 'ready') return { icon: 'error', headline: KEY_WORDS[status.keys.state] };
   const progress = live.map((a) => progressOf(state, a)).filter((p): p is number => p !== null);
   if (progress.length > 0) {
     return { icon: 'syncing', headline: `Syncing ${percent(progress.reduce((sum, p) => sum + p, 0) / progress.length)}` };
@@ -106,6 +109,12 @@ export function summarize(state: TrayState, localNow: number): Summary {
   if (syncTimes.some((t) => t === null)) return { icon: 'synced', headline: `Not synced yet${paused}` };
   return { icon: 'synced', headline: `Synced ${ago(Math.min(...(syncTimes as number[])), now)}${paused}` };
 }
+
+const KEY_WORDS: Record<Exclude<KeyStatusView['state'], 'ready'>, string> = {
+  locked: 'Keyring locked — unlock it to open the local copy',
+  unavailable: 'No keyring answers — the local copy stays closed',
+  missing: 'Device key gone from the keyring — see callvault status',
+};
 
 function item(key: string, title: string, options: Partial<Omit<MenuItemModel, 'key' | 'title'>> = {}): MenuItemModel {
   return { key, title: shorten(title, MAX_TITLE_CHARS), tooltip: '', enabled: true, checked: false, hidden: false, separator: false, action: null, ...options };

@@ -303,7 +303,6 @@ describe('callvault viewer commands (child processes against a child daemon)', (
 
   describeWith('script', 'purge on a terminal', () => {
     it('Ctrl-C at the question prints "Cancelled.", exits 1, deletes nothing', async () => {
-      const canary = users[1]!.canaries[0]!;
       const purge = cli.startOnTerminal('purge', '--account', keys.b);
       try {
         await purge.waitForOutput(/Type 'delete' to confirm: /);
@@ -314,14 +313,18 @@ describe('callvault viewer commands (child processes against a child daemon)', (
       }
       expect(purge.stdout).toMatch(/\r?\nCancelled\.\r?\n/);
       expect(purge.stdout + purge.stderr).not.toMatch(/Error|\n\s+at /);
-      expect(home.filesContaining(canary).length).toBeGreaterThan(0);
+      // Nothing deleted: the data key is still held (no file shows the canary: the vault is encrypted).
+      expect(home.holdsDataKey(keys.b)).toBe(true);
+      expect(value(await ipc.call('meetings.list', { account: keys.b, limit: 1 })).items).toHaveLength(1);
       expect(value(await ipc.call('receipts.list', {})).receipts).toEqual([]);
     });
   });
 
   it('purge without --yes on a non-terminal refuses (2) and deletes nothing; with --yes it deletes and prints the receipt, which receipts lists', async () => {
     const canary = users[1]!.canaries[0]!;
-    expect(home.filesContaining(canary).length).toBeGreaterThan(0);
+    // Encrypted: the data key is held, and no file shows the canary.
+    expect(home.holdsDataKey(keys.b)).toBe(true);
+    expect(home.filesContaining(canary)).toEqual([]);
 
     for (const args of [['--account', keys.b], ['--all']]) {
       const refused = await cli.run('purge', ...args);
@@ -329,7 +332,7 @@ describe('callvault viewer commands (child processes against a child daemon)', (
       expect(refused.stderr).toContain('nothing was deleted');
     }
     expect(value(await ipc.call('meetings.list', { account: keys.b, limit: 1 })).items).toHaveLength(1);
-    expect(home.filesContaining(canary).length).toBeGreaterThan(0);
+    expect(home.holdsDataKey(keys.b)).toBe(true);
     expect(value(await ipc.call('receipts.list', {})).receipts).toEqual([]);
 
     const purged = await cli.run('purge', '--account', keys.b, '--yes');
@@ -340,12 +343,15 @@ describe('callvault viewer commands (child processes against a child daemon)', (
     expect(receipts[0]).toMatchObject({ reason: 'user-purge', zoomUserId: users[1]!.userId, verified: true });
     expect(await ipc.call('meetings.list', { account: keys.b })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
     expect(home.filesContaining(canary)).toEqual([]);
+    expect(home.holdsDataKey(keys.b)).toBe(false);
     // The other accounts are untouched.
     expect(value(await ipc.call('meetings.list', { account: keys.a, limit: 1 })).items).toHaveLength(1);
 
     const listed = await cli.run('receipts');
     expect(listed.code).toBe(0);
-    expect(parseTable(listed.stdout, 'COMPLETED')).toEqual([expect.objectContaining({ REASON: 'user-purge', 'ZOOM USER': users[1]!.userId, VERIFIED: 'yes', ID: receiptId })]);
+    expect(parseTable(listed.stdout, 'COMPLETED')).toEqual([
+      expect.objectContaining({ REASON: 'user-purge', 'ZOOM USER': users[1]!.userId, VERIFIED: 'yes', 'ERASED BY': 'crypto-erase+overwrite (key in file)', ID: receiptId }),
+    ]);
     const json = await cli.run('receipts', '--json');
     expect(JSON.parse(json.stdout)).toEqual(value(await ipc.call('receipts.list', {})));
   });

@@ -33,7 +33,9 @@ describe('daemon', () => {
     expect(detail.ok && detail.value.accountKey).toBe(a);
 
     const canary = first!.canaries[0]!;
-    expect(h.home.filesContaining(canary).length).toBeGreaterThan(0);
+    // Held, and encrypted: the data key is in control.db, and no file shows the canary.
+    expect(h.home.holdsDataKey(a)).toBe(true);
+    expect(h.home.filesContaining(canary)).toEqual([]);
     const purged = await c.call('purge', { account: a, confirm: true });
     expect(purged.ok).toBe(true);
 
@@ -41,6 +43,8 @@ describe('daemon', () => {
     const stillThere = await c.call('meetings.list', { account: b, limit: 1 });
     expect(stillThere.ok && stillThere.value.items.length).toBe(1);
     expect(h.home.filesContaining(canary)).toEqual([]);
+    expect(h.home.holdsDataKey(a)).toBe(false);
+    expect(h.home.holdsDataKey(b)).toBe(true);
 
     const status = await c.call('status');
     const receipts = await c.call('receipts.list', {});

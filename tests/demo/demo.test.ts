@@ -53,9 +53,11 @@ describe('the demo (npm start)', () => {
   let home: string;
   let demo: ChildProcess | null = null;
   afterEach(async () => {
-    if (demo && demo.exitCode === null && demo.signalCode === null) {
-      demo.kill('SIGKILL');
-      await exited(demo);
+    if (demo?.pid !== undefined && demo.exitCode === null && demo.signalCode === null) {
+      // A failed test: the demo and the daemon it started go together, as one process group.
+      const ended = exited(demo);
+      process.kill(-demo.pid, 'SIGKILL');
+      await ended;
     }
     rmSync(home, { recursive: true, force: true });
   });
@@ -66,7 +68,8 @@ describe('the demo (npm start)', () => {
     // No display: the demo must work on a headless machine (the tray is not started).
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
-    demo = spawn(process.execPath, [BIN, 'demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a failed test can end the demo with everything it started.
+    demo = spawn(process.execPath, [BIN, 'demo'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     demo.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     demo.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -13,7 +13,8 @@ describe('deauthorization end to end (simulator + relay + daemon, real sockets)'
     const w = await enrolledDevice();
     cleanups.push(w.close);
     const { client: c, user, account } = w;
-    expect(w.home.filesContaining(user.canaries[0]!).length).toBeGreaterThan(0);
+    expect(w.home.holdsDataKey(account)).toBe(true);
+    expect(w.home.filesContaining(user.canaries[0]!)).toEqual([]);
 
     const delivery = await w.sim.admin.deauthorize(user.userId);
     expect(delivery).toEqual({ delivered: true, status: 200 });

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventDataOf } from '../../src/ipc/protocol.js';
 import { InProcessDaemon, client, connectAccount, syncAndWait, waitFor } from '../helpers/daemonHarness.js';
-import { expectNoTraceOf, expectReceiptsVerify, expectTraceOf } from './support.js';
+import { expectHeldEncrypted, expectNoTraceOf, expectReceiptsVerify } from './support.js';
 
 describe('a dead grant', () => {
   let h: InProcessDaemon | undefined;
@@ -49,8 +49,8 @@ describe('a dead grant', () => {
       [b, 'active'],
     ]);
     expect(accounts.ok && accounts.value.accounts[0]!.syncing).toBeNull();
-    expectNoTraceOf(h.home, sim, first!);
-    expectTraceOf(h.home, second!);
+    expectNoTraceOf(h.home, sim, first!, a);
+    expectHeldEncrypted(h.home, sim, second!, b);
 
     expect((await syncAndWait(c, b)).error).toBeNull();
     expect(await c.call('meetings.list', { account: b, limit: 500 })).toEqual(bMeetings);

@@ -4,7 +4,8 @@
 //
 // The home holds one account to keep and the accounts to wipe, registered one ahead, so one daemon
 // start serves each kill: the daemon restarted after kill n receives the purge of kill n+1. The
-// vaults to wipe are copies of one generated vault plus a few meetings carrying their own canary.
+// vaults to wipe are encrypted copies of one generated vault plus a few meetings carrying their own
+// canary. Every restart also finds the wiped account's data key gone, whatever step the kill hit.
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import type { ReceiptView } from '../../src/ipc/schemas.js';
 import { openVault, vaultFiles } from '../../src/store/index.js';
 import { fillVault } from '../fixtures/guarantee-vault.mjs';
 import { ChildDaemon, Home } from '../helpers/daemonHarness.js';
-import { Snapshot, pauseSync, requireBuild, seedAccount, tracesOf, withControl } from './support.js';
+import { Snapshot, dataKeyOf, pauseSync, requireBuild, seedAccount, tracesOf, withControl } from './support.js';
 import { createRng } from '../../src/sim/random.js';
 
 /** Kills that land inside a wipe (journaled, not finished). */
@@ -44,32 +45,33 @@ describe('SIGKILL during a wipe', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'cv-kill-'));
   const template = join(scratch, 'template.db');
   let keeper = '';
-  let vaultBytes = 0;
+  let keeperKey: Buffer = Buffer.alloc(0);
   /** Each account to wipe, by key: its own canary. */
   const canaries = new Map<string, string>();
   const daemons: ChildDaemon[] = [];
 
   /** One more account to wipe: a copy of the template plus meetings carrying its own canary. */
-  const register = (): string =>
-    withControl(home, (control) => {
+  const register = (): Promise<string> =>
+    withControl(home, async (control) => {
       const canary = `Kill${String(canaries.size).padStart(2, '0')}CanaryText`;
-      const key = seedAccount(home, control, { canary, deadline: Date.now() + 7 * DAY_MS, meetings: 20, participantsPerMeeting: 5, template });
+      const key = await seedAccount(home, control, { canary, deadline: Date.now() + 7 * DAY_MS, meetings: 20, participantsPerMeeting: 5, template });
       canaries.set(key, canary);
       return key;
     });
 
-  beforeAll(() => {
+  beforeAll(async () => {
     requireBuild();
     home.writeConfig({});
-    const created = openVault(template, { create: true });
+    // Plaintext: each account's copy of it is encrypted with the account's own key.
+    const created = openVault(template, { create: true, key: null });
     if (!created.ok) throw new Error(created.error.message);
     created.value.close();
-    fillVault(template, { ...TEMPLATE, canary: FILLER });
-    vaultBytes = statSync(template).size;
-    withControl(home, (control) => {
+    fillVault(template, { ...TEMPLATE, canary: FILLER, key: null });
+    await withControl(home, async (control) => {
       // The vaults hold no Zoom tokens: a sync would find the grant dead and wipe them.
       pauseSync(control);
-      keeper = seedAccount(home, control, { canary: KEEPER_CANARY, deadline: Date.now() + 7 * DAY_MS, meetings: 40, participantsPerMeeting: 4 });
+      keeper = await seedAccount(home, control, { canary: KEEPER_CANARY, deadline: Date.now() + 7 * DAY_MS, meetings: 40, participantsPerMeeting: 4 });
+      keeperKey = await dataKeyOf(home, control, keeper);
     });
   });
 
@@ -91,13 +93,16 @@ describe('SIGKILL during a wipe', () => {
     // Accounts are registered one ahead, while a daemon runs (control.db is shared in WAL mode):
     // each purged vault was opened by the daemon at its start, as a real one is, and the home
     // never holds more than a few copies.
-    const first = register();
-    const pending = [register()];
+    const first = await register();
+    const pending = [await register()];
 
-    expect(tracesOf(home, [canaries.get(first)!]).length).toBe(1);
+    // Encrypted: no file shows the canary, though the daemon serves it.
+    expect(tracesOf(home, [canaries.get(first)!, FILLER, KEEPER_CANARY])).toEqual([]);
 
     // The wipe's duration, as a client sees it, on a daemon as freshly started as the ones killed.
     let { daemon, c } = await start();
+    const served = await c.call('search', { q: canaries.get(first)!, account: first, limit: 1 });
+    expect(served.ok && served.value.hits.length).toBe(1);
     const began = performance.now();
     expect((await c.call('purge', { account: first, confirm: true })).ok).toBe(true);
     let wipeMs = performance.now() - began;
@@ -108,7 +113,7 @@ describe('SIGKILL during a wipe', () => {
 
     for (let attempt = 0; landings.filter((l) => l.landed.kind === 'inside-wipe').length < KILLS_INSIDE_WIPE; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`too few kills inside a wipe: ${JSON.stringify(landings)}`);
-      pending.push(register());
+      pending.push(await register());
       const target = pending[0]!;
       const delayMs = (wipeMs * ((attempt % SPANS) + rand())) / SPANS;
       const purge = c.call('purge', { account: target, confirm: true });
@@ -116,7 +121,7 @@ describe('SIGKILL during a wipe', () => {
       await daemon.kill();
       await purge;
       await c.close();
-      const landed = inspectCrash(home, target, keeper);
+      const landed = inspectCrash(home, target, keeper, keeperKey);
       landings.push({ delayMs, landed });
       // A wipe that finished before the kill was shorter than measured: later kills use that.
       if (landed.kind === 'after-receipt') wipeMs = Math.min(wipeMs, delayMs);
@@ -131,7 +136,8 @@ describe('SIGKILL during a wipe', () => {
         continue;
       }
       expect(receipts).toHaveLength(1);
-      expect(receipts[0]).toMatchObject({ reason: 'user-purge', verified: true });
+      expect(receipts[0]).toMatchObject({ reason: 'user-purge', verified: true, method: 'crypto-erase+overwrite', keyCustody: 'file' });
+      withControl(home, (control) => expect(control.keys.get(target)).toBeNull());
       expect(await c.call('meetings.list', { account: target })).toMatchObject({ ok: false, error: { code: 'WIPED' } });
       const kept = await c.call('meetings.list', { account: keeper, limit: 5 });
       expect(kept.ok && kept.value.items.length).toBe(5);
@@ -153,19 +159,20 @@ describe('SIGKILL during a wipe', () => {
     withControl(home, (control) => expect(control.wipes.unfinished()).toEqual([]));
     const stillHeld = new Set(pending.map((key) => vaultFileOf(home.paths, key)));
     expect(tracesOf(home, [FILLER, ...wiped.map((key) => canaries.get(key)!)], stillHeld)).toEqual([]);
-    expect(tracesOf(home, [KEEPER_CANARY])).toEqual([{ needle: KEEPER_CANARY, files: [vaultFileOf(home.paths, keeper)] }]);
+    expect(tracesOf(home, [KEEPER_CANARY])).toEqual([]);
     const keeperSnapshot = new Snapshot(vaultFileOf(home.paths, keeper));
-    expect(keeperSnapshot.vaultIntegrity()).toBe('ok');
+    expect(keeperSnapshot.vaultIntegrity(keeperKey)).toBe('ok');
     keeperSnapshot.remove();
   }, 120_000);
 
   it('a kill the moment the vault is unlinked, before the journal records it: the receipt still reports what was removed', async () => {
     for (const daemon of daemons) await daemon.kill();
-    const target = register();
+    const target = await register();
     const vault = vaultFileOf(home.paths, target);
     let daemon = new ChildDaemon(home);
     daemons.push(daemon);
     let c = await daemon.connectTheInstantItServes();
+    const bytesHeld = statSync(vault).size;
     const purge = c.call('purge', { account: target, confirm: true });
     // Watched without pause: the kill lands while the daemon syncs the folder and journals the step.
     const deadline = Date.now() + 20_000;
@@ -185,7 +192,7 @@ describe('SIGKILL during a wipe', () => {
     const [receipt] = receipts;
     expect(receipt).toMatchObject({ reason: 'user-purge', verified: true });
     expect(receipt!.filesRemoved).toBeGreaterThanOrEqual(1);
-    expect(receipt!.bytesRemoved).toBeGreaterThanOrEqual(vaultBytes);
+    expect(receipt!.bytesRemoved).toBeGreaterThanOrEqual(bytesHeld);
     expect(tracesOf(home, [canaries.get(target)!])).toEqual([]);
   });
 });
@@ -194,10 +201,10 @@ describe('SIGKILL during a wipe', () => {
  * Looks at a copy of control.db as the kill left it (checking its integrity and the keeper's vault
  * too) without changing what the restarted daemon will find.
  */
-function inspectCrash(home: Home, target: string, keeper: string): Landed {
+function inspectCrash(home: Home, target: string, keeper: string, keeperKey: Buffer): Landed {
   const keeperVault = new Snapshot(vaultFileOf(home.paths, keeper));
   try {
-    expect(keeperVault.vaultIntegrity()).toBe('ok');
+    expect(keeperVault.vaultIntegrity(keeperKey)).toBe('ok');
   } finally {
     keeperVault.remove();
   }

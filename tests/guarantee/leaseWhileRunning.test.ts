@@ -9,7 +9,7 @@ import type { IpcClient } from '../../src/ipc/client.js';
 import type { EventDataOf, Topic } from '../../src/ipc/protocol.js';
 import type { ReceiptView } from '../../src/ipc/schemas.js';
 import { Home, InProcessDaemon, client, waitFor } from '../helpers/daemonHarness.js';
-import { expectNoTraceOf, expectReceiptsVerify, expectTraceOf, pauseSync, seedAccount, syncedAccounts, tracesOf, until, withControl } from './support.js';
+import { expectHeldEncrypted, expectNoTraceOf, expectReceiptsVerify, pauseSync, seedAccount, syncedAccounts, tracesOf, until, withControl } from './support.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -87,7 +87,7 @@ describe('the lease, while the daemon runs', () => {
     expect(found.ok && found.value.hits.length).toBeGreaterThan(0);
     await settle(c);
     expect(wiped).toEqual([]);
-    expectTraceOf(h.home, userA);
+    expectHeldEncrypted(h.home, h.sim, userA, a);
     await clock.advance(MINUTE);
     await waitFor(() => wiped.length > 0);
     expect(wiped).toEqual([{ accountKey: a, receiptId: expect.any(String), reason: 'lease-expired' }]);
@@ -113,11 +113,11 @@ describe('the lease, while the daemon runs', () => {
     expect(resumed.ok && new Set(resumed.value.items.map((m) => m.accountKey))).toEqual(new Set([b]));
     // Purging A again answers the receipt of the wipe that happened, not a second deletion.
     expect(await c.call('purge', { account: a, confirm: true })).toEqual({ ok: true, value: { receiptIds: [wiped[0]!.receiptId] } });
-    expectNoTraceOf(h.home, h.sim, userA);
+    expectNoTraceOf(h.home, h.sim, userA, a);
     expect(warnings).toHaveLength(1);
 
     // B: the machine wakes exactly at B's deadline and a read comes before the minute's check.
-    expectTraceOf(h.home, userB);
+    expectHeldEncrypted(h.home, h.sim, userB, b);
     const foundB = await c.call('search', { q: userB.canaries[0]! });
     expect(foundB.ok && foundB.value.hits.length).toBeGreaterThan(0);
     const pageOne = await c.call('meetings.list', { limit: 1 });
@@ -137,7 +137,7 @@ describe('the lease, while the daemon runs', () => {
       [userB.userId, 'lease-expired'],
       [userA.userId, 'lease-expired'],
     ]);
-    expectNoTraceOf(h.home, h.sim, userB);
+    expectNoTraceOf(h.home, h.sim, userB, b);
   });
 
   it('a wall clock set back 30 days moves no deadline: each wipe comes after the same elapsed time, across a restart too', async () => {
@@ -146,10 +146,10 @@ describe('the lease, while the daemon runs', () => {
     const start = Date.now();
     const canaries = ['SetBackCanaryAlpha', 'SetBackCanaryBravo'] as const;
     const deadlines = [start + 2 * HOUR, start + 3 * HOUR] as const;
-    const { a, b } = withControl(home, (control) => {
+    const { a, b } = await withControl(home, async (control) => {
       pauseSync(control);
-      const seed = (i: 0 | 1): string => seedAccount(home, control, { canary: canaries[i], deadline: deadlines[i], meetings: 20, participantsPerMeeting: 3, now: start });
-      return { a: seed(0), b: seed(1) };
+      const seed = (i: 0 | 1): Promise<string> => seedAccount(home, control, { canary: canaries[i], deadline: deadlines[i], meetings: 20, participantsPerMeeting: 3, now: start });
+      return { a: await seed(0), b: await seed(1) };
     });
     const clock = new FakeClock(start);
     const h = await InProcessDaemon.start({ home, clock });
@@ -190,7 +190,7 @@ describe('the lease, while the daemon runs', () => {
     cleanups.push(async () => home.remove());
     const start = Date.now();
     const deadline = start + 10 * MINUTE;
-    const account = withControl(home, (control) => {
+    const account = await withControl(home, (control) => {
       pauseSync(control);
       return seedAccount(home, control, { canary: 'TrustedStampCanary', deadline, meetings: 5, participantsPerMeeting: 2, now: start });
     });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiptView } from '../../src/ipc/schemas.js';
 import { ChildDaemon, Home } from '../helpers/daemonHarness.js';
-import { expectNoTraceOf, expectReceiptsVerify, expectTraceOf, logLines, requireBuild, runCallvault, syncedAccounts, withControl } from './support.js';
+import { expectHeldEncrypted, expectNoTraceOf, expectReceiptsVerify, logLines, requireBuild, runCallvault, syncedAccounts, withControl } from './support.js';
 
 describe('the lease, while no daemon runs', () => {
   beforeAll(requireBuild);
@@ -23,7 +23,7 @@ describe('the lease, while no daemon runs', () => {
       const lease = control.leases.get(a)!;
       control.leases.set(a, { ...lease, deadline: Date.now() - 60_000 });
     });
-    expectTraceOf(h.home, userA);
+    expectHeldEncrypted(h.home, h.sim, userA, a);
 
     const daemon = new ChildDaemon(h.home);
     cleanups.push(() => daemon.kill());
@@ -37,7 +37,7 @@ describe('the lease, while no daemon runs', () => {
     expect(merged.ok && merged.value.items.length).toBeGreaterThan(0);
     expect(merged.ok && merged.value.items.filter((m) => m.accountKey !== b)).toEqual([]);
     expect(await c.call('search', { q: userA.canaries[0]! })).toEqual({ ok: true, value: { hits: [], nextCursor: null, omitted: [] } });
-    expectNoTraceOf(h.home, h.sim, userA);
+    expectNoTraceOf(h.home, h.sim, userA, a);
     // The child's own log lines come after the first daemon's last one.
     const messages = logLines(h.home).map((line) => line.msg);
     const childRun = messages.slice(messages.lastIndexOf('daemon stopped') + 1);
@@ -57,7 +57,7 @@ describe('the lease, while no daemon runs', () => {
     const table = await runCallvault(h.home, 'receipts');
     expect(table.stdout).toMatch(/user-purge[\s\S]*lease-expired/);
     expect(await expectReceiptsVerify(c)).toHaveLength(2);
-    expectNoTraceOf(h.home, h.sim, userB);
+    expectNoTraceOf(h.home, h.sim, userB, b);
     await c.close();
     expect(await daemon.stop()).toBe(0);
   });

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { expect } from 'vitest';
 import { newAccountKey } from '../../src/core/ids.js';
 import { publicKeyFromBase64, verifyReceipt, type SignedReceipt } from '../../src/core/receipt.js';
@@ -14,7 +14,8 @@ import { DAY_MS } from '../../src/guard/leases.js';
 import type { IpcClient } from '../../src/ipc/client.js';
 import type { ReceiptView } from '../../src/ipc/schemas.js';
 import type { SimUser, Simulator } from '../../src/sim/index.js';
-import { openControl, openVault, vaultFiles, type ControlDb } from '../../src/store/index.js';
+import { encryptedCopy, openControl, openVault, vaultFiles, type ControlDb } from '../../src/store/index.js';
+import { fileKeys } from '../helpers/deviceKeys.js';
 import { fillVault } from '../fixtures/guarantee-vault.mjs';
 import { BIN, InProcessDaemon, REPO, client, connectAccount, syncAndWait, type Home } from '../helpers/daemonHarness.js';
 
@@ -75,14 +76,22 @@ function secretsOf(sim: Simulator, user: SimUser): string[] {
   return [...user.canaries, ...sim.admin.issuedTokens(user.userId)];
 }
 
-/** The canary scan: after a wipe no file anywhere under the home names the user's data or credentials. */
-export function expectNoTraceOf(home: Home, sim: Simulator, user: SimUser): void {
+/**
+ * The canary scan after a wipe: no file anywhere under the home names the user's data or
+ * credentials, and the account's data key is gone, so no copy of its vault can be read anywhere.
+ */
+export function expectNoTraceOf(home: Home, sim: Simulator, user: SimUser, accountKey: string): void {
   expect(tracesOf(home, secretsOf(sim, user))).toEqual([]);
+  expect(home.holdsDataKey(accountKey)).toBe(false);
 }
 
-/** Before a wipe the scan must be able to fail: the user's canary is on disk. */
-export function expectTraceOf(home: Home, user: SimUser): void {
-  expect(home.filesContaining(user.canaries[0]!).length).toBeGreaterThan(0);
+/**
+ * Before a wipe: the account's data is held (its data key is in control.db) and, its vault being
+ * encrypted, no file under the home shows the user's data or credentials (invariant 6).
+ */
+export function expectHeldEncrypted(home: Home, sim: Simulator, user: SimUser, accountKey: string): void {
+  expect(home.holdsDataKey(accountKey)).toBe(true);
+  expect(tracesOf(home, secretsOf(sim, user))).toEqual([]);
 }
 
 /** A receipt as a viewer receives it, rebuilt into the signed body with the device id from `status`. */
@@ -131,26 +140,39 @@ export interface SeededAccount {
 
 /**
  * Registers an active account with a lease ending at `deadline` and a vault of generated history,
- * through the store API. A running daemon opens the vault only at its next start. The vault has
- * no Zoom tokens, so a sync would find the grant dead: homes built this way keep syncing paused.
+ * through the store API, encrypted with a data key wrapped by the home's device key (a file: the
+ * harness's homes use the file custody). A running daemon opens the vault only at its next start.
+ * The vault has no Zoom tokens, so a sync would find the grant dead: homes built this way keep
+ * syncing paused. Not while a daemon on this home is inside a wipe (it may be replacing the device key).
  */
-export function seedAccount(home: Home, control: ControlDb, account: SeededAccount): string {
+export async function seedAccount(home: Home, control: ControlDb, account: SeededAccount): Promise<string> {
   const now = account.now ?? Date.now();
   const accountKey = newAccountKey();
   const added = control.accounts.add({ accountKey, zoomAccountId: `za${accountKey.slice(2, 10)}`, zoomUserId: `zu${accountKey.slice(2, 10)}`, createdAt: now, state: 'active' });
   if (!added.ok) throw new Error(added.error.message);
   control.leases.set(accountKey, { deadline: account.deadline, lastProofAt: account.deadline - 7 * DAY_MS, proofKind: 'zoom' });
   const file = vaultFileOf(home.paths, accountKey);
-  const vault = openVault(file, { create: true });
-  if (!vault.ok) throw new Error(vault.error.message);
-  vault.value.close();
+  const key = await dataKeyOf(home, control, accountKey, { create: true });
   let first = 0;
   if (account.template) {
-    copyFileSync(account.template, file);
+    // The template is plaintext: each account's copy is encrypted with its own key.
+    const copied = encryptedCopy(account.template, file, key);
+    if (!copied.ok) throw new Error(copied.error.message);
     first = 1_000_000;
   }
-  fillVault(file, { meetings: account.meetings, participantsPerMeeting: account.participantsPerMeeting, canary: account.canary, first });
+  const vault = openVault(file, { create: true, key });
+  if (!vault.ok) throw new Error(vault.error.message);
+  vault.value.close();
+  fillVault(file, { meetings: account.meetings, participantsPerMeeting: account.participantsPerMeeting, canary: account.canary, first, key });
   return accountKey;
+}
+
+/** An account's data key as the daemon of `home` would unwrap it (its device key in a file). */
+export async function dataKeyOf(home: Home, control: ControlDb, accountKey: string, options = { create: false }): Promise<Buffer> {
+  const keys = await fileKeys(control, home.paths.data);
+  const key = keys.dataKey(accountKey, options);
+  if (!key.ok) throw new Error(`no data key for ${accountKey}: ${JSON.stringify(key.error)}`);
+  return key.value;
 }
 
 /** Scheduled and start-up syncs stay off (the daemon persists this in control.db). */
@@ -168,15 +190,23 @@ export function runCallvault(home: Home, ...args: string[]): Promise<{ code: num
   });
 }
 
-/** Opens control.db with the store API (a running daemon may share it: WAL), and closes it again. */
+/**
+ * Opens control.db with the store API (a running daemon may share it: WAL), and closes it again
+ * once `fn` is done (its promise settled, when it returns one).
+ */
 export function withControl<T>(home: Home, fn: (control: ControlDb) => T): T {
   const opened = openControl(join(home.paths.data, 'control.db'));
   if (!opened.ok) throw new Error(`control.db: ${opened.error.message}`);
+  let result: T;
   try {
-    return fn(opened.value);
-  } finally {
+    result = fn(opened.value);
+  } catch (e) {
     opened.value.close();
+    throw e;
   }
+  if (result instanceof Promise) return result.finally(() => opened.value.close()) as T;
+  opened.value.close();
+  return result;
 }
 
 /**
@@ -204,9 +234,9 @@ export class Snapshot {
     }
   }
 
-  /** The vault's own check of the copy (tables and search index). */
-  vaultIntegrity(): string {
-    const opened = openVault(this.file);
+  /** The vault's own check of the copy (tables and search index), opened with its data key. */
+  vaultIntegrity(key: Buffer): string {
+    const opened = openVault(this.file, { key });
     if (!opened.ok) return `cannot open: ${opened.error.message}`;
     try {
       return opened.value.integrityCheck();

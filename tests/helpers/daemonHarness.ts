@@ -10,6 +10,7 @@ import { parseConfig, type ConfigInput } from '../../src/platform/config.js';
 import { ipcEndpoint } from '../../src/platform/instance.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { resolvePaths, type AppPaths } from '../../src/platform/paths.js';
+import { openControl } from '../../src/store/index.js';
 import { startSimulator, type SimOptions, type Simulator } from '../../src/sim/index.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
@@ -20,11 +21,16 @@ export class Home {
   readonly dir = mkdtempSync(join(tmpdir(), 'cv-home-'));
   readonly paths: AppPaths = resolvePaths({ platform: 'linux', env: { CALLVAULT_HOME: this.dir }, home: this.dir, uid: 0, username: 'test' });
 
+  /**
+   * Writes config.json. The device key goes to a file unless the config says otherwise: a test run
+   * on a desktop must not leave keys in the user's own keyring.
+   */
   writeConfig(config: ConfigInput): void {
-    const parsed = parseConfig(config);
+    const withKeyStore: ConfigInput = { keyStore: 'file', ...config };
+    const parsed = parseConfig(withKeyStore);
     if (!parsed.ok) throw new Error(`test config invalid: ${JSON.stringify(parsed.error)}`);
     mkdirSync(this.paths.config, { recursive: true });
-    writeFileSync(join(this.paths.config, 'config.json'), JSON.stringify(config, null, 2));
+    writeFileSync(join(this.paths.config, 'config.json'), JSON.stringify(withKeyStore, null, 2));
   }
 
   config(): ReturnType<typeof parseConfig> {
@@ -47,6 +53,20 @@ export class Home {
       }
     }
     return hits;
+  }
+
+  /**
+   * Whether control.db holds the account's (wrapped) data key: while it does, the encrypted vault
+   * can be read; once a wipe destroyed it, no copy of the vault anywhere can.
+   */
+  holdsDataKey(accountKey: string): boolean {
+    const control = openControl(join(this.paths.data, 'control.db'));
+    if (!control.ok) throw new Error(`control.db: ${control.error.message}`);
+    try {
+      return control.value.keys.get(accountKey) !== null;
+    } finally {
+      control.value.close();
+    }
   }
 
   remove(): void {

@@ -57,6 +57,7 @@ export function fakeHandlers(overrides: Partial<Handlers> = {}): Handlers {
     devicePublicKey: null,
     deviceId: 'device-test',
     link: { state: 'disabled', since: null },
+    keys: { custody: 'file', state: 'ready', detail: null },
     syncPaused: false,
     accounts: [],
   };

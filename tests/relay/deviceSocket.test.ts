@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
-import { publicKeyFromBase64 } from '../../src/core/receipt.js';
+import { publicKeyFromBase64, type SignedReceipt } from '../../src/core/receipt.js';
 import { linkProofBody, verifySigned, type Signed, type WipeCommandBody } from '../../src/core/wire.js';
 import type { SimUser } from '../../src/sim/index.js';
 import {
@@ -96,6 +96,26 @@ describe('the device websocket', () => {
     expect(record.devices).toEqual([{ deviceId: device.deviceId, status: 'wiped', leaseDeadline: expect.any(Number), receipt, receiptVerified: true }]);
     // Settled: nothing is re-sent on the next connect, and no lease for a wiped user.
     expect((await socket.greeting(device.deviceId)).map((m) => m.type)).toEqual(['welcome', 'caught-up']);
+  });
+
+  it('takes a receipt that says how the data was erased and where the key lived: kept in the ledger, covered by the signature', async () => {
+    const command = await deauthorizeAlice();
+    const socket = raw as RawDevice;
+    const fields = { commandId: command.body.commandId, zoomAccountId: alice.accountId, zoomUserId: alice.userId, reason: 'deauthorized' as const };
+    // A receipt that claimed only an overwrite, altered to claim crypto-erase; one naming no known method.
+    const upgraded = { ...receiptFrom(device, { ...fields, method: 'overwrite', keyCustody: 'keyring' }), method: 'crypto-erase+overwrite' as const };
+    const unknownMethod = { ...receiptFrom(device, fields), method: 'degaussed' } as unknown as SignedReceipt;
+    for (const receipt of [upgraded, unknownMethod]) socket.send({ type: 'receipt', receipt });
+    await socket.greeting(device.deviceId);
+    expect(socket.of('receipt-ack')).toEqual([]);
+    expect(await statusOf(world, alice, device.deviceId)).toBe('pending');
+
+    const receipt = receiptFrom(device, { ...fields, method: 'crypto-erase+overwrite', keyCustody: 'keyring' });
+    socket.send({ type: 'receipt', receipt });
+    expect(await socket.waitFor('receipt-ack')).toEqual([{ type: 'receipt-ack', receiptId: receipt.id }]);
+    const record = await compliance(world, alice);
+    expect(record.devices).toEqual([{ deviceId: device.deviceId, status: 'wiped', leaseDeadline: expect.any(Number), receipt, receiptVerified: true }]);
+    expect(record.devices[0]?.receipt).toMatchObject({ method: 'crypto-erase+overwrite', keyCustody: 'keyring' });
   });
 
   it('re-sends a pending wipe on every connect until its receipt arrives; the same receipt twice is acknowledged, stored once', async () => {

@@ -15,6 +15,9 @@ afterEach(() => scratch.cleanup());
 const GONE = 'Wombatquasar';
 const KEPT = 'Narwhalsonnet';
 
+/** Plaintext (key null) so that the files' bytes can be searched, as tests/store/retention.test.ts explains. */
+const PLAIN = { key: null };
+
 function filesContaining(file: string, needle: string): string[] {
   return vaultFiles(file).filter((f) => existsSync(f) && readFileSync(f).toString('latin1').toLowerCase().includes(needle.toLowerCase()));
 }
@@ -22,10 +25,10 @@ function filesContaining(file: string, needle: string): string[] {
 /** A vault whose rows sit in the main file and, touched once more, in the WAL too. */
 function vaultWith(store: (vault: Vault) => void): { vault: Vault; file: string } {
   const file = scratch.path('vaults/a_000000000000000000000007.db');
-  const first = unwrap(openVault(file, { create: true }));
+  const first = unwrap(openVault(file, { ...PLAIN, create: true }));
   store(first);
   first.close();
-  const vault = unwrap(openVault(file));
+  const vault = unwrap(openVault(file, PLAIN));
   scratch.onCleanup(() => vault.close());
   store(vault);
   expect(filesContaining(file, GONE)).toContain(file);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CallRecord, MeetingRecord, ParticipantRecord, RecordingRecord } from '../../src/core/records.js';
 import type { Result } from '../../src/core/result.js';
 import { openVault, type Vault } from '../../src/store/index.js';
+import { TEST_KEY } from '../helpers/vaultKey.js';
 
 export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
@@ -19,7 +20,7 @@ export class Scratch {
   }
 
   vault(name = 'a_000000000000000000000001.db'): Vault {
-    const vault = unwrap(openVault(this.path(join('vaults', name)), { create: true }));
+    const vault = unwrap(openVault(this.path(join('vaults', name)), { create: true, key: TEST_KEY }));
     this.onCleanup(() => vault.close());
     return vault;
   }

@@ -1,10 +1,11 @@
 import { closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openControl, openVault, vaultFiles } from '../../src/store/index.js';
 import { loadMigrations, migrate } from '../../src/store/migrations.js';
+import { TEST_KEY, rawVault } from '../helpers/vaultKey.js';
 import { meeting, Scratch, T0, unwrap, WINDOW, saveMeetings } from './fixtures.js';
 
 let scratch: Scratch;
@@ -22,6 +23,12 @@ function migrationsFolder(files: Record<string, string>): URL {
 
 function rawDb(file: string): Database.Database {
   const db = new Database(file);
+  scratch.onCleanup(() => db.close());
+  return db;
+}
+
+function rawKeyed(file: string): Database.Database {
+  const db = rawVault(file);
   scratch.onCleanup(() => db.close());
   return db;
 }
@@ -63,7 +70,7 @@ describe('migrate', () => {
 describe('openVault and openControl', () => {
   it('create the files 0600 in a 0700 folder, in WAL mode, at the newest schema', () => {
     const file = scratch.path('data/vaults/a_000000000000000000000001.db');
-    const vault = unwrap(openVault(file, { create: true }));
+    const vault = unwrap(openVault(file, { create: true, key: TEST_KEY }));
     vault.saveIdentity({ zoomUserId: 'u1', zoomAccountId: 'acc1', email: null, displayName: null });
     const control = unwrap(openControl(scratch.path('data/control.db')));
     if (process.platform !== 'win32') {
@@ -75,40 +82,45 @@ describe('openVault and openControl', () => {
     vault.close();
     expect(vault.isOpen).toBe(false);
     control.close();
-    const db = rawDb(file);
+    const db = rawKeyed(file);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
   });
 
   it('reopening keeps the data and the schema version', () => {
     const file = scratch.path('v.db');
-    const first = unwrap(openVault(file, { create: true }));
+    const first = unwrap(openVault(file, { create: true, key: TEST_KEY }));
     first.saveIdentity({ zoomUserId: 'u1', zoomAccountId: 'acc1', email: 'a@example.com', displayName: 'A' });
     first.close();
-    const version = rawDb(file).pragma('user_version', { simple: true });
-    const again = unwrap(openVault(file));
+    const version = rawKeyed(file).pragma('user_version', { simple: true });
+    const again = unwrap(openVault(file, { key: TEST_KEY }));
     scratch.onCleanup(() => again.close());
     expect(again.getIdentity()?.zoomUserId).toBe('u1');
-    expect(rawDb(file).pragma('user_version', { simple: true })).toBe(version);
+    expect(rawKeyed(file).pragma('user_version', { simple: true })).toBe(version);
   });
 
-  it('refuses a vault newer than this code, without changing it', () => {
-    const file = scratch.path('new.db');
-    const db = new Database(file);
-    db.pragma('user_version = 999');
-    db.close();
-    const opened = openVault(file);
+  it('refuses a vault or control.db newer than this code, without changing it', () => {
+    const vaultFile = scratch.path('new.db');
+    const vaultDb = rawVault(vaultFile, { create: true });
+    vaultDb.pragma('user_version = 999');
+    vaultDb.close();
+    const opened = openVault(vaultFile, { key: TEST_KEY });
     expect(!opened.ok && opened.error.code).toBe('SCHEMA_TOO_NEW');
-    const control = openControl(file);
+    expect(rawKeyed(vaultFile).pragma('journal_mode', { simple: true })).toBe('delete');
+    const controlFile = scratch.path('control.db');
+    const controlDb = new Database(controlFile);
+    controlDb.pragma('user_version = 999');
+    controlDb.close();
+    const control = openControl(controlFile);
     expect(!control.ok && control.error.code).toBe('SCHEMA_TOO_NEW');
-    expect(rawDb(file).pragma('journal_mode', { simple: true })).toBe('delete');
+    expect(rawDb(controlFile).pragma('journal_mode', { simple: true })).toBe('delete');
   });
 
   it('reports a missing vault and a file that is not a database as error values', () => {
-    const missing = openVault(scratch.path('missing.db'));
+    const missing = openVault(scratch.path('missing.db'), { key: TEST_KEY });
     expect(!missing.ok && missing.error.code).toBe('NOT_FOUND');
     writeFileSync(scratch.path('junk.db'), 'this is not sqlite, just some text that is long enough to be a header......');
-    const junk = openVault(scratch.path('junk.db'));
+    const junk = openVault(scratch.path('junk.db'), { key: TEST_KEY });
     expect(!junk.ok && junk.error.code).toBe('NOT_A_DATABASE');
   });
 });
@@ -116,7 +128,7 @@ describe('openVault and openControl', () => {
 describe('integrityCheck', () => {
   it('says ok for a healthy vault and names the problem for a damaged one', () => {
     const file = scratch.path('damaged.db');
-    const vault = unwrap(openVault(file, { create: true }));
+    const vault = unwrap(openVault(file, { create: true, key: TEST_KEY }));
     const items = Array.from({ length: 1500 }, (_, n) => meeting(n, { topic: `Topic ${n} with enough words to fill several pages` }));
     saveMeetings(vault, items, T0);
     expect(vault.integrityCheck()).toBe('ok');
@@ -124,7 +136,7 @@ describe('integrityCheck', () => {
     const fd = openSync(file, 'r+');
     for (const page of [5, 10, 20]) writeSync(fd, Buffer.alloc(4096, 0x41), 0, 4096, page * 4096);
     closeSync(fd);
-    const damaged = unwrap(openVault(file));
+    const damaged = unwrap(openVault(file, { key: TEST_KEY }));
     scratch.onCleanup(() => damaged.close());
     expect(damaged.integrityCheck()).not.toBe('ok');
   });

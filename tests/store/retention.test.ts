@@ -13,6 +13,13 @@ const CANARY = 'Quokkazephyr';
 const CANARY_NUMBER = '4930918273645';
 const KEPT = 'Pangolinmarch';
 
+/**
+ * These vaults are plaintext (key null) so that the files' bytes can be searched: secure_delete and
+ * the index's secure-delete work on pages beneath the cipher, the same in an encrypted vault, where
+ * they keep deleted text out of reach of anyone who later holds the key.
+ */
+const PLAIN = { key: null };
+
 /** Which of the vault's files contain `needle` (case-insensitive: the index stores lowercase terms). */
 function filesContaining(file: string, needle: string): string[] {
   return vaultFiles(file).filter((f) => existsSync(f) && readFileSync(f).toString('latin1').toLowerCase().includes(needle.toLowerCase()));
@@ -23,7 +30,7 @@ describe('retention sweep', () => {
     const file = scratch.path('vaults/a_000000000000000000000009.db');
     const old = T0 - 400 * DAY;
     const cutoff = T0 - 365 * DAY;
-    let vault = unwrap(openVault(file, { create: true }));
+    let vault = unwrap(openVault(file, { ...PLAIN, create: true }));
     const oldMeetings = [1, 2, 3].map((n) => meeting(n, { topic: `${CANARY} offsite ${n}`, startTime: old + n }));
     saveMeetings(vault, [...oldMeetings, meeting(9, { topic: `${KEPT} review` })], T0);
     for (const m of oldMeetings) {
@@ -41,7 +48,7 @@ describe('retention sweep', () => {
     // Reopen: the old rows now sit in the main file, not only in the WAL.
     vault.close();
     expect(filesContaining(file, CANARY)).toEqual([file]);
-    vault = unwrap(openVault(file));
+    vault = unwrap(openVault(file, PLAIN));
     scratch.onCleanup(() => vault.close());
     // Touch old pages once more so that copies of them also sit in the WAL.
     saveMeetings(vault, [oldMeetings[0]!], T0 + 1);
@@ -68,14 +75,14 @@ describe('retention sweep', () => {
 
   it('a participant who is no longer listed leaves the files without a sweep', () => {
     const file = scratch.path('vaults/a_000000000000000000000009.db');
-    let vault = unwrap(openVault(file, { create: true }));
+    let vault = unwrap(openVault(file, { ...PLAIN, create: true }));
     const m = meeting(1, { topic: `${KEPT} review` });
     saveMeetings(vault, [m], T0);
     const others = Array.from({ length: 200 }, (_, n) => participant(m.uuid, n + 2, { name: `${KEPT} Guest ${n}` }));
     vault.saveParticipants(m.uuid, [participant(m.uuid, 1, { name: `${CANARY} Person`, email: null }), ...others], T0);
     vault.close();
     expect(filesContaining(file, CANARY)).toEqual([file]);
-    vault = unwrap(openVault(file));
+    vault = unwrap(openVault(file, PLAIN));
     scratch.onCleanup(() => vault.close());
 
     vault.saveParticipants(m.uuid, others, T0 + 1);

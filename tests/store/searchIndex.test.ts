@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openVault } from '../../src/store/index.js';
 import { loadMigrations, migrate } from '../../src/store/migrations.js';
+import { TEST_KEY, rawVault } from '../helpers/vaultKey.js';
 import { call, meeting, participant, recording, Scratch, T0, unwrap, WINDOW, saveMeetings } from './fixtures.js';
 
 let scratch: Scratch;
@@ -15,7 +15,7 @@ const VAULT_MIGRATIONS = new URL('../../src/store/migrations/vault/', import.met
 describe('a vault made before search was ordered by time', () => {
   it('is migrated: its rows are found, newest first, and new rows join them', () => {
     const file = scratch.path('a_000000000000000000000001.db');
-    const old = new Database(file);
+    const old = rawVault(file, { create: true });
     scratch.onCleanup(() => old.close());
     const [first] = loadMigrations(VAULT_MIGRATIONS);
     unwrap(migrate(old, [first!], 'old.db'));
@@ -35,7 +35,7 @@ describe('a vault made before search was ordered by time', () => {
       VALUES (@meetingUuid, @meetingId, @topic, @startTime, @durationMinutes, @totalSize)`).run(heronTalk);
     old.close();
 
-    const vault = unwrap(openVault(file));
+    const vault = unwrap(openVault(file, { key: TEST_KEY }));
     scratch.onCleanup(() => vault.close());
     expect(vault.integrityCheck()).toBe('ok');
     const found = (): Array<[string, number]> => unwrap(vault.search('heron', 10)).map((h) => [h.kind, h.time]);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator, type SimUser } from '../../src/sim/index.js';
 import { openVault, vaultFiles } from '../../src/store/index.js';
+import { TEST_KEY } from '../helpers/vaultKey.js';
 import { unwrap } from '../store/fixtures.js';
 import { connectVault, expectedIds, storedIds } from './simAccount.js';
 import { historyRows, vaultHealth } from './vaultDump.js';
@@ -116,7 +117,7 @@ describe('a sync killed with SIGKILL at random points', () => {
   function runChild(vault: string, point: KillPoint | null): Promise<RunResult> {
     const child = standby ?? spawnChild();
     standby = spawnChild();
-    const config = { vault, sim: { url: sim.url, clientId: sim.clientId }, zoomAccountId: user.accountId, plan: user.plan, historyDays: HISTORY_DAYS, retentionDays: RETENTION_DAYS, pause: point?.kind === 'pause' ? point.pause : null };
+    const config = { vault, key: TEST_KEY.toString('hex'), sim: { url: sim.url, clientId: sim.clientId }, zoomAccountId: user.accountId, plan: user.plan, historyDays: HISTORY_DAYS, retentionDays: RETENTION_DAYS, pause: point?.kind === 'pause' ? point.pause : null };
     child.stdin!.end(`${JSON.stringify(config)}\n`);
     return new Promise((resolve, reject) => {
       let last = 'start';
@@ -175,7 +176,7 @@ describe('a sync killed with SIGKILL at random points', () => {
     const clean = await connectedVault('clean');
     const cleanRun = await runChild(clean, null);
     expect(cleanRun.ended).toEqual({ outcome: 'ok', code: 0 });
-    const cleanVault = unwrap(openVault(clean));
+    const cleanVault = unwrap(openVault(clean, { key: TEST_KEY }));
     try {
       expect(storedIds(cleanVault)).toEqual(expectedIds(sim, user.userId, HISTORY_DAYS, RETENTION_DAYS));
     } finally {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator, type SimUser } from '../../src/sim/index.js';
 import { openVault } from '../../src/store/index.js';
+import { TEST_KEY } from '../helpers/vaultKey.js';
 import { unwrap } from '../store/fixtures.js';
 import { connectVault } from './simAccount.js';
 
@@ -62,7 +63,7 @@ describe('logs of a sync', () => {
 
   /** One sync in a child whose temp, home and working folders are this test's empty folders. */
   function runSync(vault: string): Promise<ChildRun> {
-    const config = { vault, sim: { url: sim.url, clientId: sim.clientId }, zoomAccountId: user.accountId, plan: user.plan, historyDays: 366, retentionDays: 365, logDir: folders.logs, api: CLIENT, pause: null };
+    const config = { vault, key: TEST_KEY.toString('hex'), sim: { url: sim.url, clientId: sim.clientId }, zoomAccountId: user.accountId, plan: user.plan, historyDays: 366, retentionDays: 365, logDir: folders.logs, api: CLIENT, pause: null };
     const child = spawn(process.execPath, [CHILD], {
       cwd: folders.work,
       env: { ...process.env, TMPDIR: folders.tmp, TMP: folders.tmp, TEMP: folders.tmp, SQLITE_TMPDIR: folders.tmp, HOME: folders.home },
@@ -122,7 +123,7 @@ describe('logs of a sync', () => {
     outputs.push(dead.output);
     expect(dead.outcomes).toEqual(['dead-grant']);
 
-    const stored = unwrap(openVault(file));
+    const stored = unwrap(openVault(file, { key: TEST_KEY }));
     try {
       expect(stored.counts().meetings).toBeGreaterThan(0);
       expect(stored.counts().participants).toBeGreaterThan(0);

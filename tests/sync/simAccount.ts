@@ -8,13 +8,14 @@ import { vaultTokenStore } from '../../src/sync/zoomSource.js';
 import { createPkce, exchangeCode } from '../../src/zoom/index.js';
 import { authorizeCode, REDIRECT_URI } from '../sim/helpers.js';
 import { unwrap } from '../store/fixtures.js';
+import { TEST_KEY } from '../helpers/vaultKey.js';
 
 /** A PKCE login as `user` (the test plays the browser); the tokens go into a new vault at `file`. */
 export async function connectVault(sim: Simulator, user: SimUser, file: string): Promise<Vault> {
   const { verifier, challenge } = createPkce();
   const code = await authorizeCode(sim, challenge, user.userId);
   const tokens = unwrap(await exchangeCode({ oauthUrl: sim.url, clientId: sim.clientId }, { code, redirectUri: REDIRECT_URI, verifier }, { clock: systemClock }));
-  const vault = unwrap(openVault(file, { create: true }));
+  const vault = unwrap(openVault(file, { create: true, key: TEST_KEY }));
   vaultTokenStore(vault, systemClock).save(tokens);
   return vault;
 }

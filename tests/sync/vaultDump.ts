@@ -1,9 +1,9 @@
 // Reading a vault file the way a checker would: every row of Zoom history in a fixed order, and
 // the signs of a damaged file (integrity, duplicates, a search index out of step with the rows).
 
-import Database from 'better-sqlite3';
 import { openVault } from '../../src/store/index.js';
 import { unwrap } from '../store/fixtures.js';
+import { TEST_KEY, rawVault } from '../helpers/vaultKey.js';
 
 export interface HistoryRows {
   meetings: unknown[][];
@@ -14,7 +14,7 @@ export interface HistoryRows {
 
 /** Every stored row of Zoom history, without local row ids and sync bookkeeping, in a fixed order. */
 export function historyRows(file: string): HistoryRows {
-  const db = new Database(file, { readonly: true });
+  const db = rawVault(file, { readonly: true });
   try {
     const all = (sql: string): unknown[][] => db.prepare(sql).raw().all() as unknown[][];
     return {
@@ -45,14 +45,14 @@ export interface VaultHealth {
 
 /** Opens `file` (recovering its WAL, as the daemon would after a crash) and checks it. */
 export function vaultHealth(file: string): VaultHealth {
-  const vault = unwrap(openVault(file));
+  const vault = unwrap(openVault(file, { key: TEST_KEY }));
   let integrity: string;
   try {
     integrity = vault.integrityCheck();
   } finally {
     vault.close();
   }
-  const db = new Database(file, { readonly: true });
+  const db = rawVault(file, { readonly: true });
   try {
     const number = (sql: string): number => db.prepare(sql).pluck().get() as number;
     return {

@@ -43,6 +43,7 @@ export function daemonStatus(accounts: AccountView[], overrides: Partial<DaemonS
     devicePublicKey: null,
     deviceId: 'device-1',
     link: { state: 'online', since: NOW - HOUR },
+    keys: { custody: 'keyring', state: 'ready', detail: null },
     syncPaused: false,
     accounts,
     ...overrides,

@@ -87,6 +87,15 @@ describe('the tray menu', () => {
     expect(headline(withEvent(unverified, 'link.state', { state: 'online', since: NOW }))).toBe('Synced 5 min ago');
   });
 
+  it('says so when the device key is out of reach: the vaults stay closed, whatever else is going on', () => {
+    const locked = stateOf(daemonStatus([account({ lastError: 'NETWORK' })], { keys: { custody: 'keyring', state: 'locked', detail: 'the OS credential store is locked' } }));
+    expect(headline(locked)).toBe('Keyring locked — unlock it to open the local copy');
+    expect(buildMenu(locked, NOW).icon).toBe('error');
+    const gone = stateOf(daemonStatus([account()], { keys: { custody: 'keyring', state: 'unavailable', detail: null } }));
+    expect(headline(gone)).toBe('No keyring answers — the local copy stays closed');
+    expect(headline(stateOf(daemonStatus([account()], { keys: { custody: 'file', state: 'ready', detail: null } })))).toBe('Synced 5 min ago');
+  });
+
   it('asks for sign-in before reporting errors, and shortens long error reasons', () => {
     const needsAuth = stateOf(daemonStatus([account({ lastError: 'NETWORK' }), account({ accountKey: KEY_B, zoomUserId: 'zuser-B', state: 'needs-auth' })]));
     expect(headline(needsAuth)).toBe('Needs sign-in');

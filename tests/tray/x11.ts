@@ -31,19 +31,25 @@ function started(child: ChildProcess): Started {
   };
 }
 
-/** Xvfb on a display number it picks itself (-displayfd), so parallel runs never collide. */
-export async function startXvfb(): Promise<Started & { display: string }> {
+/**
+ * Xvfb on a display number it picks itself (-displayfd). Two servers starting at the same moment
+ * can pick the same free number, and the loser exits: it is started again, which then finds the
+ * number taken.
+ */
+export async function startXvfb(attempts = 3): Promise<Started & { display: string }> {
   const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-  const display = await new Promise<string>((resolve, reject) => {
+  const display = await new Promise<string | null>((resolve) => {
     let text = '';
     const fd3 = child.stdio[3] as NodeJS.ReadableStream;
     fd3.on('data', (chunk: Buffer) => {
       text += chunk.toString();
       if (text.includes('\n')) resolve(`:${text.trim()}`);
     });
-    child.once('exit', (code) => reject(new Error(`Xvfb exited (${code}) before naming its display`)));
+    child.once('exit', () => resolve(null));
   });
-  return { ...started(child), display };
+  if (display !== null) return { ...started(child), display };
+  if (attempts > 1) return startXvfb(attempts - 1);
+  throw new Error(`Xvfb exited (${child.exitCode ?? child.signalCode}) before naming its display, on each attempt`);
 }
 
 export class X11 {
