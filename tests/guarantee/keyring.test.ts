@@ -68,7 +68,11 @@ describeWith('keyring', 'the device key in the Secret Service', () => {
 
   it('locked: the vaults stay closed and status says why; nothing falls back to a key file; unlocked, they open at the next minute', async () => {
     const clock = new FakeClock(Date.now());
-    const h = await InProcessDaemon.start({ config: { keyStore: 'keyring' }, clock });
+    // A history small enough that the first sync stays inside the rate limiter's burst: the fake clock
+    // does not move until the test moves it, so a limiter waiting for tokens would wait forever.
+    const tiny = { meetings: 6, participantsPerMeeting: 2, calls: 4, recordings: 1, days: 30 };
+    const sim = { seed: 11, accounts: [{ plan: 'business' as const, users: [{ dataset: tiny }, { dataset: tiny }] }] };
+    const h = await InProcessDaemon.start({ config: { keyStore: 'keyring' }, clock, sim });
     try {
       let c = await client(h.home);
       const [, user] = h.sim.admin.users();
