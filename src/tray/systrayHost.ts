@@ -159,11 +159,17 @@ export async function startSystrayHost(model: MenuModel, options: HostOptions): 
       });
       // A write after the program died fails with EPIPE; its exit is reported below.
       child.stdin?.on('error', () => {});
-      child.once('exit', (code, signal) => {
+      const ended = (code: number | null, signal: NodeJS.Signals | null): void => {
         exited = true;
         if (!started) finish(err({ kind: 'exited', code, signal, detail: detail() }));
         else if (!closing) for (const listener of exitListeners) listener(`the tray program ended (${signal ?? `exit code ${code}`})${detail() ? `: ${detail()}` : ''}`);
-      });
+      };
+      // 'close' comes once the program has exited and its stderr has been read to the end, so the
+      // detail is whole. A program that died before this poll found it has already exited: its
+      // 'exit' is gone, and only the end of its stderr is left to wait for.
+      if (child.exitCode === null && child.signalCode === null) child.once('close', ended);
+      else if (child.stderr && !child.stderr.destroyed) child.stderr.once('close', () => ended(child.exitCode, child.signalCode));
+      else ended(child.exitCode, child.signalCode);
     };
     watch();
   });
