@@ -56,7 +56,6 @@ const PROGRAMS: Partial<Record<NodeJS.Platform, string>> = {
 };
 const STDERR_TAIL_CHARS = 2000;
 const CLOSE_GRACE_MS = 2000;
-const SPAWN_POLL_MS = 20;
 
 interface KeyedItem extends NativeItem {
   key: string;
@@ -145,11 +144,16 @@ export async function startSystrayHost(model: MenuModel, options: HostOptions): 
       () => finish(ok(tray.process)),
       (error: unknown) => finish(err({ kind: 'spawn-failed', path: program.value, code: codeOf(error), arch: options.arch })),
     );
-    // systray2 spawns the program a moment after its constructor returns.
+    // systray2 spawns the program a moment after its constructor returns, when its own file
+    // system calls come back (the poll phase of the event loop). A child's exit is also seen in
+    // the poll phase, and Node then throws away whatever stderr nobody reads: looking again at the
+    // next check phase (setImmediate) finds the child before its exit can be seen, so a program
+    // that fails at once is reported with what it said.
     const watch = (): void => {
       const child = tray.process as ChildProcess | null;
       if (!child) {
-        poll = options.clock.setTimeout(watch, SPAWN_POLL_MS);
+        const next = setImmediate(watch);
+        poll = { cancel: () => clearImmediate(next) };
         return;
       }
       process.chdir(previousDir);
@@ -165,11 +169,8 @@ export async function startSystrayHost(model: MenuModel, options: HostOptions): 
         else if (!closing) for (const listener of exitListeners) listener(`the tray program ended (${signal ?? `exit code ${code}`})${detail() ? `: ${detail()}` : ''}`);
       };
       // 'close' comes once the program has exited and its stderr has been read to the end, so the
-      // detail is whole. A program that died before this poll found it has already exited: its
-      // 'exit' is gone, and only the end of its stderr is left to wait for.
-      if (child.exitCode === null && child.signalCode === null) child.once('close', ended);
-      else if (child.stderr && !child.stderr.destroyed) child.stderr.once('close', () => ended(child.exitCode, child.signalCode));
-      else ended(child.exitCode, child.signalCode);
+      // detail is whole.
+      child.once('close', ended);
     };
     watch();
   });

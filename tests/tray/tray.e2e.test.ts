@@ -159,10 +159,10 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
     x11 = new X11(xvfb.display);
     const panel = x11.startTrayer();
     trayer = panel;
-    await eventually(async () => {
-      if (panel.child.exitCode !== null || panel.child.signalCode !== null) throw new Error(`trayer ended (${panel.child.exitCode ?? panel.child.signalCode}) before showing its panel: ${panel.output()}`);
-      return (await x11.windows('--name', '^panel$'))[0];
-    }, 'trayer');
+    const endedEarly = panel.ended.then((how) => {
+      throw new Error(`trayer ended (${how}) before showing its panel`);
+    });
+    await Promise.race([eventually(async () => (await x11.windows('--name', '^panel$'))[0], 'trayer'), endedEarly]);
 
     // A weekly schedule and no sync at start: a sync during the test is the tray's doing.
     // One account at first; the others fill the menu's account sections later.

@@ -78,14 +78,15 @@ export class X11 {
   }
 
   /** trayer: a freedesktop system tray on the top right of the screen. */
-  startTrayer(): Started & { output: () => string } {
+  startTrayer(): Started & { ended: Promise<string> } {
     const args = ['--edge', 'top', '--align', 'right', '--widthtype', 'pixel', '--width', '96', '--heighttype', 'pixel', '--height', '32', '--SetDockType', 'true', '--transparent', 'false'];
     const child = spawn('trayer', args, { env: { ...process.env, DISPLAY: this.display }, stdio: ['ignore', 'pipe', 'pipe'] });
-    // Kept for the message when trayer ends before showing its panel.
+    // For the message when trayer ends before showing its panel: its code and all it wrote.
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    return { ...started(child), output: () => output };
+    const ended = new Promise<string>((resolve) => child.once('close', (code, signal) => resolve(`${code ?? signal}: ${output}`)));
+    return { ...started(child), ended };
   }
 
   async screenshot(file: string): Promise<void> {
