@@ -48,7 +48,7 @@ export interface LinkProofBody {
   challenge: string;
 }
 
-/** A Zoom event about one user, held by the relay for each of the user's devices until acked. */
+/** A Zoom event about one user, held by the relay for each of the user's devices until it has handled it (relay protocol 2). */
 export interface ZoomEventNotice {
   /** Assigned by the relay; unique per (device, Zoom event). The device acks it once handled. */
   noticeId: string;
@@ -84,24 +84,6 @@ export type RelayToDevice =
    * for it, so a daemon that waited for this at start serves nothing a pending wipe covers.
    */
   | { type: 'caught-up' };
-
-/**
- * A Zoom event the relay keeps for a device until the device has handled it (relay protocol 2;
- * the contract of issue 12 between the relay and the daemon).
- */
-export interface ZoomEventNotice {
-  /** Assigned by the relay; unique per (device, Zoom event). The device acks it once handled. */
-  noticeId: string;
-  zoomAccountId: string;
-  zoomUserId: string;
-  /** Zoom's event name, e.g. 'meeting.ended', 'recording.completed', 'recording.trashed',
-   *  'recording.deleted', and the Zoom Phone call-history events (completed / deleted). */
-  event: string;
-  /** Zoom's event_ts in ms (0 when Zoom sent none). */
-  eventTs: number;
-  /** Zoom's `payload.object`, unchanged: Zoom content, kept by the relay only until acked. */
-  object: Record<string, unknown>;
-}
 
 export interface DeviceAccountSummary {
   zoomAccountId: string;
