@@ -15,6 +15,14 @@ import { CoalescingRunner } from '../sync/runner.js';
 import { zoomAccount, type ZoomAccount } from '../sync/zoomSource.js';
 import type { Changes } from './changes.js';
 
+const LAST_SYNC_KEY = 'sync.last_finished_at';
+
+/** When the vault's last sync finished, as the vault remembers it (null before the first). */
+function lastSyncOf(vault: Vault): number | null {
+  const stored = Number(vault.getMeta(LAST_SYNC_KEY) ?? Number.NaN);
+  return Number.isSafeInteger(stored) && stored > 0 ? stored : null;
+}
+
 /** What the daemon shows about a running sync. */
 export interface SyncActivity {
   resource: string;
@@ -46,13 +54,15 @@ export class LiveAccount {
     readonly runner: CoalescingRunner<SyncReport>,
     private readonly changes: Changes,
   ) {
-    this.state = { lastSyncAt: null, lastError: null, throttledUntil: null, syncing: null, counts: vault.counts() };
+    this.state = { lastSyncAt: lastSyncOf(vault), lastError: null, throttledUntil: null, syncing: null, counts: vault.counts() };
   }
 
   get lastSyncAt(): number | null {
     return this.state.lastSyncAt;
   }
+  /** Kept in the vault too, so a restarted daemon (or machine) still says when the data is from. */
   set lastSyncAt(value: number | null) {
+    if (value !== null && this.vault.isOpen) this.vault.setMeta(LAST_SYNC_KEY, String(value));
     this.set('lastSyncAt', value);
   }
   get lastError(): string | null {
