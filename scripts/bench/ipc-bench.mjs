@@ -17,12 +17,13 @@
 //    see); and 20 clients each sending its next request the moment the last is answered (a closed
 //    loop: the daemon's capacity). In a closed loop a request waits behind the other 19, so its
 //    latency is about 20 / throughput whatever the server does (Little's law); the bare echo
-//    server in the same loop shows that floor. The bare echo server also runs the open loop with
-//    page-sized messages: the floor of the open-loop meetings.list row. meetings.list is also given
-//    as a ratio to that echo (issue 16: at most 2x, with 1 and with 20 clients).
+//    server in the same loop shows that floor. meetings.list is also given as a ratio to the bare
+//    echo server echoing the daemon's own page answers, both measured with the same bare client,
+//    which parses every answer, in alternating rounds (issue 16: at most 2x, with 1 and with 20
+//    clients; see listVersusEcho).
 // 5. The same daemon read by the Python example client (examples/python), next to a bare Python
 //    line client and a Python echo server (ipc_python_bench.py): status and meetings.list as ratios
-//    to the echo, so the cost of the envelope shows from outside Node too.
+//    to the echo of the same messages, so the cost of the envelope shows from outside Node too.
 // The machine is shared: the output says how busy it was and with what.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,15 @@ const SEARCH_REQUESTS = 600;
 // searches a second (40 in all): far more than people clicking through viewers, well below capacity.
 const LIST_RATE_PER_CLIENT = 20;
 const LIST_PER_CLIENT = 100;
+// meetings.list next to the echo of its answers: 1 client in alternating rounds, and 20 clients in
+// alternating open loops (each a third of the open loop above); the echo cycles through this many
+// real answers.
+const LIST_ROUNDS = 8;
+const LIST_WARMUP = 50;
+const LIST_PER_ROUND = 300;
+const OPEN_ROUNDS = 3;
+const OPEN_PER_CLIENT = 34;
+const ECHO_PAGES = 40;
 const SEARCH_RATE_PER_CLIENT = 2;
 const SEARCH_PER_CLIENT = 30;
 const LIMIT = 50;
@@ -72,7 +82,7 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
-function percentile(samples, p) {
+export function percentile(samples, p) {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 }
@@ -220,7 +230,7 @@ function machineWatch() {
 // ---------------------------------------------------------------------------------------------
 // Daemons, homes and accounts
 
-function newHome(parent, name, sim) {
+export function newHome(parent, name, sim) {
   const dir = join(parent, name);
   mkdirSync(join(dir, 'config'), { recursive: true });
   // A weekly schedule keeps scheduled syncs out of the measurements.
@@ -233,9 +243,9 @@ function newHome(parent, name, sim) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Spawns `callvault daemon` and returns once `status` has been answered, with the time that took. */
-async function startDaemon(home, ownPids) {
+export async function startDaemon(home, ownPids, nodeOptions = []) {
   const started = performance.now();
-  const child = spawn(NODE, DAEMON_ARGS, { env: { ...process.env, CALLVAULT_HOME: home.dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(NODE, [...nodeOptions, ...DAEMON_ARGS], { env: { ...process.env, CALLVAULT_HOME: home.dir }, stdio: ['ignore', 'ignore', 'pipe'] });
   ownPids.add(child.pid);
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -255,7 +265,7 @@ async function startDaemon(home, ownPids) {
   }
 }
 
-async function stopDaemon(daemon) {
+export async function stopDaemon(daemon) {
   await daemon.client?.close();
   if (daemon.child.exitCode !== null) return;
   const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
@@ -263,7 +273,7 @@ async function stopDaemon(daemon) {
   await exited;
 }
 
-async function connectUser(client, sim, userId) {
+export async function connectUser(client, sim, userId) {
   const outcomes = [];
   const unsubscribe = must(await client.on('account.connected', (e) => outcomes.push(e)), 'subscribe');
   const login = must(await client.call('accounts.connect', {}), 'accounts.connect');
@@ -276,16 +286,19 @@ async function connectUser(client, sim, userId) {
   return outcome.accountKey;
 }
 
-/** Until no account is syncing (the sync after a connect or a start has finished). */
-async function settled(client) {
+/**
+ * Until every account has finished a sync since the daemon started (the sync after a connect or a
+ * start): a restarted daemon shows the last sync before it from the start.
+ */
+export async function settled(client) {
   for (;;) {
     const status = must(await client.call('status'), 'status');
-    if (status.accounts.every((a) => a.syncing === null && a.lastSyncAt !== null)) return status;
+    if (status.accounts.every((a) => a.syncing === null && a.lastSyncAt !== null && a.lastSyncAt >= status.startedAt)) return status;
     await sleep(100);
   }
 }
 
-async function clients(home, n) {
+export async function clients(home, n) {
   return Promise.all(Array.from({ length: n }, async () => must(await connectIpc({ ...home.endpoint, timeoutMs: 60_000 }), 'connect')));
 }
 
@@ -312,7 +325,7 @@ ipc.serve(process.argv[2], () => {
 ipc.server.start();
 `;
 
-async function startEcho(dir, ownPids) {
+export async function startEcho(dir, ownPids) {
   const socketPath = join(dir, 'echo.sock');
   const child = spawn(process.execPath, ['--input-type=module', '-e', ECHO_SERVER, join(ROOT, 'package.json'), socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   ownPids.add(child.pid);
@@ -323,8 +336,11 @@ async function startEcho(dir, ownPids) {
   return { child, socketPath };
 }
 
-/** A newline-framed JSON client for the echo server; answers come back in the order sent. */
-function echoClient(socketPath) {
+/**
+ * A bare newline-framed JSON client (for the echo server, and for the daemon after its hello):
+ * answers come back in the order sent, each parsed. A message given as text is sent as it is.
+ */
+export function echoClient(socketPath) {
   return new Promise((resolve, reject) => {
     const socket = connect({ path: socketPath });
     const waiting = [];
@@ -341,12 +357,23 @@ function echoClient(socketPath) {
     socket.once('error', reject);
     socket.once('connect', () =>
       resolve({
-        request: (message) => new Promise((answer) => (waiting.push(answer), socket.write(`${JSON.stringify(message)}\n`))),
+        request: (message) => new Promise((answer) => (waiting.push(answer), socket.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`))),
         close: () => socket.destroy(),
       }),
     );
   });
 }
+
+/** The bare client connected to the daemon, past its hello. */
+async function bareDaemonClient(home) {
+  const client = await echoClient(home.endpoint.socketPath);
+  const token = readFileSync(home.endpoint.tokenFile, 'utf8').trim();
+  must(answerOf(await client.request({ jsonrpc: '2.0', id: 0, method: 'hello', params: { token, protocol: 2 } })), 'hello');
+  return client;
+}
+
+/** A JSON-RPC answer as a Result. */
+const answerOf = (message) => ('result' in message ? { ok: true, value: message.result } : { ok: false, error: message.error });
 
 /**
  * `status` next to the bare echo server. The echo is measured with a bare newline-JSON client; so
@@ -357,12 +384,10 @@ async function statusVersusEcho(dir, home, ownPids) {
   const echo = await startEcho(dir, ownPids);
   try {
     const [daemonClient] = await clients(home, 1);
-    const bareToDaemon = await echoClient(home.endpoint.socketPath);
-    const token = readFileSync(home.endpoint.tokenFile, 'utf8').trim();
-    must(await bareToDaemon.request({ jsonrpc: '2.0', id: 0, method: 'hello', params: { token, protocol: 2 } }).then((m) => (m.result ? { ok: true } : { ok: false, error: m.error })), 'hello');
+    const bareToDaemon = await bareDaemonClient(home);
     const echoOne = await echoClient(echo.socketPath);
     const callStatus = async (client) => must(await client.call('status'), 'status');
-    const callBareStatus = async (client, n) => must(await client.request({ jsonrpc: '2.0', id: n + 1, method: 'status', params: {} }).then((m) => (m.result ? { ok: true } : { ok: false, error: m.error })), 'status');
+    const callBareStatus = async (client, n) => must(answerOf(await client.request({ jsonrpc: '2.0', id: n + 1, method: 'status', params: {} })), 'status');
     const callEcho = (client, n) => client.request({ jsonrpc: '2.0', id: n, method: 'status', params: {} });
     // Alternating rounds, so all three see the same machine.
     const rounds = [];
@@ -414,7 +439,7 @@ async function statusVersusEcho(dir, home, ownPids) {
  * 300 days (inside the retention window, so the daemon's sweep keeps them); participant lists are
  * marked synced, so the daemon's sync does not fetch them from Zoom.
  */
-function fillVault(file, key, now) {
+export function fillVault(file, key, now) {
   const db = keyedConnection(file, key);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -445,7 +470,7 @@ function fillVault(file, key, now) {
 }
 
 /** The account's data key, as the (stopped) daemon of `home` unwraps it. */
-async function dataKeyOf(home, account) {
+export async function dataKeyOf(home, account) {
   const control = must(openControl(join(home.paths.data, 'control.db')), 'open control.db');
   try {
     return mustKey((await homeKeys(control, home.paths.data)).dataKey(account, { create: false }));
@@ -454,14 +479,17 @@ async function dataKeyOf(home, account) {
   }
 }
 
-/** The same reads as the IPC benchmark, made on the vault file directly: the floor IPC adds to. */
-function directReads(file, key, span) {
+/**
+ * The same reads as the IPC benchmark, made on the vault file directly: the floor IPC adds to. A
+ * list is read as the daemon reads it for one account, as JSON text.
+ */
+function directReads(file, key, span, account) {
   const vault = must(openVault(file, { key }), 'open vault');
   try {
     const list = [];
     for (let n = 0; n < 400; n++) {
       const t0 = performance.now();
-      must(vault.listMeetings({ limit: LIMIT, to: listTo(n, span) }), 'listMeetings');
+      must(vault.listMeetingsJson({ limit: LIMIT, to: listTo(n, span) }, account), 'listMeetingsJson');
       list.push(performance.now() - t0);
     }
     const search = [];
@@ -477,7 +505,7 @@ function directReads(file, key, span) {
 }
 
 /** Half first pages, half pages ending at a point of the history spread evenly by `n`. */
-function listTo(n, span) {
+export function listTo(n, span) {
   return n % 2 === 0 ? undefined : span.start + Math.floor(((n * 7919) % 1000) / 1000 * (span.end - span.start));
 }
 
@@ -487,36 +515,75 @@ async function largeVaultReads(home, account, span, work, ownPids) {
   const status = async (client) => must(await client.call('status'), 'status');
   const [one] = await clients(home, 1);
   await load([one], 200, list);
-  const single = { list: await load([one], 1_000, list), search: await load([one], 100, search), status: await load([one], 200, status) };
-  const pageBytes = JSON.stringify({ jsonrpc: '2.0', id: 1, result: await list(one, 0) }).length;
+  const single = { search: await load([one], 100, search), status: await load([one], 200, status) };
   await one.close();
+  const pages = await listVersusEcho(home, account, span, work, ownPids);
   const many = await clients(home, CONCURRENT_CLIENTS);
   await load(many, 400, list);
   const open = { list: await paced(many, LIST_PER_CLIENT, LIST_RATE_PER_CLIENT, list), search: await paced(many, SEARCH_PER_CLIENT, SEARCH_RATE_PER_CLIENT, search) };
   const closed = { list: await load(many, LIST_REQUESTS, list), search: await load(many, SEARCH_REQUESTS, search) };
   await Promise.all(many.map((c) => c.close()));
-  return { single, open, closed, echoClosed: await echoClosedLoop(work, ownPids), pageBytes, echoPage: await echoOfSize(work, ownPids, pageBytes) };
+  return { single, pages, open, closed, echoClosed: await echoClosedLoop(work, ownPids) };
 }
 
 /**
- * The bare echo server with a message of `bytes` (sent and parsed back): one client's round trip,
- * and 20 clients in the open loop of the meetings.list row, whose floor it is.
+ * meetings.list(50) next to the bare echo server echoing the daemon's own answers (issue 16: at
+ * most 2x, with 1 and with 20 clients). Like with like: both are measured with the same bare
+ * client, which parses each answer; the echo's message is a real page answer, taken from the
+ * daemon and sent as text, so the client parses the same 50 meetings either way. (An echo of one
+ * long string, as before, spared the client the parse the list's answer costs it: about half the
+ * echo's whole round trip.) The echo's request carries the page too, so its floor is, if
+ * anything, high. Half the pages are first pages, half end anywhere in the history (listTo); the
+ * pages away from the first are also measured alone. 1 client: alternating short rounds, as for
+ * status; 20 clients: alternating open loops. Ratios are the medians of the rounds'.
  */
-async function echoOfSize(dir, ownPids, bytes) {
-  const echo = await startEcho(dir, ownPids);
+async function listVersusEcho(home, account, span, work, ownPids) {
+  const request = (n, to) => ({ jsonrpc: '2.0', id: n + 1, method: 'meetings.list', params: { account, limit: LIMIT, to } });
+  const bareList = async (client, n) => must(answerOf(await client.request(request(n, listTo(n, span)))), 'meetings.list');
+  const bareDeep = async (client, n) => must(answerOf(await client.request(request(n, listTo(2 * n + 1, span)))), 'meetings.list');
+  const typedList = async (client, n) => must(await client.call('meetings.list', { account, limit: LIMIT, to: listTo(n, span) }), 'meetings.list');
+  const bare = await bareDaemonClient(home);
+  const answers = [];
+  for (let n = 0; n < ECHO_PAGES; n++) answers.push(JSON.stringify({ jsonrpc: '2.0', id: n + 1, result: await bareList(bare, n) }));
+  const echoPage = (client, n) => client.request(answers[n % ECHO_PAGES]);
+  const echo = await startEcho(work, ownPids);
   try {
-    const client = await echoClient(echo.socketPath);
-    const filler = 'x'.repeat(Math.max(0, bytes - 60));
-    const callEcho = (c, n) => c.request({ jsonrpc: '2.0', id: n, method: 'meetings.list', params: { filler } });
-    await load([client], 200, callEcho);
-    const single = await load([client], 1_000, callEcho);
-    client.close();
+    const [typed] = await clients(home, 1);
+    const echoOne = await echoClient(echo.socketPath);
+    const rounds = [];
+    for (let round = 0; round < LIST_ROUNDS; round++) {
+      await load([bare], LIST_WARMUP, bareList);
+      const listed = await load([bare], LIST_PER_ROUND, bareList);
+      await load([bare], LIST_WARMUP, bareDeep);
+      const deep = await load([bare], LIST_PER_ROUND, bareDeep);
+      await load([typed], LIST_WARMUP, typedList);
+      const typedListed = await load([typed], LIST_PER_ROUND, typedList);
+      await load([echoOne], LIST_WARMUP, echoPage);
+      const echoed = await load([echoOne], LIST_PER_ROUND, echoPage);
+      rounds.push({ listed, deep, typedListed, echoed });
+    }
+    await typed.close();
+    echoOne.close();
+    const listers = await Promise.all(Array.from({ length: CONCURRENT_CLIENTS }, () => bareDaemonClient(home)));
     const echoes = await Promise.all(Array.from({ length: CONCURRENT_CLIENTS }, () => echoClient(echo.socketPath)));
-    await load(echoes, 400, callEcho);
-    const open = await paced(echoes, LIST_PER_CLIENT, LIST_RATE_PER_CLIENT, callEcho);
-    for (const e of echoes) e.close();
-    return { single, open };
+    const openRounds = [];
+    for (let round = 0; round < OPEN_ROUNDS; round++) {
+      const listed = await paced(listers, OPEN_PER_CLIENT, LIST_RATE_PER_CLIENT, bareList);
+      const echoed = await paced(echoes, OPEN_PER_CLIENT, LIST_RATE_PER_CLIENT, echoPage);
+      openRounds.push({ listed, echoed });
+    }
+    for (const client of [...listers, ...echoes]) client.close();
+    const median = (values) => percentile(values, 50);
+    const p50 = (list, key) => median(list.map((r) => r[key].p50));
+    const ratioOf = (list, key) => median(list.map((r) => r[key].p50 / r.echoed.p50));
+    return {
+      answerBytes: Buffer.byteLength(answers[0]),
+      single: { list: p50(rounds, 'listed'), deep: p50(rounds, 'deep'), typed: p50(rounds, 'typedListed'), echo: p50(rounds, 'echoed') },
+      singleRatio: { list: ratioOf(rounds, 'listed'), deep: ratioOf(rounds, 'deep'), typed: ratioOf(rounds, 'typedListed') },
+      open: { list: p50(openRounds, 'listed'), echo: p50(openRounds, 'echoed'), ratio: ratioOf(openRounds, 'listed') },
+    };
   } finally {
+    bare.close();
     const exited = new Promise((resolve) => echo.child.once('exit', resolve));
     echo.child.kill('SIGTERM');
     await exited;
@@ -545,7 +612,7 @@ async function echoClosedLoop(dir, ownPids) {
 
 const PYTHON_BENCH = join(ROOT, 'scripts', 'bench', 'ipc_python_bench.py');
 
-async function pythonRows(home, account, pageBytes, dir, ownPids) {
+async function pythonRows(home, account, span, dir, ownPids) {
   const echoPath = join(dir, 'python-echo.sock');
   const echo = spawn('python3', ['-B', PYTHON_BENCH, 'echo', echoPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   ownPids.add(echo.pid);
@@ -554,7 +621,7 @@ async function pythonRows(home, account, pageBytes, dir, ownPids) {
       echo.stdout.once('data', resolve);
       echo.once('exit', (code) => reject(new Error(`python echo server exited with ${code}`)));
     });
-    const options = { ...home.endpoint, echo: echoPath, account, pageBytes, limit: LIMIT, clients: CONCURRENT_CLIENTS, perClient: LIST_PER_CLIENT, rate: LIST_RATE_PER_CLIENT };
+    const options = { ...home.endpoint, echo: echoPath, account, span, limit: LIMIT, clients: CONCURRENT_CLIENTS, perClient: OPEN_PER_CLIENT, rate: LIST_RATE_PER_CLIENT, openRounds: OPEN_ROUNDS, echoPages: ECHO_PAGES };
     const measured = spawn('python3', ['-B', PYTHON_BENCH, 'measure', JSON.stringify({ ...options, socket: options.socketPath })], { stdio: ['ignore', 'pipe', 'inherit'] });
     ownPids.add(measured.pid);
     let out = '';
@@ -672,18 +739,23 @@ export async function runIpcBench() {
       { name: 'daemon cold start to first answered status, large vault', value: Math.round(daemon.coldStartMs), unit: 'ms' },
     );
     const reads = await largeVaultReads(large, account, span, work, ownPids);
-    const python = await pythonRows(large, account, reads.pageBytes, work, ownPids);
+    const python = await pythonRows(large, account, span, work, ownPids);
     await stopDaemon(daemon);
-    const direct = directReads(file, key, span);
+    const direct = directReads(file, key, span, account);
     rows.push(
-      { name: `meetings.list(limit ${LIMIT}) p50, direct on the vault (no IPC)`, value: round3(direct.listP50), unit: 'ms' },
-      { name: `meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(reads.single.list.p50), unit: 'ms' },
-      { name: `bare node-ipc echo p50 of a message that size (${(reads.pageBytes / 1024).toFixed(1)} KB each way, parsed), 1 client`, value: round3(reads.echoPage.single.p50), unit: 'ms' },
-      { name: `meetings.list(limit ${LIMIT}) p50 / echo p50 of that size, 1 client`, value: ratio(reads.single.list.p50, reads.echoPage.single.p50), unit: 'x', target: '<= 2' },
-      { name: `meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent clients, ${LIST_RATE_PER_CLIENT * CONCURRENT_CLIENTS} req/s in all (open loop)`, value: round3(reads.open.list.p50), unit: 'ms', target: '<= 0.5' },
-      { name: `bare node-ipc echo p50 of a message that size in the same open loop (the floor of the row above)`, value: round3(reads.echoPage.open.p50), unit: 'ms' },
-      { name: `meetings.list(limit ${LIMIT}) p50 / echo p50 of that size, ${CONCURRENT_CLIENTS} clients (open loop)`, value: ratio(reads.open.list.p50, reads.echoPage.open.p50), unit: 'x', target: '<= 2' },
+      { name: `meetings.list(limit ${LIMIT}) p50, direct on the vault (as the daemon reads it: JSON text, no IPC)`, value: round3(direct.listP50), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50, 1 client (bare newline-JSON client; half first pages, half anywhere in the history)`, value: round3(reads.pages.single.list), unit: 'ms' },
+      { name: `  pages away from the first only`, value: round3(reads.pages.single.deep), unit: 'ms' },
+      { name: `bare node-ipc echo p50 of the daemon's page answers (${(reads.pages.answerBytes / 1024).toFixed(1)} KB each way), the same client, which parses them`, value: round3(reads.pages.single.echo), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50 / echo p50, 1 client (median of ${LIST_ROUNDS} rounds' ratios)`, value: ratio(reads.pages.singleRatio.list, 1), unit: 'x', target: '<= 2' },
+      { name: `  pages away from the first only / echo p50`, value: ratio(reads.pages.singleRatio.deep, 1), unit: 'x' },
+      { name: `meetings.list(limit ${LIMIT}) p50, 1 client, the typed client (what the CLI and tray use)`, value: round3(reads.pages.single.typed), unit: 'ms' },
+      { name: `  typed client / echo p50`, value: ratio(reads.pages.singleRatio.typed, 1), unit: 'x' },
+      { name: `meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} concurrent typed clients, ${LIST_RATE_PER_CLIENT * CONCURRENT_CLIENTS} req/s in all (open loop)`, value: round3(reads.open.list.p50), unit: 'ms', target: '<= 0.5' },
       { name: `meetings.list(limit ${LIMIT}) p99, the same`, value: round3(reads.open.list.p99), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50, ${CONCURRENT_CLIENTS} bare clients in that open loop (median of ${OPEN_ROUNDS} loops)`, value: round3(reads.pages.open.list), unit: 'ms' },
+      { name: `bare node-ipc echo p50 of the page answers in the same open loop, alternating with it (the floor of the row above)`, value: round3(reads.pages.open.echo), unit: 'ms' },
+      { name: `meetings.list(limit ${LIMIT}) p50 / echo p50, ${CONCURRENT_CLIENTS} clients (open loop; median of ${OPEN_ROUNDS} loops' ratios)`, value: ratio(reads.pages.open.ratio, 1), unit: 'x', target: '<= 2' },
       { name: `meetings.list(limit ${LIMIT}) requests per second, ${CONCURRENT_CLIENTS} clients flat out (closed loop: capacity)`, value: Math.round(reads.closed.list.perSecond), unit: 'req/s' },
       { name: `meetings.list(limit ${LIMIT}) p50 in that closed loop (waits behind the other ${CONCURRENT_CLIENTS - 1})`, value: round3(reads.closed.list.p50), unit: 'ms' },
       { name: `bare node-ipc echo p50 in the same closed loop (its floor: ${Math.round(reads.echoClosed.perSecond)} req/s)`, value: round3(reads.echoClosed.p50), unit: 'ms' },
@@ -697,10 +769,10 @@ export async function runIpcBench() {
       { name: 'Python example client: status p50 (examples/python, on the large vault)', value: round3(python.statusP50), unit: 'ms' },
       { name: 'Python bare line client: echo p50 of the status request, Python echo server', value: round3(python.echoP50), unit: 'ms' },
       { name: `Python: status p50 / echo p50 (median of the rounds' ratios)`, value: Math.round(python.statusRatio * 100) / 100, unit: 'x', target: '<= 1.3' },
-      { name: `Python example client: meetings.list(limit ${LIMIT}) p50, 1 client`, value: round3(python.listP50), unit: 'ms' },
-      { name: 'Python bare line client: echo p50 of a message that size, 1 client', value: round3(python.pageEchoP50), unit: 'ms' },
+      { name: `Python example client: meetings.list(limit ${LIMIT}) p50, 1 client (half first pages, half anywhere in the history)`, value: round3(python.listP50), unit: 'ms' },
+      { name: `Python bare line client: echo p50 of the daemon's page answers, parsed, Python echo server`, value: round3(python.pageEchoP50), unit: 'ms' },
       { name: `Python: meetings.list(limit ${LIMIT}) p50 / echo p50, 1 client (median of the rounds' ratios)`, value: Math.round(python.listRatio * 100) / 100, unit: 'x', target: '<= 2' },
-      { name: `Python: meetings.list(limit ${LIMIT}) p50 / echo p50, ${CONCURRENT_CLIENTS} client threads (open loop; ${round3(python.listOpenP50)} ms / ${round3(python.echoOpenP50)} ms)`, value: ratio(python.listOpenP50, python.echoOpenP50), unit: 'x', target: '<= 2' },
+      { name: `Python: meetings.list(limit ${LIMIT}) p50 / echo p50, ${CONCURRENT_CLIENTS} client threads (open loop; ${round3(python.listOpenP50)} ms / ${round3(python.echoOpenP50)} ms; median of ${OPEN_ROUNDS} loops' ratios)`, value: Math.round(python.openRatio * 100) / 100, unit: 'x', target: '<= 2' },
     );
     const whole = machine.report(ownPids);
     rows.push({ name: `machine busy during the whole ipc bench (all ${cpus().length} cores; others, top: ${whole.top})`, value: Math.round(whole.busyPercent), unit: '%' });

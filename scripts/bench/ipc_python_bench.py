@@ -5,8 +5,13 @@ outside Node too. Standard library only. Run by scripts/bench/ipc-bench.mjs:
     python3 ipc_python_bench.py echo <socket>            an echo server (its own process)
     python3 ipc_python_bench.py measure <json options>   prints one JSON line of results
 
-Both sides encode and parse JSON of the same size, so only the server differs; status and the echo
-alternate in short rounds (the machine is shared), and a ratio is the median of the rounds'.
+Like with like, so only the server differs: the echo of status carries the status request; the
+echo of a page carries one of the daemon's own page answers (taken from it first, sent as bytes),
+which the bare client parses as the example client parses the answer itself: the same 50
+meetings. (An echo of one long string, as before, cost the client a tenth of that parse.) The
+pages asked for are half first pages, half ending anywhere in the history, as in the Node rows.
+Measurements alternate in short rounds (the machine is shared); a ratio is the median of the
+rounds'.
 """
 
 import json
@@ -64,7 +69,11 @@ class BareLine:
         self.reader = self.sock.makefile("rb")
 
     def request(self, message):
-        self.sock.sendall(json.dumps(message, separators=(",", ":")).encode("utf-8") + b"\n")
+        return self.send(json.dumps(message, separators=(",", ":")).encode("utf-8"))
+
+    def send(self, line):
+        """Sends `line` (bytes, one JSON message) and returns the answer parsed."""
+        self.sock.sendall(line + b"\n")
         return json.loads(self.reader.readline())
 
     def close(self):
@@ -99,8 +108,8 @@ def rounds(a, b, rounds_count, per_round, warmup):
     return statistics.median(pa), statistics.median(pb), statistics.median(ratios)
 
 
-def open_loop(make_request, clients, per_client, rate):
-    """`clients` threads, each sending at random moments (exponential gaps, `rate` a second), one in flight."""
+def open_loop(requests, per_client, rate):
+    """A thread per request function, each sending at random moments (exponential gaps, `rate` a second), one in flight."""
     latencies = []
     lock = threading.Lock()
 
@@ -114,7 +123,7 @@ def open_loop(make_request, clients, per_client, rate):
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(make_request(),)) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(request,)) for request in requests]
     for t in threads:
         t.start()
     for t in threads:
@@ -122,35 +131,48 @@ def open_loop(make_request, clients, per_client, rate):
     return p50(latencies)
 
 
+def list_to(n, span):
+    """As listTo in ipc-bench.mjs: even n a first page, odd n a page ending anywhere in the history."""
+    if n % 2 == 0:
+        return None
+    return span["start"] + int((n * 7919) % 1000 / 1000 * (span["end"] - span["start"]))
+
+
 def measure(options):
     socket_path, token_file, echo_path = options["socket"], options["tokenFile"], options["echo"]
-    account, page_bytes, limit = options["account"], options["pageBytes"], options["limit"]
+    account, span, limit = options["account"], options["span"], options["limit"]
+
+    def list_params(n):
+        to = list_to(n, span)
+        return {"account": account, "limit": limit} if to is None else {"account": account, "limit": limit, "to": to}
+
     daemon = Client.connect(socket_path, token_file)
     echo = BareLine(echo_path)
     status_request = {"jsonrpc": "2.0", "id": 1, "method": "status", "params": {}}
     status_p50, echo_p50, status_ratio = rounds(lambda n: daemon.call("status"), lambda n: echo.request(status_request), 12, 300, 50)
 
-    filler = "x" * max(0, page_bytes - 80)
-    page_echo = {"jsonrpc": "2.0", "id": 1, "result": {"filler": filler}}
-    list_p50, page_echo_p50, list_ratio = rounds(lambda n: daemon.call("meetings.list", {"account": account, "limit": limit}), lambda n: echo.request(page_echo), 8, 200, 30)
+    answers = [
+        json.dumps({"jsonrpc": "2.0", "id": n + 1, "result": daemon.call("meetings.list", list_params(n))}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        for n in range(options["echoPages"])
+    ]
+    list_p50, page_echo_p50, list_ratio = rounds(lambda n: daemon.call("meetings.list", list_params(n)), lambda n: echo.send(answers[n % len(answers)]), 8, 200, 30)
     daemon.close()
     echo.close()
 
-    def daemon_client():
-        client = Client.connect(socket_path, token_file)
-        return lambda n: client.call("meetings.list", {"account": account, "limit": limit})
-
-    def echo_client():
-        client = BareLine(echo_path)
-        return lambda n: client.request(page_echo)
-
-    clients, per_client, rate = options["clients"], options["perClient"], options["rate"]
-    list_open = open_loop(daemon_client, clients, per_client, rate)
-    echo_open = open_loop(echo_client, clients, per_client, rate)
+    listers = [Client.connect(socket_path, token_file) for _ in range(options["clients"])]
+    echoes = [BareLine(echo_path) for _ in range(options["clients"])]
+    per_client, rate = options["perClient"], options["rate"]
+    list_open, echo_open, open_ratios = [], [], []
+    for _ in range(options["openRounds"]):
+        list_open.append(open_loop([lambda n, c=c: c.call("meetings.list", list_params(n)) for c in listers], per_client, rate))
+        echo_open.append(open_loop([lambda n, c=c: c.send(answers[n % len(answers)]) for c in echoes], per_client, rate))
+        open_ratios.append(list_open[-1] / echo_open[-1])
+    for client in listers + echoes:
+        client.close()
     print(json.dumps({
         "statusP50": status_p50, "echoP50": echo_p50, "statusRatio": status_ratio,
         "listP50": list_p50, "pageEchoP50": page_echo_p50, "listRatio": list_ratio,
-        "listOpenP50": list_open, "echoOpenP50": echo_open,
+        "listOpenP50": statistics.median(list_open), "echoOpenP50": statistics.median(echo_open), "openRatio": statistics.median(open_ratios),
     }))
 
 
