@@ -105,13 +105,26 @@ export async function connectAccount(c: IpcClient, sim: Simulator, simUserId?: s
   return outcome.accountKey;
 }
 
+/**
+ * Runs a sync of the account and returns its sync.done: the sync this call asked for, never one that
+ * was already running (a connect's first sync, say), which sync.now would only queue behind.
+ */
 export async function syncAndWait(c: IpcClient, accountKey: string): Promise<EventDataOf<'sync.done'>> {
   const done: Array<EventDataOf<'sync.done'>> = [];
-  const subscribed = await c.on('sync.done', (e) => done.push(e));
+  const subscribed = await c.on('sync.done', (e) => {
+    if (e.accountKey === accountKey) done.push(e);
+  });
   if (!subscribed.ok) throw new Error('subscribe failed');
+  const status = await c.call('status');
+  if (!status.ok) throw new Error(`status: ${status.error.message}`);
+  // Events and answers come in order on one connection: what came before this answer is older.
+  const earlier = done.length;
+  // A run going now ends with a sync.done of its own first, whether sync.now queues behind it or
+  // (had it ended meanwhile) starts afresh.
+  const running = status.value.accounts.find((a) => a.accountKey === accountKey)?.syncing != null;
   const started = await c.call('sync.now', { account: accountKey });
   if (!started.ok) throw new Error(`sync.now: ${started.error.message}`);
-  const event = await waitFor(() => done.find((e) => e.accountKey === accountKey), 60_000);
+  const event = await waitFor(() => done[earlier + (running ? 1 : 0)], 60_000);
   await subscribed.value();
   return event;
 }
