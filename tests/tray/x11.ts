@@ -36,8 +36,11 @@ function started(child: ChildProcess): Started {
  * can pick the same free number, and the loser exits: it is started again, which then finds the
  * number taken.
  */
-export async function startXvfb(attempts = 3): Promise<Started & { display: string }> {
-  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+export async function startXvfb(attempts = 3): Promise<Started & { display: string; output: () => string }> {
+  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  // What it said, for a failure's message.
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const display = await new Promise<string | null>((resolve) => {
     let text = '';
     const fd3 = child.stdio[3] as NodeJS.ReadableStream;
@@ -47,7 +50,7 @@ export async function startXvfb(attempts = 3): Promise<Started & { display: stri
     });
     child.once('exit', () => resolve(null));
   });
-  if (display !== null) return { ...started(child), display };
+  if (display !== null) return { ...started(child), display, output: () => output };
   if (attempts > 1) return startXvfb(attempts - 1);
   throw new Error(`Xvfb exited (${child.exitCode ?? child.signalCode}) before naming its display, on each attempt`);
 }
