@@ -77,6 +77,29 @@ const LIMIT = 50;
 const DAY_MS = 86_400_000;
 const TOPIC_WORDS = ['weekly', 'sync', 'planning', 'review', 'design', 'budget', 'hiring', 'roadmap', 'standup', 'retro', 'customer', 'onboarding', 'security', 'launch', 'quarterly', 'interview', 'demo', 'incident', 'training', 'offsite', 'pricing', 'release', 'research', 'partner'];
 const SEARCHES = ['roadmap', 'budget review', 'kowalski', 'priya', 'tanaka yuki', 'onboard', 'quarterly plan', 'johans', 'incident retro', 'mei dubois'];
+// Placement. A round trip between two processes on one core costs a context switch (about 15 µs
+// here); between two cores it costs a cross-core wake-up (about 75 µs on this VM). Left to the
+// scheduler, one series of a comparison can land on one core and the other on two: the ratio then
+// measures the scheduler's mood (a status/echo ratio of 5 in one idle run, 1.2 in a loaded one).
+// So with two cores or more, the measuring clients run on CPU 0 and every server (the daemon, the
+// echo servers) on CPU 1: what a viewer and the daemon see on an idle desktop, the same for both
+// sides of every ratio.
+const PINNED = cpus().length >= 2 && (() => {
+  try {
+    execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const CLIENT_CPU = 0;
+const SERVER_CPU = 1;
+
+/** `command args` as spawn's arguments, run on `cpu` when pinning (taskset execs: the pid stays the command's). */
+function onCpu(cpu, command, args) {
+  return PINNED ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+}
+
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +268,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Spawns `callvault daemon` and returns once `status` has been answered, with the time that took. */
 export async function startDaemon(home, ownPids, nodeOptions = []) {
   const started = performance.now();
-  const child = spawn(NODE, [...nodeOptions, ...DAEMON_ARGS], { env: { ...process.env, CALLVAULT_HOME: home.dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(...onCpu(SERVER_CPU, NODE, [...nodeOptions, ...DAEMON_ARGS]), { env: { ...process.env, CALLVAULT_HOME: home.dir }, stdio: ['ignore', 'ignore', 'pipe'] });
   ownPids.add(child.pid);
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -327,7 +350,7 @@ ipc.server.start();
 
 export async function startEcho(dir, ownPids) {
   const socketPath = join(dir, 'echo.sock');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', ECHO_SERVER, join(ROOT, 'package.json'), socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(...onCpu(SERVER_CPU, process.execPath, ['--input-type=module', '-e', ECHO_SERVER, join(ROOT, 'package.json'), socketPath]), { stdio: ['ignore', 'pipe', 'inherit'] });
   ownPids.add(child.pid);
   await new Promise((resolve, reject) => {
     child.stdout.once('data', resolve);
@@ -614,7 +637,7 @@ const PYTHON_BENCH = join(ROOT, 'scripts', 'bench', 'ipc_python_bench.py');
 
 async function pythonRows(home, account, span, dir, ownPids) {
   const echoPath = join(dir, 'python-echo.sock');
-  const echo = spawn('python3', ['-B', PYTHON_BENCH, 'echo', echoPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const echo = spawn(...onCpu(SERVER_CPU, 'python3', ['-B', PYTHON_BENCH, 'echo', echoPath]), { stdio: ['ignore', 'pipe', 'inherit'] });
   ownPids.add(echo.pid);
   try {
     await new Promise((resolve, reject) => {
@@ -622,7 +645,7 @@ async function pythonRows(home, account, span, dir, ownPids) {
       echo.once('exit', (code) => reject(new Error(`python echo server exited with ${code}`)));
     });
     const options = { ...home.endpoint, echo: echoPath, account, span, limit: LIMIT, clients: CONCURRENT_CLIENTS, perClient: OPEN_PER_CLIENT, rate: LIST_RATE_PER_CLIENT, openRounds: OPEN_ROUNDS, echoPages: ECHO_PAGES };
-    const measured = spawn('python3', ['-B', PYTHON_BENCH, 'measure', JSON.stringify({ ...options, socket: options.socketPath })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const measured = spawn(...onCpu(CLIENT_CPU, 'python3', ['-B', PYTHON_BENCH, 'measure', JSON.stringify({ ...options, socket: options.socketPath })]), { stdio: ['ignore', 'pipe', 'inherit'] });
     ownPids.add(measured.pid);
     let out = '';
     measured.stdout.on('data', (chunk) => (out += chunk));
@@ -776,6 +799,7 @@ export async function runIpcBench() {
     );
     const whole = machine.report(ownPids);
     rows.push({ name: `machine busy during the whole ipc bench (all ${cpus().length} cores; others, top: ${whole.top})`, value: Math.round(whole.busyPercent), unit: '%' });
+    rows.push({ name: PINNED ? `placement: measuring clients on CPU ${CLIENT_CPU}, every server (daemon, echo servers) on CPU ${SERVER_CPU}` : 'placement: left to the scheduler (one core, or no taskset)', value: PINNED ? 'pinned' : 'free', unit: '' });
     return rows;
   } finally {
     for (const daemon of running) await stopDaemon(daemon).catch(() => daemon.child.kill('SIGKILL'));
