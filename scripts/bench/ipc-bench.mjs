@@ -132,6 +132,23 @@ async function load(clients, total, request) {
 }
 
 /**
+ * Each of `series` (name: [client, request]) measured in turn, `rounds` times, each after a
+ * warm-up: on a shared machine the speed drifts, and neighbours in time drift together.
+ */
+async function alternating(rounds, warmup, perRound, series) {
+  const results = [];
+  for (let round = 0; round < rounds; round++) {
+    const measured = {};
+    for (const [name, [client, request]] of Object.entries(series)) {
+      await load([client], warmup, request);
+      measured[name] = await load([client], perRound, request);
+    }
+    results.push(measured);
+  }
+  return results;
+}
+
+/**
  * An open loop: each client sends `perClient` requests at random moments (exponential gaps averaging
  * 1 / `ratePerClient` s), whether or not its last one was answered, as independent viewers do.
  * Latency runs from sending to the answer.
@@ -413,16 +430,7 @@ async function statusVersusEcho(dir, home, ownPids) {
     const callBareStatus = async (client, n) => must(answerOf(await client.request({ jsonrpc: '2.0', id: n + 1, method: 'status', params: {} })), 'status');
     const callEcho = (client, n) => client.request({ jsonrpc: '2.0', id: n, method: 'status', params: {} });
     // Alternating rounds, so all three see the same machine.
-    const rounds = [];
-    for (let round = 0; round < STATUS_ROUNDS; round++) {
-      await load([daemonClient], STATUS_WARMUP, callStatus);
-      const typed = await load([daemonClient], STATUS_PER_ROUND, callStatus);
-      await load([bareToDaemon], STATUS_WARMUP, callBareStatus);
-      const bare = await load([bareToDaemon], STATUS_PER_ROUND, callBareStatus);
-      await load([echoOne], STATUS_WARMUP, callEcho);
-      const echoed = await load([echoOne], STATUS_PER_ROUND, callEcho);
-      rounds.push({ typed, bare, echoed });
-    }
+    const rounds = await alternating(STATUS_ROUNDS, STATUS_WARMUP, STATUS_PER_ROUND, { typed: [daemonClient, callStatus], bare: [bareToDaemon, callBareStatus], echoed: [echoOne, callEcho] });
     await daemonClient.close();
     bareToDaemon.close();
     echoOne.close();
@@ -573,18 +581,7 @@ async function listVersusEcho(home, account, span, work, ownPids) {
   try {
     const [typed] = await clients(home, 1);
     const echoOne = await echoClient(echo.socketPath);
-    const rounds = [];
-    for (let round = 0; round < LIST_ROUNDS; round++) {
-      await load([bare], LIST_WARMUP, bareList);
-      const listed = await load([bare], LIST_PER_ROUND, bareList);
-      await load([bare], LIST_WARMUP, bareDeep);
-      const deep = await load([bare], LIST_PER_ROUND, bareDeep);
-      await load([typed], LIST_WARMUP, typedList);
-      const typedListed = await load([typed], LIST_PER_ROUND, typedList);
-      await load([echoOne], LIST_WARMUP, echoPage);
-      const echoed = await load([echoOne], LIST_PER_ROUND, echoPage);
-      rounds.push({ listed, deep, typedListed, echoed });
-    }
+    const rounds = await alternating(LIST_ROUNDS, LIST_WARMUP, LIST_PER_ROUND, { listed: [bare, bareList], deep: [bare, bareDeep], typedListed: [typed, typedList], echoed: [echoOne, echoPage] });
     await typed.close();
     echoOne.close();
     const listers = await Promise.all(Array.from({ length: CONCURRENT_CLIENTS }, () => bareDaemonClient(home)));
