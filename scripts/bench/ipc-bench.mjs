@@ -711,7 +711,7 @@ export async function runIpcBench() {
     const idleMachine = idleWatch.report(ownPids);
     rows.push(
       { name: `full sync of the simulator's 'year' dataset by the daemon (business plan)`, value: Math.round(syncSeconds), unit: 's' },
-      { name: `daemon idle RSS after that sync (${counts.meetings} meetings, ${counts.participants} participants, ${counts.calls} calls)`, value: mb(idleRss.total), unit: 'MB', target: '< 80' },
+      { name: `daemon idle RSS after that sync (${counts.meetings} meetings, ${counts.participants} participants, ${counts.calls} calls; schedule in UTC, the default)`, value: mb(idleRss.total), unit: 'MB', target: '< 80' },
       { name: '  of which its own memory (anonymous pages)', value: mb(idleRss.own), unit: 'MB' },
       { name: '  of which mapped files (the node binary and libraries, shared)', value: mb(idleRss.files), unit: 'MB' },
       { name: `daemon idle CPU over the next ${IDLE_SECONDS} s`, value: Math.round(((ticks1 - ticks0) / CLK_TCK / IDLE_SECONDS) * 100 * 1000) / 1000, unit: '%', target: '< 0.5' },
