@@ -93,8 +93,12 @@ export async function openPgLedger(url: string, o: PgLedgerOptions): Promise<Res
     await pool.end().catch(() => {});
     return err(`cannot reach PostgreSQL at ${server} (${pgErrorCode(e)})`);
   }
+  // Checked out, so the pool's listener does not cover it (see transaction below).
+  const lost = (e: Error): void => o.log.warn({ err: pgErrorCode(e) }, 'ledger connection lost while migrating');
+  client.on('error', lost);
   try {
     const migrated = await migratePostgres(client, server);
+    client.off('error', lost);
     client.release();
     if (!migrated.ok) {
       await pool.end();
@@ -102,6 +106,7 @@ export async function openPgLedger(url: string, o: PgLedgerOptions): Promise<Res
     }
     return ok({ ledger: new PgLedger(pool, { ...config, application_name: 'callvault-relay-wake' }, server, o), schema: migrated.value });
   } catch (e) {
+    client.off('error', lost);
     client.release(true);
     await pool.end().catch(() => {});
     return err(`cannot migrate the ledger at ${server} (${pgErrorCode(e)})`);
@@ -149,6 +154,14 @@ class PgLedger implements Ledger {
       const query: Query = (text, values) => this.sent(() => client.query(text, values));
       // A connection that failed mid-transaction is discarded, not returned to the pool.
       let broken = false;
+      // The pool watches only its idle connections. A server that ends the session between two
+      // statements of ours (a restart) reports it as an 'error' event on this one, which nobody
+      // would hear, ending the process; the next statement then fails as unavailable.
+      const lost = (e: Error): void => {
+        broken = true;
+        this.o.log.warn({ err: pgErrorCode(e) }, 'ledger connection lost mid-transaction');
+      };
+      client.on('error', lost);
       try {
         await query('BEGIN');
         const result = await work(query);
@@ -164,6 +177,7 @@ class PgLedger implements Ledger {
         if (e instanceof pg.DatabaseError && RETRYABLE_SQLSTATE.has(e.code ?? '') && attempt < TRANSACTION_ATTEMPTS) continue;
         throw e;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     }
