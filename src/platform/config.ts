@@ -19,7 +19,7 @@ export type KeyStoreChoice = (typeof KEY_STORE_CHOICES)[number];
 export const MAX_LEASE_DAYS = 9;
 
 function isTimeZone(value: string): boolean {
-  // Without Intl for UTC, the default: its first use costs the daemon ~9.5 MB (see cron.ts).
+  // Without Intl for UTC, the default: its first use costs the daemon ~6 MB (see cron.ts).
   if (isUtcZone(value)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value });

@@ -22,8 +22,8 @@ type Matcher = (date: Date) => boolean;
  * A matcher for UTC that reads a time's fields from Date's UTC getters, or null when a field is
  * more than a list of numbers (L, W, #: node-cron's to judge). node-cron reads the fields through
  * Intl.DateTimeFormat in every zone, UTC included, and its first use maps ICU's locale and zone data
- * into the process: about 9.5 MB of an idle daemon's memory (Node 20: RSS of files +7.5 MB, own
- * +2 MB), for a schedule the default config keeps in UTC. Plain fields mean what node-cron means:
+ * into the process: about 6 MB of an idle daemon's memory after a sync (9.5 MB in a bare Node 20),
+ * for a schedule the default config keeps in UTC. Plain fields mean what node-cron means:
  * every field must match, day of month and day of week both (weekday 0 is Sunday; 7 is parsed as 0).
  */
 function utcMatcher(expression: string): Matcher | null {

@@ -155,21 +155,20 @@ describeWith('x11-tray', 'the tray under Xvfb', () => {
   beforeAll(async () => {
     const problem = buildProblem();
     if (problem) throw new Error(problem);
-    // The X server and the panel are the test's stage, not what it tests: once in a while (a few
-    // runs in a hundred, on a loaded machine) trayer could not open the display Xvfb had just
-    // named as ready. Such a start is retried; each failed one is reported if all fail.
+    // The X server and the panel are the test's stage, not what it tests: once in about a dozen
+    // loaded runs here, trayer could not open the display Xvfb had just named as ready. Such a
+    // start is retried; each failed one is reported if all fail.
     const failedStarts: string[] = [];
-    for (let attempt = 1; trayer === null; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       xvfb = await startXvfb();
       x11 = new X11(xvfb.display);
       const panel = x11.startTrayer();
-      const ended = panel.ended.then((how) => how);
+      // Held where afterAll stops it, should the wait below time out.
+      trayer = panel;
       const shown = eventually(async () => (await x11.windows('--name', '^panel$'))[0], 'trayer').then(() => null);
-      const early = await Promise.race([shown, ended]);
-      if (early === null) {
-        trayer = panel;
-        break;
-      }
+      const early = await Promise.race([shown, panel.ended]);
+      if (early === null) break;
+      trayer = null;
       failedStarts.push(`trayer ended (${early}) before showing its panel on ${xvfb.display}; Xvfb ${xvfb.child.exitCode === null && xvfb.child.signalCode === null ? 'still running' : 'ended'}, said: ${xvfb.output() || 'nothing'}`);
       await xvfb.stop();
       xvfb = null;
